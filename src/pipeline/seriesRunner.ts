@@ -1,0 +1,186 @@
+import type { Episode, ScoredPoint } from '../domain/anomaly';
+import type { TimeSeries } from '../domain/timeSeries';
+import type { FittedModel, Forecaster } from '../model/types';
+import { RollingHistory } from './rollingHistory';
+
+/** One forecast point as the detector needs it. */
+export interface ForecastPoint {
+  readonly yhat: number;
+  readonly lower: number;
+  readonly upper: number;
+  readonly scale: number;
+}
+
+export interface DetectorEvent {
+  readonly kind: 'opened' | 'updated' | 'closed';
+  readonly episode: Episode;
+}
+
+/** The detection state machine of one series (implemented by detect/seriesDetector.ts). */
+export interface PointDetector {
+  observe(
+    timestampMs: number,
+    actual: number,
+    point: ForecastPoint,
+    tailProbability: (z: number) => number,
+  ): { scored: ScoredPoint; episodeId: string; events: readonly DetectorEvent[] };
+  /** Called after a refit: statistics tied to the old model's residuals start afresh. */
+  onModelChange(): void;
+}
+
+export interface SeriesRunnerOptions {
+  /** Grid step of the series. */
+  readonly stepMs: number;
+  /** Refit when the model is older than this (in series time). */
+  readonly retrainIntervalMs: number;
+  /** Rolling window used for (re)fits. */
+  readonly trainingWindowMs: number;
+}
+
+export interface Observation {
+  readonly timestampMs: number;
+  readonly actual: number;
+  /** Absent while there is no model yet, or for a non-finite actual. */
+  readonly forecast?: ForecastPoint & { readonly modelVersion: string };
+  readonly scored?: ScoredPoint;
+  /** '' when the point belongs to no episode. */
+  readonly episodeId: string;
+  readonly events: readonly DetectorEvent[];
+}
+
+const NO_EVENTS: readonly DetectorEvent[] = [];
+
+/**
+ * Model + refit schedule + detection for one series. Pure: time is the samples' own timestamps and the
+ * `nowMs` the caller passes, so the backtest (`anomalyd evaluate`) and the daemon run exactly this code.
+ */
+export class SeriesRunner {
+  readonly seriesId: string;
+  private readonly forecaster: Forecaster;
+  private readonly detector: PointDetector;
+  private readonly options: SeriesRunnerOptions;
+  private readonly history: RollingHistory;
+  private fitted: FittedModel | undefined;
+  private version = '';
+  private lastFitAtMs = Number.NEGATIVE_INFINITY;
+  private fits = 0;
+
+  constructor(
+    seriesId: string,
+    forecaster: Forecaster,
+    detector: PointDetector,
+    options: SeriesRunnerOptions,
+  ) {
+    this.seriesId = seriesId;
+    this.forecaster = forecaster;
+    this.detector = detector;
+    this.options = options;
+    // A little slack beyond the window so a refit always sees a full window.
+    const capacity = Math.ceil(options.trainingWindowMs / options.stepMs) + 16;
+    this.history = new RollingHistory(options.stepMs, capacity);
+  }
+
+  get model(): FittedModel | undefined {
+    return this.fitted;
+  }
+
+  get modelVersion(): string {
+    return this.version;
+  }
+
+  get fitCount(): number {
+    return this.fits;
+  }
+
+  get historyBytes(): number {
+    return this.history.bytes;
+  }
+
+  /** Adds past samples (backfill) without scoring them. Non-finite values become gaps. */
+  load(series: Pick<TimeSeries, 'timestampsMs' | 'values'>): void {
+    const { timestampsMs, values } = series;
+    for (let i = 0; i < timestampsMs.length; i++) {
+      const v = values[i];
+      if (Number.isFinite(v)) this.history.push(timestampsMs[i], v);
+    }
+  }
+
+  /** True when there is history but no model, or the model is older than the retrain interval. */
+  refitDue(nowMs: number): boolean {
+    if (this.history.span === 0) return false;
+    if (this.fitted === undefined) return true;
+    return nowMs - this.lastFitAtMs >= this.options.retrainIntervalMs;
+  }
+
+  /**
+   * Fits on the rolling window, leaving out points inside anomaly episodes so a persisting failure does
+   * not quietly become the new normal.
+   */
+  fit(nowMs: number): FittedModel {
+    const snap = this.history.snapshot(this.options.trainingWindowMs);
+    const model = this.forecaster.fit({
+      timestampsMs: snap.timestampsMs,
+      values: snap.values,
+      stepMs: this.options.stepMs,
+      exclude: snap.exclude,
+    });
+    this.useModel(model, nowMs);
+    return model;
+  }
+
+  /** Installs a model (fitted here, or loaded from a `train` model file). */
+  useModel(model: FittedModel, nowMs: number): void {
+    const changed = this.fitted !== undefined;
+    this.fitted = model;
+    this.fits++;
+    this.lastFitAtMs = nowMs;
+    this.version = `${model.kind}-${new Date(model.trainEndMs).toISOString()}`;
+    if (changed) this.detector.onModelChange();
+  }
+
+  /** Scores one sample (or just records it while no model exists yet). */
+  observe(timestampMs: number, actual: number): Observation {
+    return this.observeBatch([timestampMs], [actual])[0];
+  }
+
+  /**
+   * Scores samples in time order. One predict call per batch: the model does not change inside a batch.
+   */
+  observeBatch(timestampsMs: ArrayLike<number>, values: ArrayLike<number>): Observation[] {
+    const n = timestampsMs.length;
+    const out: Observation[] = new Array<Observation>(n);
+    const model = this.fitted;
+    const forecast = model === undefined || n === 0 ? undefined : model.predict(timestampsMs);
+    const tail = model === undefined ? undefined : (z: number): number => model.tailProbability(z);
+    for (let i = 0; i < n; i++) {
+      const t = timestampsMs[i];
+      const actual = values[i];
+      if (!Number.isFinite(actual) || forecast === undefined || tail === undefined) {
+        if (Number.isFinite(actual)) this.history.push(t, actual);
+        out[i] = { timestampMs: t, actual, episodeId: '', events: NO_EVENTS };
+        continue;
+      }
+      const point: ForecastPoint = {
+        yhat: forecast.yhat[i],
+        lower: forecast.lower[i],
+        upper: forecast.upper[i],
+        scale: forecast.scale[i],
+      };
+      const { scored, episodeId, events } = this.detector.observe(t, actual, point, tail);
+      this.history.push(t, actual, episodeId !== '');
+      for (const e of events) {
+        // The N-of-M look-back points that opened the episode belong to it too.
+        if (e.kind === 'opened') this.history.excludeFrom(e.episode.startMs);
+      }
+      out[i] = {
+        timestampMs: t,
+        actual,
+        forecast: { ...point, modelVersion: this.version },
+        scored,
+        episodeId,
+        events,
+      };
+    }
+    return out;
+  }
+}
