@@ -11,9 +11,9 @@ export interface SeverityCutoffs {
 }
 
 export interface EpisodeOptions {
-  /** N of the N-of-M rule: anomalous points needed within the last M to open an episode. Default 2. */
+  /** N of the N-of-M rule: anomalous points needed within the last M to open an episode. Default 4. */
   readonly minPoints: number;
-  /** M of the N-of-M rule. Default 3. */
+  /** M of the N-of-M rule. Default 5. */
   readonly window: number;
   /**
    * Hysteresis: once open, an episode stays open while the score stays above this fraction of the
@@ -30,9 +30,9 @@ export interface EpisodeOptions {
 
 export interface DriftOptions {
   readonly enabled: boolean;
-  /** CUSUM allowance k in standard deviations of the standardised residual. Default 0.5. */
+  /** CUSUM allowance k in standard deviations of the standardised residual. Default 0.75. */
   readonly k: number;
-  /** CUSUM decision threshold h. Default 8. */
+  /** CUSUM decision threshold h. Default 14. */
   readonly h: number;
 }
 

@@ -87,6 +87,15 @@ export function runBacktest(
       // isolated exceedances that never form one are not counted as detections.
       isAnomaly[at] = o.episodeId !== '' ? 1 : 0;
       episodeId[at] = o.episodeId;
+      // The look-back points that opened this episode were observed before it existed: assign them now.
+      for (const joined of o.joinedMs) {
+        for (let b = at - 1; b >= 0 && ts[testStart + b] >= joined; b--) {
+          if (ts[testStart + b] === joined) {
+            episodeId[b] = o.episodeId;
+            isAnomaly[b] = 1;
+          }
+        }
+      }
       for (const e of o.events) episodes.set(e.episode.id, e.episode);
     }
     i = j;

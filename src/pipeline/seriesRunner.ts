@@ -23,9 +23,15 @@ export interface PointDetector {
     actual: number,
     point: ForecastPoint,
     tailProbability: (z: number) => number,
-  ): { scored: ScoredPoint; episodeId: string; events: readonly DetectorEvent[] };
+  ): {
+    scored: ScoredPoint;
+    episodeId: string;
+    events: readonly DetectorEvent[];
+    /** Earlier points (timestamps) that joined the episode this point opened (the N-of-M look-back). */
+    joinedMs?: readonly number[];
+  };
   /** Called after a refit: statistics tied to the old model's residuals start afresh. */
-  onModelChange(): void;
+  onRefit(): void;
 }
 
 export interface SeriesRunnerOptions {
@@ -46,8 +52,11 @@ export interface Observation {
   /** '' when the point belongs to no episode. */
   readonly episodeId: string;
   readonly events: readonly DetectorEvent[];
+  /** Earlier points that, with this one, opened the episode: they belong to it too. */
+  readonly joinedMs: readonly number[];
 }
 
+const NO_JOINS: readonly number[] = [];
 const NO_EVENTS: readonly DetectorEvent[] = [];
 
 /**
@@ -135,7 +144,7 @@ export class SeriesRunner {
     this.fits++;
     this.lastFitAtMs = nowMs;
     this.version = `${model.kind}-${new Date(model.trainEndMs).toISOString()}`;
-    if (changed) this.detector.onModelChange();
+    if (changed) this.detector.onRefit();
   }
 
   /** Scores one sample (or just records it while no model exists yet). */
@@ -157,7 +166,7 @@ export class SeriesRunner {
       const actual = values[i];
       if (!Number.isFinite(actual) || forecast === undefined || tail === undefined) {
         if (Number.isFinite(actual)) this.history.push(t, actual);
-        out[i] = { timestampMs: t, actual, episodeId: '', events: NO_EVENTS };
+        out[i] = { timestampMs: t, actual, episodeId: '', events: NO_EVENTS, joinedMs: NO_JOINS };
         continue;
       }
       const point: ForecastPoint = {
@@ -166,7 +175,7 @@ export class SeriesRunner {
         upper: forecast.upper[i],
         scale: forecast.scale[i],
       };
-      const { scored, episodeId, events } = this.detector.observe(t, actual, point, tail);
+      const { scored, episodeId, events, joinedMs } = this.detector.observe(t, actual, point, tail);
       this.history.push(t, actual, episodeId !== '');
       for (const e of events) {
         // The N-of-M look-back points that opened the episode belong to it too.
@@ -179,6 +188,7 @@ export class SeriesRunner {
         scored,
         episodeId,
         events,
+        joinedMs: joinedMs ?? NO_JOINS,
       };
     }
     return out;

@@ -1,0 +1,423 @@
+import type { AppConfig } from '../config/types';
+import type { Clock } from '../domain/clock';
+import type { Logger } from '../domain/logger';
+import { canonicalSeriesId } from '../domain/series';
+import type { Forecaster, FittedModel } from '../model/types';
+import type { EpisodeEvent, PointRecord, Sink } from '../sinks/types';
+import type { MetricSource, MonitorMetrics, SeriesBatch, Sleeper, Stopwatch } from './ports';
+import { SeriesRegistry, type TrackedSeries } from './seriesRegistry';
+import { SeriesRunner, type PointDetector } from './seriesRunner';
+
+export interface MonitorDeps {
+  readonly config: AppConfig;
+  readonly source: MetricSource;
+  readonly sink: Sink;
+  readonly forecaster: Forecaster;
+  readonly createDetector: (seriesId: string) => PointDetector;
+  readonly clock: Clock;
+  readonly stopwatch: Stopwatch;
+  readonly sleeper: Sleeper;
+  readonly logger: Logger;
+  readonly metrics: MonitorMetrics;
+  /** A model from `anomalyd train`, used for series whose step matches until their first refit. */
+  readonly initialModel?: FittedModel;
+}
+
+interface SeriesState {
+  readonly runner: SeriesRunner;
+  readonly stepMs: number;
+  /** Episode ids currently open on this series. */
+  readonly openEpisodes: Set<string>;
+}
+
+export interface CycleSummary {
+  readonly nowMs: number;
+  readonly source: 'prometheus' | 'simulator';
+  readonly series: number;
+  readonly newSeries: number;
+  readonly points: number;
+  readonly anomalies: number;
+  readonly episodesOpened: number;
+  readonly fits: number;
+  readonly pendingFits: number;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+export interface MonitorTotals {
+  readonly cycles: number;
+  readonly points: number;
+  readonly anomalies: number;
+  readonly episodesOpened: number;
+  readonly fits: number;
+  readonly failedCycles: number;
+}
+
+/**
+ * The daemon's cycle: poll → discover → backfill → (bounded) fits → score → write → expire. The detection
+ * loop never waits on the sink (Sink.write only enqueues) and fitting is bounded per cycle, so a slow
+ * InfluxDB or a burst of new series never stalls polling.
+ */
+export class Monitor {
+  private readonly registry: SeriesRegistry<SeriesState>;
+  private readonly loggedRejections = new Set<string>();
+  private totals = { cycles: 0, points: 0, anomalies: 0, episodesOpened: 0, fits: 0, failedCycles: 0 };
+  private openEpisodeCount = 0;
+  private lastRejectedCount = 0;
+
+  constructor(private readonly deps: MonitorDeps) {
+    const p = deps.config.prometheus;
+    this.registry = new SeriesRegistry<SeriesState>(p.maxSeries, p.seriesExpiryMs);
+  }
+
+  get seriesCount(): number {
+    return this.registry.size;
+  }
+
+  /** True once every tracked series has a model (for /readyz). */
+  get modelsReady(): boolean {
+    if (this.registry.size === 0) return false;
+    for (const s of this.registry.values()) if (s.state.runner.model === undefined) return false;
+    return true;
+  }
+
+  get summary(): MonitorTotals {
+    return { ...this.totals };
+  }
+
+  private stepFor(query: string): number {
+    const q = this.deps.config.prometheus.queries.find((x) => x.name === query);
+    return (q?.stepSeconds ?? this.deps.config.intervalSeconds) * 1000;
+  }
+
+  private createState(stepMs: number, id: string): SeriesState {
+    const m = this.deps.config.model;
+    const runner = new SeriesRunner(id, this.deps.forecaster, this.deps.createDetector(id), {
+      stepMs,
+      retrainIntervalMs: m.retrainIntervalMs,
+      trainingWindowMs: m.trainingWindowMs,
+    });
+    return { runner, stepMs, openEpisodes: new Set() };
+  }
+
+  /** Runs one cycle. Source failures are logged and counted; the cycle then ends early. */
+  async runCycle(): Promise<CycleSummary> {
+    const { clock, stopwatch, source, logger, metrics, config } = this.deps;
+    const t0 = stopwatch();
+    const nowMs = clock.nowMs();
+    let batches: readonly SeriesBatch[];
+    try {
+      batches = await source.poll(nowMs);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.totals.failedCycles++;
+      this.totals.cycles++;
+      logger.error('poll failed; no samples this cycle', { error: message, source: source.mode });
+      const durationMs = stopwatch() - t0;
+      metrics.cycleCompleted(durationMs / 1000, nowMs);
+      return this.emptySummary(nowMs, durationMs, message);
+    }
+    metrics.sourceMode(source.mode);
+
+    // 1. Discover.
+    const fresh: Array<TrackedSeries<SeriesState>> = [];
+    const work: Array<{ series: TrackedSeries<SeriesState>; batch: SeriesBatch }> = [];
+    for (const batch of batches) {
+      const stepMs = this.stepFor(batch.query);
+      const adm = this.registry.admit(
+        batch.query,
+        batch.labels,
+        source.mode,
+        nowMs,
+        batch.samples.length,
+        (id) => this.createState(stepMs, id),
+      );
+      if (adm.kind === 'rejected') {
+        if (!this.loggedRejections.has(adm.id)) {
+          this.loggedRejections.add(adm.id);
+          logger.warn('series cap reached; series not tracked (raise prometheus.max_series)', {
+            series: adm.id,
+            max_series: config.prometheus.maxSeries,
+          });
+        }
+        continue;
+      }
+      if (adm.kind === 'new') fresh.push(adm.series);
+      work.push({ series: adm.series, batch });
+    }
+    const rejectedNow = this.registry.rejectedSeries;
+    if (rejectedNow > this.lastRejectedCount) metrics.seriesDropped(rejectedNow - this.lastRejectedCount);
+    this.lastRejectedCount = rejectedNow;
+
+    // 2. Backfill new series from history, before their first live samples.
+    await this.backfill(fresh, work, nowMs);
+
+    // 3. Fits, bounded in count and time so polling is never stalled.
+    const { fits, pending } = this.runFits(nowMs, t0);
+
+    // 4. Score and hand to the sink.
+    const records: PointRecord[] = [];
+    const events: EpisodeEvent[] = [];
+    let points = 0;
+    let anomalies = 0;
+    let opened = 0;
+    const bySeverity = new Map<string, number>();
+    for (const { series, batch } of work) {
+      const ts = batch.samples.map((s) => s.timestampMs);
+      const vs = batch.samples.map((s) => s.value);
+      const observations = series.state.runner.observeBatch(ts, vs);
+      for (const o of observations) {
+        if (!Number.isFinite(o.actual)) continue; // a gap in the source; nothing to write or score
+        points++;
+        const record: PointRecord = {
+          seriesId: series.id,
+          query: series.query,
+          source: series.source,
+          labels: series.labels,
+          timestampMs: o.timestampMs,
+          actual: o.actual,
+          ...(o.forecast && o.scored
+            ? {
+                forecast: {
+                  modelVersion: o.forecast.modelVersion,
+                  yhat: o.forecast.yhat,
+                  lower: o.forecast.lower,
+                  upper: o.forecast.upper,
+                },
+                anomaly: {
+                  isAnomaly: o.scored.isAnomaly,
+                  score: o.scored.score,
+                  confidence: o.scored.confidence,
+                  threshold: o.scored.threshold,
+                  direction: o.scored.direction,
+                  severity: o.scored.severity,
+                  episodeId: o.episodeId,
+                },
+              }
+            : {}),
+        };
+        records.push(record);
+        if (o.scored?.isAnomaly) {
+          anomalies++;
+          bySeverity.set(o.scored.severity, (bySeverity.get(o.scored.severity) ?? 0) + 1);
+        }
+        if (o.forecast && o.scored) {
+          metrics.seriesValues(series.id, { ...o.forecast, score: o.scored.score });
+        }
+        for (const e of o.events) {
+          events.push({
+            kind: e.kind,
+            seriesId: series.id,
+            query: series.query,
+            source: series.source,
+            labels: series.labels,
+            episode: e.episode,
+          });
+          if (e.kind === 'opened') {
+            opened++;
+            series.state.openEpisodes.add(e.episode.id);
+            logger.warn('anomaly episode opened', {
+              series: series.id,
+              episode: e.episode.id,
+              score: round(e.episode.peakScore),
+              severity: e.episode.severity,
+              direction: e.episode.direction,
+              cause: e.episode.cause,
+              source: series.source,
+            });
+          } else if (e.kind === 'closed') {
+            series.state.openEpisodes.delete(e.episode.id);
+            logger.info('anomaly episode closed', {
+              series: series.id,
+              episode: e.episode.id,
+              peak_score: round(e.episode.peakScore),
+              severity: e.episode.severity,
+              duration_s: (e.episode.endMs - e.episode.startMs) / 1000,
+            });
+          }
+        }
+      }
+    }
+    if (records.length > 0) this.deps.sink.write(records);
+    if (events.length > 0) this.deps.sink.writeEpisodeEvents(events);
+
+    // 5. Forget series that stopped reporting.
+    for (const gone of this.registry.expire(nowMs)) {
+      metrics.seriesRemoved(gone.id);
+      this.loggedRejections.delete(gone.id);
+      logger.info('series expired (no samples)', {
+        series: gone.id,
+        last_seen: new Date(gone.lastSeenMs).toISOString(),
+      });
+    }
+
+    this.openEpisodeCount = 0;
+    for (const s of this.registry.values()) this.openEpisodeCount += s.state.openEpisodes.size;
+    const durationMs = stopwatch() - t0;
+    metrics.pointsProcessed(points);
+    for (const [sev, n] of bySeverity) metrics.anomalies(sev, n);
+    metrics.openEpisodes(this.openEpisodeCount);
+    metrics.seriesCount(this.registry.size);
+    metrics.cycleCompleted(durationMs / 1000, nowMs);
+    this.totals.cycles++;
+    this.totals.points += points;
+    this.totals.anomalies += anomalies;
+    this.totals.episodesOpened += opened;
+    this.totals.fits += fits;
+    const summary: CycleSummary = {
+      nowMs,
+      source: source.mode,
+      series: this.registry.size,
+      newSeries: fresh.length,
+      points,
+      anomalies,
+      episodesOpened: opened,
+      fits,
+      pendingFits: pending,
+      durationMs,
+    };
+    logger.info('cycle', {
+      source: summary.source,
+      series: summary.series,
+      new_series: summary.newSeries,
+      points,
+      anomalies,
+      episodes_opened: opened,
+      open_episodes: this.openEpisodeCount,
+      fits,
+      pending_fits: pending,
+      duration_ms: Math.round(durationMs),
+    });
+    return summary;
+  }
+
+  private async backfill(
+    fresh: Array<TrackedSeries<SeriesState>>,
+    work: Array<{ series: TrackedSeries<SeriesState>; batch: SeriesBatch }>,
+    nowMs: number,
+  ): Promise<void> {
+    if (fresh.length === 0) return;
+    const { config, source, logger, metrics, initialModel } = this.deps;
+    const firstLive = new Map<string, number>();
+    for (const { series, batch } of work) {
+      if (batch.samples.length > 0) firstLive.set(series.id, batch.samples[0].timestampMs);
+    }
+    const freshIds = new Set(fresh.map((s) => s.id));
+    const queries = new Set(fresh.map((s) => s.query));
+    for (const queryName of queries) {
+      const query = config.prometheus.queries.find((q) => q.name === queryName) ?? {
+        name: queryName,
+        promql: '',
+      };
+      let history: readonly SeriesBatch[];
+      try {
+        history = await source.history(query, config.prometheus.trainingWindowMs, nowMs);
+      } catch (err) {
+        metrics.prometheusError('history');
+        logger.warn('history fetch failed; these series will learn from live samples', {
+          query: queryName,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        continue;
+      }
+      for (const h of history) {
+        const id = canonicalSeriesId(h.query, h.labels);
+        const tracked = freshIds.has(id) ? this.registry.get(id) : undefined;
+        if (!tracked) continue;
+        const cutoff = firstLive.get(tracked.id) ?? Number.POSITIVE_INFINITY;
+        const samples = h.samples.filter((s) => s.timestampMs < cutoff);
+        tracked.state.runner.load({
+          timestampsMs: Float64Array.from(samples, (s) => s.timestampMs),
+          values: Float64Array.from(samples, (s) => s.value),
+        });
+      }
+    }
+    if (initialModel) {
+      for (const s of fresh) {
+        if (initialModel.stepMs === s.state.stepMs) s.state.runner.useModel(initialModel, nowMs);
+        else
+          logger.warn(
+            'model file does not match this series (different step); fitting from history instead',
+            {
+              series: s.id,
+              model_step_s: initialModel.stepMs / 1000,
+              series_step_s: s.state.stepMs / 1000,
+            },
+          );
+      }
+    }
+  }
+
+  private runFits(nowMs: number, cycleStart: number): { fits: number; pending: number } {
+    const { config, stopwatch, metrics, logger } = this.deps;
+    const due: Array<TrackedSeries<SeriesState>> = [];
+    for (const s of this.registry.values()) if (s.state.runner.refitDue(nowMs)) due.push(s);
+    // Series with no model first: they produce no forecasts at all until fitted.
+    due.sort(
+      (a, b) => Number(a.state.runner.model !== undefined) - Number(b.state.runner.model !== undefined),
+    );
+    const budgetMs = config.intervalSeconds * 1000 * 0.5;
+    let fits = 0;
+    for (const s of due) {
+      if (fits >= config.model.maxFitsPerCycle) break;
+      if (fits > 0 && stopwatch() - cycleStart > budgetMs) break;
+      const t = stopwatch();
+      try {
+        s.state.runner.fit(nowMs);
+      } catch (err) {
+        logger.error('model fit failed; keeping the previous model', {
+          series: s.id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+      metrics.modelFit((stopwatch() - t) / 1000);
+      fits++;
+    }
+    return { fits, pending: due.length - fits };
+  }
+
+  private emptySummary(nowMs: number, durationMs: number, error: string): CycleSummary {
+    return {
+      nowMs,
+      source: this.deps.source.mode,
+      series: this.registry.size,
+      newSeries: 0,
+      points: 0,
+      anomalies: 0,
+      episodesOpened: 0,
+      fits: 0,
+      pendingFits: 0,
+      durationMs,
+      error,
+    };
+  }
+
+  /**
+   * Runs cycles every `intervalSeconds` until `signal` aborts. A cycle that overruns its interval is logged
+   * and the next one starts at once (each poll reads everything since the last, so nothing is skipped).
+   */
+  async run(signal: AbortSignal): Promise<MonitorTotals> {
+    const { clock, sleeper, logger, config } = this.deps;
+    const intervalMs = config.intervalSeconds * 1000;
+    while (!signal.aborted) {
+      const started = clock.nowMs();
+      try {
+        await this.runCycle();
+      } catch (err) {
+        this.totals.failedCycles++;
+        logger.error('cycle failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+      const elapsed = clock.nowMs() - started;
+      if (elapsed > intervalMs) {
+        logger.warn('cycle overran its interval', { duration_ms: elapsed, interval_ms: intervalMs });
+        continue;
+      }
+      await sleeper.sleep(intervalMs - elapsed, signal);
+    }
+    return this.summary;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
