@@ -1,0 +1,18 @@
+export { toLines, escapeStringField, labelTags, countLines, LABEL_COLLISION_PREFIX } from './lineProtocol';
+export type { LineOptions, SkipCounter } from './lineProtocol';
+export { systemScheduler } from './scheduler';
+export type { Scheduler, TimerHandle } from './scheduler';
+export { InfluxSink } from './influx/influxSink';
+export type { InfluxSinkConfig, InfluxSinkDeps } from './influx/influxSink';
+export { createInfluxTransport } from './influx/transport';
+export type { InfluxConnection, InfluxTransport } from './influx/transport';
+export { classifyWriteError, nextDelayMs, parseRetryAfterMs } from './influx/retry';
+export type { BackoffOptions, WriteFailure } from './influx/retry';
+export { Spool, appendDeadLetter } from './influx/spool';
+export type { SpoolSegment } from './influx/spool';
+export { checkInflux, CHECK_MEASUREMENT } from './influx/check';
+export type { InfluxCheck, ProbeResult } from './influx/check';
+export { FileSink, ANOMALIES_FILE } from './fileSink';
+export type { FileSinkDeps, FileSinkOptions } from './fileSink';
+export { createSink } from './createSink';
+export type { SinkDeps } from './createSink';
