@@ -1,0 +1,71 @@
+import type { EvaluationResult } from '../../../src/evaluate/types';
+
+/** A small hand-written result whose every printed number is known in advance. */
+export function knownResult(overrides: Partial<EvaluationResult> = {}): EvaluationResult {
+  return {
+    dataset: 'nab/machine_temperature',
+    model: { kind: 'seasonal', components: ['trend', 'daily', 'weekly'], step_s: 300 },
+    train: { points: 8064, start: '2026-01-01T00:00:00Z', end: '2026-01-28T23:55:00Z' },
+    test: { points: 2016, start: '2026-01-29T00:00:00Z', end: '2026-02-04T23:55:00Z', days: 7 },
+    ground_truth: 'labels',
+    interval_width: 0.95,
+    threshold_multiplier: 1.25,
+    point: { precision: 0.8, recall: 0.5, f1: 0.6153846, tp: 40, fp: 10, fn: 40, tn: 1926 },
+    event: {
+      recall: 0.75,
+      precision: 0.6,
+      f1: 0.6666667,
+      detected: 3,
+      total: 4,
+      false_alarm_episodes: 2,
+      false_alarms_per_day: 2 / 7,
+      mean_time_to_detect_s: 750,
+    },
+    forecast: { mae: 1.2346, mape: 0.0567, smape: 0.0549, interval_coverage: 0.9312, points: 1936 },
+    roc_auc: 0.9123,
+    pr_auc: 0.6543,
+    nab: { standard: 61.25, reward_low_fp: 55.5, reward_low_fn: 66.75 },
+    roc: { x: [0, 0.1, 0.3, 1], y: [0, 0.6, 0.85, 1] },
+    pr: { x: [1, 0.85, 0.6, 0], y: [0.04, 0.3, 0.8, 1] },
+    threshold_sweep: [
+      { threshold: 0.5, precision: 0.3, recall: 0.9, f1: 0.45, fpr: 0.1, tpr: 0.9, flagged: 240 },
+      { threshold: 1.0, precision: 0.7, recall: 0.6, f1: 0.646, fpr: 0.01, tpr: 0.6, flagged: 69 },
+      { threshold: 1.5, precision: 0.85, recall: 0.55, f1: 0.668, fpr: 0.004, tpr: 0.55, flagged: 52 },
+      { threshold: 2.0, precision: 0.9, recall: 0.3, f1: 0.45, fpr: 0.001, tpr: 0.3, flagged: 27 },
+      { threshold: 4.0, precision: NaN, recall: 0, f1: 0, fpr: 0, tpr: 0, flagged: 0 },
+    ],
+    episodes: [
+      {
+        id: 'ep-low',
+        start_ms: Date.UTC(2026, 0, 30, 1, 0),
+        end_ms: Date.UTC(2026, 0, 30, 1, 10),
+        peak_score: 1.4,
+        severity: 'LOW',
+        direction: 1,
+        cause: 'band',
+        matched: false,
+      },
+      {
+        id: 'ep-critical',
+        start_ms: Date.UTC(2026, 1, 2, 12, 0),
+        end_ms: Date.UTC(2026, 1, 2, 13, 30),
+        peak_score: 6.2,
+        severity: 'CRITICAL',
+        direction: -1,
+        cause: 'band',
+        matched: true,
+      },
+      {
+        id: 'ep-high',
+        start_ms: Date.UTC(2026, 1, 1, 8, 0),
+        end_ms: Date.UTC(2026, 1, 1, 8, 5),
+        peak_score: 3.1,
+        severity: 'HIGH',
+        direction: 1,
+        cause: 'drift',
+        matched: true,
+      },
+    ],
+    ...overrides,
+  };
+}
