@@ -1,12 +1,9 @@
-/** Loads the NAB corpus and scoreboard from /work/shared/datasets/nab for the scorer tests. */
+/** Loads the NAB corpus and scoreboard shipped in datasets/nab for the scorer tests. */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { TimeRange } from '../../../src/evaluate/events';
 
-export const NAB_DIR = path.resolve(__dirname, '../../../../shared/datasets/nab');
-
-/** True when the shared NAB copy is present (the reproduction tests need it). */
-export const nabAvailable = fs.existsSync(path.join(NAB_DIR, 'original_labels', 'combined_windows.json'));
+export const NAB_DIR = path.resolve(__dirname, '../../../datasets/nab');
 
 /** "2014-04-10 07:15:00(.000000)" read as UTC: NAB's stamps carry no zone, only equality matters. */
 export function parseNabTimestamp(text: string): number {
