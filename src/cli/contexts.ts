@@ -22,6 +22,8 @@ export type InjectSpec = { readonly count: number } | { readonly fraction: numbe
 export interface EvaluateContext extends GlobalContext {
   readonly dataset?: string;
   readonly valueColumn?: string;
+  /** Sort out-of-order rows and keep the first of duplicated timestamps instead of rejecting the file. */
+  readonly repairTimestamps: boolean;
   readonly modelPath?: string;
   readonly trainRatio: number;
   readonly inject?: InjectSpec;
@@ -37,6 +39,7 @@ export interface EvaluateContext extends GlobalContext {
 export interface TrainContext extends GlobalContext {
   readonly dataset: string;
   readonly valueColumn?: string;
+  readonly repairTimestamps: boolean;
   readonly modelPath: string;
   readonly trainRatio: number;
   readonly outputDir: string;

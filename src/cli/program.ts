@@ -12,7 +12,9 @@ export interface ProgramIo {
   readonly stderr: (text: string) => void;
 }
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version';
+
+export { VERSION };
 
 /** Builds the CLI over a set of actions (real ones in main.ts, fakes in tests). */
 export function buildProgram(actions: Actions, io: ProgramIo, setExit: (code: number) => void): Command {

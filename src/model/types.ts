@@ -83,6 +83,8 @@ export interface FittedModel {
    */
   tailProbability(z: number): number;
   toJSON(): SerializedModel;
+  /** Frees resources held outside the JS heap (WASM memory of augurs models). Safe to call twice. */
+  dispose?(): void;
 }
 
 /** Something that can fit a model to a series. */

@@ -11,6 +11,8 @@ export interface BacktestOptions {
   readonly trainingWindowMs: number;
   /** Use this model for the initial fit instead of fitting (a `train` model file). */
   readonly initialModel?: FittedModel;
+  /** Called after each streamed chunk with (points done, points total), for progress bars. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface BacktestResult {
@@ -20,6 +22,11 @@ export interface BacktestResult {
   readonly testStart: number;
   /** The evaluated (test) part, point by point. */
   readonly points: EvaluatedPoints;
+  /**
+   * 1 at the point where an episode opened (the moment an alert would fire), 0 elsewhere. This, not the
+   * episode's back-dated start, is when a user learns of the anomaly.
+   */
+  readonly alerts: Uint8Array;
   /** Final state of every episode seen in the test part, in start order. */
   readonly episodes: readonly Episode[];
   /** Number of fits, the initial one included. */
@@ -64,6 +71,7 @@ export function runBacktest(
   const score = new Float64Array(m);
   const isAnomaly = new Uint8Array(m);
   const episodeId: string[] = new Array<string>(m).fill('');
+  const alerts = new Uint8Array(m);
   const episodes = new Map<string, Episode>();
 
   let i = testStart;
@@ -96,14 +104,19 @@ export function runBacktest(
           }
         }
       }
-      for (const e of o.events) episodes.set(e.episode.id, e.episode);
+      for (const e of o.events) {
+        episodes.set(e.episode.id, e.episode);
+        if (e.kind === 'opened') alerts[at] = 1;
+      }
     }
     i = j;
+    options.onProgress?.(i - testStart, m);
   }
 
   return {
     initialModel,
     testStart,
+    alerts,
     points: {
       timestampsMs: ts.slice(testStart),
       actual,

@@ -13,7 +13,7 @@ export interface MonitorDeps {
   readonly source: MetricSource;
   readonly sink: Sink;
   readonly forecaster: Forecaster;
-  readonly createDetector: (seriesId: string) => PointDetector;
+  readonly createDetector: (seriesId: string, stepMs: number) => PointDetector;
   readonly clock: Clock;
   readonly stopwatch: Stopwatch;
   readonly sleeper: Sleeper;
@@ -92,7 +92,7 @@ export class Monitor {
 
   private createState(stepMs: number, id: string): SeriesState {
     const m = this.deps.config.model;
-    const runner = new SeriesRunner(id, this.deps.forecaster, this.deps.createDetector(id), {
+    const runner = new SeriesRunner(id, this.deps.forecaster, this.deps.createDetector(id, stepMs), {
       stepMs,
       retrainIntervalMs: m.retrainIntervalMs,
       trainingWindowMs: m.trainingWindowMs,
@@ -159,6 +159,7 @@ export class Monitor {
     const records: PointRecord[] = [];
     const events: EpisodeEvent[] = [];
     let points = 0;
+    let skipped = 0;
     let anomalies = 0;
     let opened = 0;
     const bySeverity = new Map<string, number>();
@@ -167,7 +168,10 @@ export class Monitor {
       const vs = batch.samples.map((s) => s.value);
       const observations = series.state.runner.observeBatch(ts, vs);
       for (const o of observations) {
-        if (!Number.isFinite(o.actual)) continue; // a gap in the source; nothing to write or score
+        if (!Number.isFinite(o.actual)) {
+          skipped++; // NaN/±Inf from the source (e.g. a division by zero in PromQL): counted and logged
+          continue;
+        }
         points++;
         const record: PointRecord = {
           seriesId: series.id,
@@ -281,6 +285,7 @@ export class Monitor {
       series: summary.series,
       new_series: summary.newSeries,
       points,
+      skipped_non_finite: skipped,
       anomalies,
       episodes_opened: opened,
       open_episodes: this.openEpisodeCount,

@@ -139,7 +139,9 @@ export class SeriesRunner {
 
   /** Installs a model (fitted here, or loaded from a `train` model file). */
   useModel(model: FittedModel, nowMs: number): void {
-    const changed = this.fitted !== undefined;
+    const previous = this.fitted;
+    const changed = previous !== undefined;
+    if (previous !== undefined && previous !== model) previous.dispose?.();
     this.fitted = model;
     this.fits++;
     this.lastFitAtMs = nowMs;

@@ -1,12 +1,14 @@
 import type { Actions } from '../contexts';
-
-// Wired to the real implementations as they land.
-const notYet = (name: string) => (): Promise<number> => Promise.reject(new Error(`${name} is not wired yet`));
+import { checkAction } from './check.action';
+import { evaluateAction } from './evaluate.action';
+import { monitorAction } from './monitor.action';
+import { simulateAction } from './simulate.action';
+import { trainAction } from './train.action';
 
 export const realActions: Actions = {
-  monitor: notYet('monitor'),
-  train: notYet('train'),
-  evaluate: notYet('evaluate'),
-  simulate: notYet('simulate'),
-  check: notYet('check'),
+  monitor: monitorAction,
+  train: trainAction,
+  evaluate: evaluateAction,
+  simulate: simulateAction,
+  check: checkAction,
 };

@@ -6,6 +6,7 @@ import { addGlobalOptions, globalContext } from './global';
 interface EvaluateFlags {
   dataset?: string;
   valueColumn?: string;
+  repairTimestamps?: boolean;
   modelPath?: string;
   trainRatio: number;
   inject?: InjectSpec;
@@ -26,6 +27,7 @@ export function evaluateCommand(program: Command, actions: Actions, setExit: (co
     )
     .option('-d, --dataset <file>', 'CSV with timestamp, value and optional label columns')
     .option('--value-column <name>', 'name of the value column (default: value, cpu_usage or y)')
+    .option('--repair-timestamps', 'sort out-of-order rows and keep the first of duplicated timestamps')
     .option('-m, --model-path <file>', 'use this trained model for the initial fit instead of fitting')
     .option('--train-ratio <r>', 'share of the points used for the initial fit', parseRatio, 0.8)
     .option(
@@ -49,6 +51,7 @@ export function evaluateCommand(program: Command, actions: Actions, setExit: (co
     const ctx: EvaluateContext = {
       ...globalContext(o),
       trainRatio: o.trainRatio,
+      repairTimestamps: o.repairTimestamps === true,
       seed: o.seed,
       json: o.json === true,
       outputDir: o.outputDir,

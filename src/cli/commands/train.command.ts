@@ -6,6 +6,7 @@ import { addGlobalOptions, globalContext } from './global';
 interface TrainFlags {
   dataset: string;
   valueColumn?: string;
+  repairTimestamps?: boolean;
   modelPath: string;
   trainRatio: number;
   outputDir: string;
@@ -19,6 +20,7 @@ export function trainCommand(program: Command, actions: Actions, setExit: (code:
     .description('fit a model on the first part of a dataset, evaluate it on the rest, save it')
     .requiredOption('-d, --dataset <file>', 'CSV with timestamp, value and optional label columns')
     .option('--value-column <name>', 'name of the value column (default: value, cpu_usage or y)')
+    .option('--repair-timestamps', 'sort out-of-order rows and keep the first of duplicated timestamps')
     .option('-m, --model-path <file>', 'where the model file is written', 'models/model.json')
     .option('--train-ratio <r>', 'share of the points used for fitting', parseRatio, 0.8)
     .option('-o, --output-dir <dir>', 'where model_metadata.json and the reports are written', 'out')
@@ -35,6 +37,7 @@ export function trainCommand(program: Command, actions: Actions, setExit: (code:
       dataset: o.dataset,
       modelPath: o.modelPath,
       trainRatio: o.trainRatio,
+      repairTimestamps: o.repairTimestamps === true,
       outputDir: o.outputDir,
       plots: o.plots,
       ...(o.valueColumn !== undefined ? { valueColumn: o.valueColumn } : {}),

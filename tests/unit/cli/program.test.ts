@@ -64,6 +64,7 @@ describe('anomalyd CLI', () => {
       {
         dataset: 'x.csv',
         trainRatio: 0.8,
+        repairTimestamps: false,
         seed: 1,
         json: true,
         outputDir: 'out',
@@ -132,5 +133,19 @@ describe('anomalyd CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/monitor/);
     expect(r.out).toMatch(/evaluate/);
+  });
+});
+
+describe('anomalyd CLI dataset flags', () => {
+  it('passes --repair-timestamps to train and evaluate', async () => {
+    const { actions, calls } = fakeActions();
+    await run(['train', '-d', 'nab.csv', '--repair-timestamps'], actions);
+    await run(['evaluate', '-d', 'nab.csv', '--repair-timestamps', '--labels', 'w.json'], actions);
+    expect(calls[0][1]).toMatchObject({
+      dataset: 'nab.csv',
+      repairTimestamps: true,
+      modelPath: 'models/model.json',
+    });
+    expect(calls[1][1]).toMatchObject({ dataset: 'nab.csv', repairTimestamps: true, labelsPath: 'w.json' });
   });
 });

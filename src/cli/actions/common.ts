@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { loadConfig, type ConfigFlags } from '../../config';
+import type { AppConfig } from '../../config/types';
+import { UserError } from '../../domain/errors';
+import type { Logger } from '../../domain/logger';
+import { loadModel } from '../../model/serialize';
+import type { FittedModel } from '../../model/types';
+import { createLogger } from '../../telemetry/logger';
+import type { GlobalContext } from '../contexts';
+
+export function loadAppConfig(ctx: GlobalContext, flags: ConfigFlags = {}): AppConfig {
+  return loadConfig({
+    ...(ctx.configPath !== undefined ? { path: ctx.configPath } : {}),
+    env: process.env,
+    flags: { ...flags, ...(ctx.logLevel !== undefined ? { logLevel: ctx.logLevel } : {}) },
+  });
+}
+
+export function appLogger(config: AppConfig): Logger {
+  return createLogger({ level: config.logLevel });
+}
+
+/** Reads a model file written by `anomalyd train`, with one-line errors naming the file. */
+export function readModelFile(path: string): FittedModel {
+  if (!existsSync(path))
+    throw new UserError(`${path}: model file not found (write one with \`anomalyd train\`)`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new UserError(`${path}: not valid JSON (${why}); was it written by \`anomalyd train\`?`);
+  }
+  return loadModel(json, path);
+}
+
+/** A one-line progress bar on stderr when it is a terminal; silent otherwise. */
+export function progressBar(label: string): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = -1;
+  return (done, total) => {
+    const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+    if (pct === last) return;
+    last = pct;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`);
+    if (done >= total) process.stderr.write('\n');
+  };
+}

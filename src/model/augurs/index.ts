@@ -1,0 +1,20 @@
+/**
+ * augurs Prophet and MSTL behind anomalyd's Forecaster interface (`model.kind: prophet | mstl`).
+ * Call `await initAugurs()` once before fitting.
+ */
+export { initAugurs } from './loader';
+export { type AugursFittedModel, AUGURS_MODEL_FILE_VERSION } from './common';
+export {
+  DEFAULT_PROPHET_OPTIONS,
+  ProphetForecaster,
+  type ProphetForecasterOptions,
+  ProphetModel,
+} from './prophet';
+export {
+  DEFAULT_MSTL_OPTIONS,
+  MAX_MSTL_GRID_POINTS,
+  MstlForecaster,
+  type MstlForecasterOptions,
+  MstlModel,
+  seasonalWidening,
+} from './mstl';

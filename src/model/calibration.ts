@@ -1,0 +1,222 @@
+import { dayPhase } from './fourier';
+import { MAD_TO_SIGMA, medianInPlace, normalQuantile, sortedQuantile } from './stats';
+
+/**
+ * Interval calibration: a time-of-day residual scale profile, and the empirical distribution of
+ * out-of-sample residuals standardised by it (a quantile table with generalised-Pareto tails).
+ */
+
+/** Hours per day: the scale profile has one bin per UTC hour. */
+export const PROFILE_BINS = 24;
+
+/**
+ * Probabilities at which the standardised residual distribution is tabulated (model file version 1). Dense
+ * in the tails because that is where scores and tail probabilities are read.
+ */
+export const QUANTILE_PROBABILITIES: readonly number[] = (() => {
+  const lower = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25,
+    0.3, 0.35, 0.4, 0.45,
+  ];
+  return [...lower, 0.5, ...lower.map((p) => 1 - p).reverse()];
+})();
+
+/** Fewer points than this per hour bin fall back to the overall scale (a median of a few is too noisy). */
+const MIN_POINTS_PER_HOUR = 8;
+/** Hour bins never go below this fraction of the overall scale: a quiet hour must not make bands vanish. */
+const MIN_PROFILE_FRACTION = 0.25;
+/** Below this many out-of-sample points the empirical quantiles are replaced by a scaled normal. */
+export const MIN_CALIBRATION_POINTS = 30;
+/** Shape of the generalised-Pareto tail beyond the table: slightly heavier than exponential, never 0. */
+const TAIL_SHAPE = 0.1;
+const MIN_TAIL_SCALE = 0.05;
+
+/**
+ * Robust residual scale per UTC hour (`hourOfPoint[i]` in 0–23): 1.4826·median|r| per hour, circularly smoothed (1-2-1 twice) and kept
+ * at least 25% of the overall scale and at least `floor`. Flat when the history spans fewer than two days,
+ * since one day cannot tell a busy hour from a noisy one.
+ */
+export function scaleProfile(
+  hourOfPoint: Uint8Array,
+  absResidual: Float64Array,
+  n: number,
+  byHour: boolean,
+  floor: number,
+): Float64Array {
+  const profile = new Float64Array(PROFILE_BINS);
+  const buf = absResidual.slice(0, n);
+  const overall = Math.max(MAD_TO_SIGMA * medianInPlace(buf, n), floor);
+  if (!Number.isFinite(overall)) return profile.fill(Number.NaN);
+  profile.fill(overall);
+  if (!byHour) return profile;
+  // Counting sort by hour, then a median per hour.
+  const count = new Int32Array(PROFILE_BINS + 1);
+  for (let i = 0; i < n; i++) count[hourOfPoint[i] + 1]++;
+  for (let h = 0; h < PROFILE_BINS; h++) count[h + 1] += count[h];
+  const fill = count.slice();
+  for (let i = 0; i < n; i++) buf[fill[hourOfPoint[i]]++] = absResidual[i];
+  const raw = new Float64Array(PROFILE_BINS);
+  for (let h = 0; h < PROFILE_BINS; h++) {
+    const size = count[h + 1] - count[h];
+    raw[h] =
+      size >= MIN_POINTS_PER_HOUR
+        ? MAD_TO_SIGMA * medianInPlace(buf.subarray(count[h], count[h + 1]), size)
+        : overall;
+  }
+  const tmp = new Float64Array(PROFILE_BINS);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let h = 0; h < PROFILE_BINS; h++) {
+      tmp[h] =
+        0.25 * raw[(h + PROFILE_BINS - 1) % PROFILE_BINS] + 0.5 * raw[h] + 0.25 * raw[(h + 1) % PROFILE_BINS];
+    }
+    raw.set(tmp);
+  }
+  for (let h = 0; h < PROFILE_BINS; h++) profile[h] = Math.max(raw[h], MIN_PROFILE_FRACTION * overall, floor);
+  return profile;
+}
+
+/** Scale at a timestamp: linear interpolation between hour-bin centres, wrapping at midnight. */
+export function profileAt(profile: Float64Array, timestampMs: number): number {
+  return profileAtPhase(profile, dayPhase(timestampMs));
+}
+
+/** Scale at a time of day given as a phase in [0, 1). */
+export function profileAtPhase(profile: Float64Array, phase: number): number {
+  const x = phase * PROFILE_BINS - 0.5;
+  const i0 = Math.floor(x);
+  const f = x - i0;
+  const a = profile[(i0 + PROFILE_BINS) % PROFILE_BINS];
+  const b = profile[(i0 + 1) % PROFILE_BINS];
+  return a + f * (b - a);
+}
+
+/** The calibrated distribution of standardised residuals. */
+export interface ResidualDistribution {
+  /** Lower band multiplier: the (1 − width)/2 quantile of z. */
+  readonly qLow: number;
+  /** Upper band multiplier: the (1 + width)/2 quantile of z. */
+  readonly qHigh: number;
+  /** z at each of {@link QUANTILE_PROBABILITIES}, non-decreasing. */
+  readonly quantiles: Float64Array;
+  /** Number of standardised residuals the distribution was estimated from. */
+  readonly count: number;
+}
+
+/**
+ * Calibrates from standardised residuals `z` (NaN entries are skipped). With at least
+ * {@link MIN_CALIBRATION_POINTS} values the table and band multipliers are empirical quantiles; with fewer
+ * they come from a normal with the sample's median and robust spread (never narrower than N(0, 1)).
+ */
+export function calibrateResiduals(z: Float64Array, intervalWidth: number): ResidualDistribution {
+  let m = 0;
+  const buf = new Float64Array(z.length);
+  for (let i = 0; i < z.length; i++) if (Number.isFinite(z[i])) buf[m++] = z[i];
+  const sorted = buf.subarray(0, m).sort();
+  const pLow = (1 - intervalWidth) / 2;
+  const pHigh = (1 + intervalWidth) / 2;
+  if (m < MIN_CALIBRATION_POINTS) {
+    const centre = m > 0 ? sortedQuantile(sorted, 0.5) : 0;
+    const dev = new Float64Array(m);
+    for (let i = 0; i < m; i++) dev[i] = Math.abs(sorted[i] - centre);
+    const spread = Math.max(1, m > 2 ? MAD_TO_SIGMA * medianInPlace(dev, m) : 1);
+    return normalDistribution(centre, spread, intervalWidth, m);
+  }
+  const quantiles = Float64Array.from(QUANTILE_PROBABILITIES, (p) => sortedQuantile(sorted, p));
+  return { qLow: sortedQuantile(sorted, pLow), qHigh: sortedQuantile(sorted, pHigh), quantiles, count: m };
+}
+
+/** A normal N(centre, spread²) residual distribution (fallback models and tiny calibration sets). */
+export function normalDistribution(
+  centre: number,
+  spread: number,
+  intervalWidth: number,
+  count: number,
+): ResidualDistribution {
+  const quantiles = Float64Array.from(QUANTILE_PROBABILITIES, (p) => centre + spread * normalQuantile(p));
+  return {
+    qLow: centre + spread * normalQuantile((1 - intervalWidth) / 2),
+    qHigh: centre + spread * normalQuantile((1 + intervalWidth) / 2),
+    quantiles,
+    count,
+  };
+}
+
+/**
+ * Tail probabilities under a tabulated distribution. Built once per model (pure function of the table), so
+ * a saved and a loaded model answer identically.
+ */
+export class TailModel {
+  private readonly q: Float64Array;
+  private readonly p: readonly number[];
+  private readonly lowerScale: number;
+  private readonly upperScale: number;
+  private readonly upperAtZero: number;
+  private readonly lowerAtZero: number;
+
+  constructor(quantiles: Float64Array) {
+    this.q = quantiles;
+    this.p = QUANTILE_PROBABILITIES;
+    const last = quantiles.length - 1;
+    // GPD scale from the outer table points: for an exponential tail, Δz / Δlog(tail prob).
+    this.upperScale = Math.max(
+      (quantiles[last] - quantiles[last - 4]) / Math.log((1 - this.p[last - 4]) / (1 - this.p[last])),
+      MIN_TAIL_SCALE,
+    );
+    this.lowerScale = Math.max(
+      (quantiles[4] - quantiles[0]) / Math.log(this.p[4] / this.p[0]),
+      MIN_TAIL_SCALE,
+    );
+    this.upperAtZero = this.upperTail(0);
+    this.lowerAtZero = this.lowerTail(0);
+  }
+
+  /**
+   * Two-sided tail probability of a standardised residual z: P(Z ≥ z | Z ≥ 0) for z > 0 and
+   * P(Z ≤ z | Z ≤ 0) for z < 0, which is P(|Z| ≥ |z|) for a distribution symmetric about 0 and stays
+   * consistent with asymmetric bands. In (0, 1] for finite z, 1 at z = 0, non-increasing in |z|; NaN for NaN.
+   */
+  probability(z: number): number {
+    if (Number.isNaN(z)) return Number.NaN;
+    if (z === 0) return 1;
+    const p = z > 0 ? this.upperTail(z) / this.upperAtZero : this.lowerTail(z) / this.lowerAtZero;
+    if (!(p > 0)) return Number.MIN_VALUE;
+    return Math.min(1, p);
+  }
+
+  /** P(Z ≥ z), from the table with a GPD tail above the last entry. Never 0 for finite z below ~1e30. */
+  private upperTail(z: number): number {
+    const q = this.q;
+    const last = q.length - 1;
+    if (z >= q[last]) return (1 - this.p[last]) * gpdSurvival(z - q[last], this.upperScale);
+    if (z <= q[0]) return 1 - this.lowerTail(z);
+    return 1 - this.cdfInside(z);
+  }
+
+  /** P(Z ≤ z), mirrored. */
+  private lowerTail(z: number): number {
+    const q = this.q;
+    if (z <= q[0]) return this.p[0] * gpdSurvival(q[0] - z, this.lowerScale);
+    if (z >= q[q.length - 1]) return 1 - this.upperTail(z);
+    return this.cdfInside(z);
+  }
+
+  /** Linear interpolation of the CDF for q[0] < z < q[last]. */
+  private cdfInside(z: number): number {
+    const q = this.q;
+    let lo = 0;
+    let hi = q.length - 1;
+    // Largest index with q[lo] <= z.
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (q[mid] <= z) lo = mid;
+      else hi = mid;
+    }
+    const width = q[hi] - q[lo];
+    const f = width > 0 ? (z - q[lo]) / width : 1;
+    return this.p[lo] + f * (this.p[hi] - this.p[lo]);
+  }
+}
+
+function gpdSurvival(excess: number, scale: number): number {
+  return Math.pow(1 + (TAIL_SHAPE * excess) / scale, -1 / TAIL_SHAPE);
+}

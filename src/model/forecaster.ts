@@ -1,0 +1,417 @@
+import { featureTablesFor, choosePhaseBins, towBinsInto, type PhaseBins } from './bins';
+import { type ResidualDistribution, calibrateResiduals, profileAtPhase, scaleProfile } from './calibration';
+import { MS_PER_DAY } from './fourier';
+import { fitLevelModel } from './levelModel';
+import { resolveSeasonalOptions } from './options';
+import {
+  type ComponentChoice,
+  type FitPoints,
+  type FitResult,
+  FitWorkspace,
+  type WarmStart,
+  evaluateTrendInto,
+  fitRobust,
+} from './robustFit';
+import { type ComponentName, SeasonalModel } from './seasonalModel';
+import { MAD_TO_SIGMA, medianInPlace } from './stats';
+import { placeChangepoints, trendAt } from './trend';
+import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
+
+/** Below this many usable points, or less than a day of data, the level model is used. */
+export const MIN_SEASONAL_POINTS = 20;
+/** Days of usable data needed before a daily / weekly (and weekend) component is even tried. */
+export const MIN_DAILY_DAYS = 2;
+export const MIN_WEEKLY_DAYS = 14;
+/** The weekend daily shape uses at most this Fourier order: it is a correction to the daily shape. */
+export const MAX_WEEKEND_ORDER = 5;
+/**
+ * A component stays only if removing it raises the out-of-sample robust loss by more than this factor:
+ * a component fitted to noise makes held-out predictions slightly worse, so it never clears the bar.
+ */
+const KEEP_OUT_OF_SAMPLE = 1 / 0.98;
+/** The same test in sample (used for the weekend shape when the held-out tail has no weekend). */
+const KEEP_IN_SAMPLE = 1 / 0.95;
+const HUBER_LOSS_K = 2;
+
+/**
+ * The default forecaster: robust trend + daily + weekly + weekend-daily seasonality with out-of-sample
+ * calibrated intervals. Pure and deterministic.
+ * @param options overrides of {@link DEFAULT_SEASONAL_OPTIONS}; validated here.
+ * @throws UserError for an out-of-range option.
+ */
+export function createForecaster(options: Partial<SeasonalOptions> = {}): Forecaster {
+  const resolved = resolveSeasonalOptions(options);
+  return { kind: 'seasonal', fit: (input) => fitSeasonal(input, resolved) };
+}
+
+/** Usable points of the input, ascending in time. */
+interface Usable {
+  readonly ts: Float64Array;
+  readonly values: Float64Array;
+  readonly n: number;
+}
+
+function collectUsable(input: TrainingInput): Usable {
+  const { timestampsMs, values, exclude } = input;
+  const len = Math.min(timestampsMs.length, values.length);
+  const ts = new Float64Array(len);
+  const vs = new Float64Array(len);
+  let n = 0;
+  let sorted = true;
+  for (let i = 0; i < len; i++) {
+    const v = values[i];
+    const t = timestampsMs[i];
+    if (!Number.isFinite(v) || !Number.isFinite(t) || (exclude !== undefined && exclude[i] === 1)) continue;
+    if (n > 0 && t < ts[n - 1]) sorted = false;
+    ts[n] = t;
+    vs[n] = v;
+    n++;
+  }
+  if (!sorted) {
+    // The contract says ascending; a misordered input is repaired rather than refused.
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a] - ts[b] || a - b);
+    const ts2 = Float64Array.from(order, (i) => ts[i]);
+    const vs2 = Float64Array.from(order, (i) => vs[i]);
+    return { ts: ts2, values: vs2, n };
+  }
+  return { ts, values: vs, n };
+}
+
+/** The declared step when sane, else the median positive spacing, else one minute. */
+function resolveStep(declared: number, ts: Float64Array, n: number): number {
+  if (Number.isFinite(declared) && declared > 0) return declared;
+  const diffs = new Float64Array(Math.max(0, n - 1));
+  let m = 0;
+  for (let i = 1; i < n; i++) if (ts[i] > ts[i - 1]) diffs[m++] = ts[i] - ts[i - 1];
+  return m > 0 ? medianInPlace(diffs, m) : 60_000;
+}
+
+/** Robust loss of residuals r (+ optional per-point adjustment), Huber with scale sigma. */
+function huberLoss(r: Float64Array, adjust: Float64Array | undefined, sigma: number): number {
+  const c = HUBER_LOSS_K * sigma;
+  let loss = 0;
+  for (let i = 0; i < r.length; i++) {
+    const a = Math.abs(r[i] + (adjust === undefined ? 0 : adjust[i]));
+    loss += a <= c ? 0.5 * a * a : c * (a - 0.5 * c);
+  }
+  return loss;
+}
+
+function robustScale(r: Float64Array): number {
+  const buf = new Float64Array(r.length);
+  for (let i = 0; i < r.length; i++) buf[i] = Math.abs(r[i]);
+  return MAD_TO_SIGMA * medianInPlace(buf, buf.length);
+}
+
+function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalModel {
+  const usable = collectUsable(input);
+  const { ts, values, n } = usable;
+  const stepMs = resolveStep(input.stepMs, ts, n);
+  const allTs = input.timestampsMs;
+  const trainStartMs = n > 0 ? ts[0] : allTs.length > 0 ? allTs[0] : 0;
+  const trainEndMs = n > 0 ? ts[n - 1] : allTs.length > 0 ? allTs[allTs.length - 1] : 0;
+  const coveredDays = (n * stepMs) / MS_PER_DAY;
+  if (n < MIN_SEASONAL_POINTS || coveredDays < 1 || !(ts[n - 1] > ts[0])) {
+    return fitLevelModel(ts, values, n, stepMs, trainStartMs, trainEndMs, options);
+  }
+
+  // Centre and scale so the fit works in units of the series' spread (huge or tiny values fit alike).
+  const buf = Float64Array.from(values.subarray(0, n));
+  const centre = medianInPlace(buf, n);
+  let meanAbs = 0;
+  for (let i = 0; i < n; i++) {
+    buf[i] = Math.abs(values[i] - centre);
+    meanAbs += buf[i] / n;
+  }
+  let spread = MAD_TO_SIGMA * medianInPlace(buf, n);
+  if (!(spread > 0) || !Number.isFinite(spread))
+    spread = meanAbs > 0 && Number.isFinite(meanAbs) ? meanAbs : 1;
+
+  // Full-resolution points, normalised.
+  const full: FitPoints = { tDays: new Float64Array(n), y: new Float64Array(n), tow: new Int32Array(n) };
+  for (let i = 0; i < n; i++) {
+    full.tDays[i] = (ts[i] - ts[0]) / MS_PER_DAY;
+    full.y[i] = (values[i] - centre) / spread;
+  }
+  // Sub-5-minute data is fitted on 5-minute means: every component is far smoother than that, and the fit
+  // then costs the same for 1-minute as for 5-minute data. Residuals for calibration stay full-resolution.
+  const agg = stepMs < AGGREGATE_MS ? aggregate(ts, full, n) : undefined;
+  const fitTs = agg === undefined ? ts : agg.centreMs;
+  const nFit = agg === undefined ? n : agg.n;
+  const bins = choosePhaseBins(fitTs, nFit, agg === undefined ? stepMs : AGGREGATE_MS);
+  const pts: FitPoints = agg === undefined ? full : agg.points;
+  towBinsInto(bins, fitTs, nFit, pts.tow);
+  if (agg !== undefined) for (let i = 0; i < n; i++) full.tow[i] = pts.tow[agg.bucketOf[i]];
+  const hours = new Uint8Array(n);
+  // Time of day of each point as its bin's phase: exact on a grid, within half a bin otherwise.
+  const phase = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    hours[i] = bins.hourOf[full.tow[i]];
+    phase[i] = bins.dayPhaseOf[bins.todOf[full.tow[i]]];
+  }
+  if (nFit < MIN_SEASONAL_POINTS)
+    return fitLevelModel(ts, values, n, stepMs, trainStartMs, trainEndMs, options);
+  const spanDays = pts.tDays[nFit - 1];
+
+  // Harmonics need distinct phases: an order-K Fourier block needs > 2K occupied bins.
+  const towSeen = new Uint8Array(bins.binsPerWeek);
+  const todSeen = new Uint8Array(bins.binsPerDay);
+  let towCount = 0;
+  let todCount = 0;
+  for (let i = 0; i < nFit; i++) {
+    const tb = pts.tow[i];
+    if (towSeen[tb] === 0) {
+      towSeen[tb] = 1;
+      towCount++;
+      const tod = bins.todOf[tb];
+      if (todSeen[tod] === 0) {
+        todSeen[tod] = 1;
+        todCount++;
+      }
+    }
+  }
+  const dailyOrder = Math.min(options.dailyOrder, Math.floor((todCount - 1) / 2));
+  const weeklyOrder = Math.min(options.weeklyOrder, Math.floor((towCount - 1) / 2));
+  const weekendOrder = Math.min(dailyOrder, MAX_WEEKEND_ORDER);
+  const eligible: ComponentChoice = {
+    daily: dailyOrder > 0 && coveredDays >= MIN_DAILY_DAYS,
+    weekly: weeklyOrder > 0 && coveredDays >= MIN_WEEKLY_DAYS,
+    weekend: options.weekendDailyShape && weekendOrder > 0 && coveredDays >= MIN_WEEKLY_DAYS,
+  };
+  const tables = featureTablesFor(bins, dailyOrder, weeklyOrder, weekendOrder);
+  const ws = new FitWorkspace(nFit, bins);
+  const penalty = options.changepointPenalty;
+  const fitPrefix = (
+    m: number,
+    choice: ComponentChoice,
+    warm?: WarmStart,
+  ): { fit: FitResult; cps: Float64Array } => {
+    const span = pts.tDays[m - 1];
+    const cps = placeChangepoints(options.changepoints, span);
+    return { fit: fitRobust(pts, m, bins, tables, choice, cps, penalty, span, ws, warm), cps };
+  };
+
+  // Calibration split: the last calibrationFraction of the time span is held out.
+  const splitDays = (1 - options.calibrationFraction) * spanDays;
+  let m = 0;
+  while (m < nFit && pts.tDays[m] <= splitDays) m++;
+  let mFull = m;
+  if (agg !== undefined) {
+    mFull = 0;
+    while (mFull < n && agg.bucketOf[mFull] < m) mFull++;
+  }
+  const canHoldOut = m >= MIN_SEASONAL_POINTS && nFit - m >= 1 && mFull < n && pts.tDays[m - 1] > 0;
+
+  let choice = eligible;
+  let outOfSampleZ: Float64Array | undefined;
+  let warm: WarmStart | undefined;
+  if (canHoldOut) {
+    const train = fitPrefix(m, eligible);
+    const { fit } = train;
+    const r = holdoutResiduals(pts, m, nFit, fit, train.cps);
+    choice = selectComponents(pts, bins, m, nFit, eligible, fit, train.cps, r);
+    // Dropped components are taken out of the training fit's forecast rather than refitting: they were
+    // judged to explain nothing, so the rest of the fit barely depends on them.
+    const droppedByTow = new Float64Array(bins.binsPerWeek);
+    const keptByTow = new Float64Array(bins.binsPerWeek);
+    for (let tb = 0; tb < bins.binsPerWeek; tb++) {
+      const tod = bins.todOf[tb];
+      const weekend = bins.weekendOf[tb] === 1;
+      if (eligible.daily) (choice.daily ? keptByTow : droppedByTow)[tb] += fit.dailyByTod[tod];
+      if (eligible.weekly && !choice.weekly) droppedByTow[tb] += fit.weeklyByTow[tb];
+      if (eligible.weekend && weekend)
+        (choice.weekend ? keptByTow : droppedByTow)[tb] += fit.weekendByTod[tod];
+    }
+    const residual = signedResiduals(pts, nFit, fit, train.cps);
+    for (let i = 0; i < nFit; i++) residual[i] += droppedByTow[pts.tow[i]];
+    warm = { residual, dailyWeekendByTow: keptByTow, seen: m };
+    // Calibration at full resolution: in-sample residuals set the hour profile, held-out ones the quantiles.
+    const fullResidual = agg === undefined ? residual : signedResiduals(full, n, fit, train.cps);
+    if (agg !== undefined) for (let i = 0; i < n; i++) fullResidual[i] += droppedByTow[full.tow[i]];
+    const trainAbs = new Float64Array(mFull);
+    for (let i = 0; i < mFull; i++) trainAbs[i] = Math.abs(fullResidual[i]) * spread;
+    const profile = scaleProfile(hours, trainAbs, mFull, coveredDays >= MIN_DAILY_DAYS, 1e-12 * spread);
+    outOfSampleZ = new Float64Array(n - mFull);
+    for (let i = mFull; i < n; i++)
+      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / profileAtPhase(profile, phase[i]);
+  } else {
+    choice = { daily: false, weekly: false, weekend: false };
+  }
+
+  const final = fitPrefix(nFit, choice, warm);
+  const signed = signedResiduals(full, n, final.fit, final.cps);
+  const absResid = new Float64Array(n);
+  for (let i = 0; i < n; i++) absResid[i] = Math.abs(signed[i]) * spread;
+  const scaleFloor = Math.max(1e-9 * spread, Number.MIN_VALUE);
+  const profile = scaleProfile(hours, absResid, n, coveredDays >= MIN_DAILY_DAYS, scaleFloor);
+  let residuals: ResidualDistribution;
+  if (outOfSampleZ !== undefined) residuals = calibrateResiduals(outOfSampleZ, options.intervalWidth);
+  else {
+    // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
+    const z = new Float64Array(n);
+    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / profileAtPhase(profile, phase[i]);
+    residuals = calibrateResiduals(z, options.intervalWidth);
+  }
+
+  const components: ComponentName[] = ['trend'];
+  if (choice.daily) components.push('daily');
+  if (choice.weekly) components.push('weekly');
+  if (choice.weekend) components.push('weekend_daily');
+  const scaled = (a: Float64Array): Float64Array => {
+    const out = new Float64Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i] * spread;
+    return out;
+  };
+  let ss = 0;
+  let tot = 0;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += full.y[i] / n;
+  for (let i = 0; i < n; i++) {
+    ss += signed[i] * signed[i];
+    tot += (full.y[i] - mean) * (full.y[i] - mean);
+  }
+  return new SeasonalModel({
+    options,
+    stepMs,
+    trainStartMs,
+    trainEndMs,
+    components,
+    originMs: ts[0],
+    changepointsDays: final.cps,
+    offset: centre,
+    trend: scaled(final.fit.trend),
+    daily: scaled(final.fit.daily),
+    weekly: scaled(final.fit.weekly),
+    weekendDaily: scaled(final.fit.weekend),
+    scaleProfile: profile,
+    residuals,
+    metrics: {
+      trainPoints: n,
+      residualMad: medianInPlace(absResid, n),
+      rSquared: tot > 0 ? 1 - ss / tot : 1,
+      calibrationPoints: residuals.count,
+      calibratedOutOfSample: outOfSampleZ !== undefined ? 1 : 0,
+      fitPoints: nFit,
+      effectiveWeight: final.fit.weightSum,
+    },
+  });
+}
+
+/** Width of the buckets sub-5-minute data is averaged into before fitting, ms. */
+const AGGREGATE_MS = 300_000;
+
+interface Aggregated {
+  readonly n: number;
+  /** Bucket centres (epoch ms): a day-aligned grid, so the phase bins are exact. */
+  readonly centreMs: Float64Array;
+  /** Mean time and value per bucket, with the sample count as prior weight. */
+  readonly points: FitPoints;
+  /** Bucket of each full-resolution point. */
+  readonly bucketOf: Int32Array;
+}
+
+function aggregate(ts: Float64Array, full: FitPoints, n: number): Aggregated {
+  const bucketOf = new Int32Array(n);
+  const centre: number[] = [];
+  let k = -1;
+  let current = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor(ts[i] / AGGREGATE_MS);
+    if (b !== current) {
+      k++;
+      current = b;
+      centre.push(b * AGGREGATE_MS + AGGREGATE_MS / 2);
+    }
+    bucketOf[i] = k;
+  }
+  const na = k + 1;
+  const tDays = new Float64Array(na);
+  const y = new Float64Array(na);
+  const prior = new Float64Array(na);
+  for (let i = 0; i < n; i++) {
+    const b = bucketOf[i];
+    tDays[b] += full.tDays[i];
+    y[b] += full.y[i];
+    prior[b] += 1;
+  }
+  for (let b = 0; b < na; b++) {
+    tDays[b] /= prior[b];
+    y[b] /= prior[b];
+  }
+  return {
+    n: na,
+    centreMs: Float64Array.from(centre),
+    points: { tDays, y, tow: new Int32Array(na), prior },
+    bucketOf,
+  };
+}
+
+/** Signed residuals y − fit on the first n points (normalised units). */
+function signedResiduals(pts: FitPoints, n: number, fit: FitResult, cps: Float64Array): Float64Array {
+  const trend = new Float64Array(n);
+  evaluateTrendInto(pts.tDays, n, fit.trend, cps, trend);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = pts.y[i] - trend[i] - fit.seasonalByTow[pts.tow[i]];
+  return out;
+}
+
+/** Residuals of points [m, n) under a fit of the first m points (the trend extrapolates). */
+function holdoutResiduals(
+  pts: FitPoints,
+  m: number,
+  n: number,
+  fit: FitResult,
+  cps: Float64Array,
+): Float64Array {
+  const out = new Float64Array(n - m);
+  for (let i = m; i < n; i++) {
+    out[i - m] = pts.y[i] - trendAt(pts.tDays[i], fit.trend, cps) - fit.seasonalByTow[pts.tow[i]];
+  }
+  return out;
+}
+
+/**
+ * Keeps each eligible seasonal component only if dropping it from the training fit's forecast makes the
+ * held-out tail's robust loss clearly worse. The weekend shape is judged on held-out weekend points when the
+ * tail has enough of them, else in sample on weekend points with a stricter bar.
+ */
+function selectComponents(
+  pts: FitPoints,
+  bins: PhaseBins,
+  m: number,
+  n: number,
+  eligible: ComponentChoice,
+  fit: FitResult,
+  cps: Float64Array,
+  residual: Float64Array,
+): ComponentChoice {
+  const h = n - m;
+  const sigma = Math.max(robustScale(residual), 1e-12);
+  const base = huberLoss(residual, undefined, sigma);
+  const contribution = new Float64Array(h);
+  const keeps = (value: (tb: number) => number): boolean => {
+    for (let j = 0; j < h; j++) contribution[j] = value(pts.tow[m + j]);
+    return huberLoss(residual, contribution, sigma) > base * KEEP_OUT_OF_SAMPLE;
+  };
+  const daily = eligible.daily && keeps((tb) => fit.dailyByTod[bins.todOf[tb]]);
+  const weekly = eligible.weekly && keeps((tb) => fit.weeklyByTow[tb]);
+  let weekend = false;
+  if (eligible.weekend) {
+    const pointsPerDay = MS_PER_DAY / (bins.binMs > 0 ? bins.binMs : MS_PER_DAY);
+    let weekendHeldOut = 0;
+    for (let j = 0; j < h; j++) weekendHeldOut += bins.weekendOf[pts.tow[m + j]];
+    const onHoldout = weekendHeldOut >= Math.max(30, 0.25 * Math.min(pointsPerDay, h));
+    const from = onHoldout ? m : 0;
+    const to = onHoldout ? n : m;
+    const r = onHoldout ? residual : signedResiduals(pts, m, fit, cps);
+    const offset = onHoldout ? m : 0;
+    const sel: number[] = [];
+    for (let i = from; i < to; i++) if (bins.weekendOf[pts.tow[i]] === 1) sel.push(i);
+    const rw = Float64Array.from(sel, (i) => r[i - offset]);
+    const adj = Float64Array.from(sel, (i) => fit.weekendByTod[bins.todOf[pts.tow[i]]]);
+    const s = Math.max(robustScale(rw), 1e-12);
+    const bar = onHoldout ? KEEP_OUT_OF_SAMPLE : KEEP_IN_SAMPLE;
+    weekend = rw.length > 0 && huberLoss(rw, adj, s) > huberLoss(rw, undefined, s) * bar;
+  }
+  return { daily, weekly, weekend };
+}

@@ -1,0 +1,511 @@
+import type { FeatureTables, PhaseBins } from './bins';
+import { choleskyInPlace, choleskySolveInPlace } from './linalg';
+import { MAD_TO_SIGMA, medianInPlace } from './stats';
+import { TrendScratch, trendGram, trendParameterCount, trendRhs } from './trend';
+
+/**
+ * Robust additive fit: trend + weekly + daily + weekend-daily, by iteratively reweighted least squares
+ * (ordinary LS, then Huber, then Tukey biweight).
+ *
+ * The coefficients form two blocks solved alternately (block Gauss–Seidel): {trend, weekly} and
+ * {daily, weekend-daily}. Trend and weekly share a block because a changepoint trend can bend like a
+ * weekly wave, so alternating between them converges slowly; daily terms are nearly orthogonal to both.
+ * Normal equations come from sufficient statistics: suffix sums past each changepoint for the trend,
+ * weighted sums per time-of-week bin for the seasonal terms. An iteration costs O(n·(1 + weekly terms) +
+ * bins·p²) and never builds an n×p design matrix.
+ */
+
+/** Points prepared for fitting: usable points only, ascending time, values already centred and scaled. */
+export interface FitPoints {
+  /** Days since the model origin, ascending. */
+  readonly tDays: Float64Array;
+  /** Normalised values (y − centre) / spread. */
+  readonly y: Float64Array;
+  /** Time-of-week bin of each point. */
+  readonly tow: Int32Array;
+  /**
+   * Prior weight of each point (how many raw samples it averages), or undefined for 1 each. Robust weights
+   * multiply it, and residuals are judged in units of the raw noise (r·√prior).
+   */
+  readonly prior?: Float64Array;
+}
+
+/** Which seasonal components a fit uses. */
+export interface ComponentChoice {
+  readonly daily: boolean;
+  readonly weekly: boolean;
+  readonly weekend: boolean;
+}
+
+/** Coefficients and per-bin component values, in normalised units (the caller rescales them). */
+export interface FitResult {
+  /** [level, slope per day, δ_1 … δ_C]. */
+  readonly trend: Float64Array;
+  readonly daily: Float64Array;
+  readonly weekly: Float64Array;
+  readonly weekend: Float64Array;
+  readonly dailyByTod: Float64Array;
+  readonly weeklyByTow: Float64Array;
+  readonly weekendByTod: Float64Array;
+  /** Combined seasonal value per time-of-week bin. */
+  readonly seasonalByTow: Float64Array;
+  /** Sum of the final robustness weights (a count of effectively used points). */
+  readonly weightSum: number;
+}
+
+const HUBER_K = 1.345;
+const TUKEY_C = 4.685;
+/** Robust scales below this (in units of the series' spread) are treated as an exact fit. */
+const SIGMA_FLOOR = 1e-9;
+/** 'warm': Tukey where the previous fit saw the point, Huber where it only extrapolated. */
+type Stage = 'ls' | 'huber' | 'tukey' | 'warm';
+/**
+ * LS start, Huber to pull away from gross outliers without needing a good start, then Tukey (redescending)
+ * so outages and spikes end with zero weight and cannot bend the fit at all.
+ */
+const COLD_SCHEDULE: readonly Stage[] = ['ls', 'huber', 'tukey'];
+/**
+ * A warm start already has residuals from a robust fit of most of the same data: where that fit saw a point
+ * its residual is trusted (Tukey, so known outliers get zero weight at once); where it extrapolated, the
+ * residual may reflect a real change the old fit could not know, so it only gets Huber's bounded
+ * down-weighting, and one reweighting stage suffices.
+ */
+const WARM_SCHEDULE: readonly Stage[] = ['warm'];
+const SWEEPS_PER_STAGE = 2;
+const FINAL_MAX_SWEEPS = 50;
+/** Convergence: largest change of any fitted value, in units of the series' spread. */
+const CONVERGED = 1e-9;
+
+/** Buffers for one series' fits; sized for the full history so the calibration fit reuses them. */
+export class FitWorkspace {
+  readonly weight: Float64Array;
+  readonly trendValue: Float64Array;
+  readonly absResidual: Float64Array;
+  readonly weightByTow: Float64Array;
+  readonly wyByTow: Float64Array;
+  readonly weightByTod: Float64Array;
+  readonly weekendWeightByTod: Float64Array;
+  readonly dailyTargetByTod: Float64Array;
+  readonly weekendTargetByTod: Float64Array;
+  constructor(n: number, bins: PhaseBins) {
+    this.weight = new Float64Array(n);
+    this.trendValue = new Float64Array(n);
+    this.absResidual = new Float64Array(n);
+    this.weightByTow = new Float64Array(bins.binsPerWeek);
+    this.wyByTow = new Float64Array(bins.binsPerWeek);
+    this.weightByTod = new Float64Array(bins.binsPerDay);
+    this.weekendWeightByTod = new Float64Array(bins.binsPerDay);
+    this.dailyTargetByTod = new Float64Array(bins.binsPerDay);
+    this.weekendTargetByTod = new Float64Array(bins.binsPerDay);
+  }
+}
+
+/** A previous fit of (most of) the same points to start from. */
+export interface WarmStart {
+  /** Residuals of the previous fit at each of the n points (extrapolated where it did not see them). */
+  readonly residual: Float64Array;
+  /** The previous daily + weekend-daily values per time-of-week bin. */
+  readonly dailyWeekendByTow: Float64Array;
+  /** How many leading points the previous fit was trained on. */
+  readonly seen: number;
+}
+
+/**
+ * Fits the first `n` points with trend hinges at `changepointsDays` (days since origin), the slope changes
+ * ridge-penalised by penalty·W/100 in units where t is measured in spans of `spanDays` (W = total weight),
+ * so the trend's stiffness does not depend on the sampling rate.
+ */
+export function fitRobust(
+  pts: FitPoints,
+  n: number,
+  bins: PhaseBins,
+  tables: FeatureTables,
+  choice: ComponentChoice,
+  changepointsDays: Float64Array,
+  penalty: number,
+  spanDays: number,
+  ws: FitWorkspace,
+  warm?: WarmStart,
+): FitResult {
+  const { tDays, y, tow } = pts;
+  const bd = bins.binsPerDay;
+  const bw = bins.binsPerWeek;
+  const { todOf, weekendOf } = bins;
+  const nc = changepointsDays.length;
+  const pt = trendParameterCount(nc);
+  const pw = choice.weekly ? 2 * tables.weeklyOrder : 0;
+  const pd = choice.daily ? 2 * tables.dailyOrder : 0;
+  const pe = choice.weekend ? 2 * tables.weekendOrder : 0;
+  const pa = pt + pw;
+  const pb = pd + pe;
+  const wTab = tables.weekly;
+  const dTab = tables.daily;
+  const eTab = tables.weekend;
+  const dStride = 2 * tables.dailyOrder;
+  const eStride = 2 * tables.weekendOrder;
+  const wStride = 2 * tables.weeklyOrder;
+
+  const gramA = new Float64Array(pa * pa);
+  const rhsA = new Float64Array(pa);
+  const coefA = new Float64Array(pa);
+  const gramB = new Float64Array(pb * pb);
+  const rhsB = new Float64Array(pb);
+  const coefB = new Float64Array(pb);
+  const trendScratch = new TrendScratch(nc);
+  const trendRhsBuf = new Float64Array(pt);
+  // Suffix sums of w·f and w·t·f (weekly features) past each changepoint, for the trend×weekly block.
+  const accW = new Float64Array(pw);
+  const accT = new Float64Array(pw);
+  const sufW = new Float64Array((nc + 1) * pw);
+  const sufT = new Float64Array((nc + 1) * pw);
+
+  const specC = new Float64Array(Math.max(tables.dayHarmonics, tables.weekHarmonics));
+  const specS = new Float64Array(specC.length);
+  const dailyByTod = new Float64Array(bd);
+  const weekendByTod = new Float64Array(bd);
+  const weeklyByTow = new Float64Array(bw);
+  const seasonalByTow = new Float64Array(bw);
+  const bByTow = new Float64Array(bw);
+  const wyByTod = new Float64Array(bd);
+  const wyWeekendByTod = new Float64Array(bd);
+  const weeklyByTodSum = new Float64Array(bd * pw);
+  const weeklyByTodWeekend = new Float64Array(bd * pw);
+  const constW = new Float64Array(pw);
+  const { weight, trendValue, absResidual, weightByTow, wyByTow } = ws;
+  const { weightByTod, weekendWeightByTod, dailyTargetByTod, weekendTargetByTod } = ws;
+
+  const prior = pts.prior;
+  let weightSum = 0;
+  for (let i = 0; i < n; i++) {
+    weight[i] = prior === undefined ? 1 : prior[i];
+    weightSum += weight[i];
+  }
+  const schedule = warm === undefined ? COLD_SCHEDULE : WARM_SCHEDULE;
+  if (warm !== undefined && pb > 0) bByTow.set(warm.dailyWeekendByTow);
+  for (let stage = 0; stage < schedule.length; stage++) {
+    const kind = schedule[stage];
+    if (kind !== 'ls') {
+      const fromWarm = stage === 0 && warm !== undefined;
+      for (let i = 0; i < n; i++) {
+        const r = fromWarm ? warm.residual[i] : y[i] - trendValue[i] - seasonalByTow[tow[i]];
+        absResidual[i] = Math.abs(prior === undefined ? r : r * Math.sqrt(prior[i]));
+      }
+      const sigma = Math.max(MAD_TO_SIGMA * medianInPlace(absResidual, n), SIGMA_FLOOR);
+      const huberCut = HUBER_K * sigma;
+      const tukeyCut = TUKEY_C * sigma;
+      const tukeyBelow = kind === 'tukey' ? n : kind === 'warm' && warm !== undefined ? warm.seen : 0;
+      weightSum = 0;
+      for (let i = 0; i < n; i++) {
+        const raw = fromWarm ? warm.residual[i] : y[i] - trendValue[i] - seasonalByTow[tow[i]];
+        const r = Math.abs(prior === undefined ? raw : raw * Math.sqrt(prior[i]));
+        let wi: number;
+        if (i >= tukeyBelow) wi = r <= huberCut ? 1 : huberCut / r;
+        else {
+          const u = r / tukeyCut;
+          wi = u < 1 ? (1 - u * u) * (1 - u * u) : 0;
+        }
+        if (prior !== undefined) wi *= prior[i];
+        weight[i] = wi;
+        weightSum += wi;
+      }
+    }
+
+    // ---- Normal equations of this weight set.
+    weightByTow.fill(0);
+    wyByTow.fill(0);
+    for (let i = 0; i < n; i++) {
+      weightByTow[tow[i]] += weight[i];
+      wyByTow[tow[i]] += weight[i] * y[i];
+    }
+    // Block A: trend (suffix sums) + weekly (bins) + their cross terms (suffix sums of w·f, w·t·f).
+    gramA.fill(0);
+    const deltaRidge = (penalty * weightSum * spanDays * spanDays) / 100;
+    trendGram(tDays, weight, n, changepointsDays, deltaRidge, trendScratch, gramA, pa);
+    if (pw > 0) {
+      accW.fill(0);
+      accT.fill(0);
+      let k = nc - 1;
+      for (let i = n - 1; i >= 0; i--) {
+        const ti = tDays[i];
+        while (k >= 0 && ti <= changepointsDays[k]) {
+          sufW.set(accW, k * pw);
+          sufT.set(accT, k * pw);
+          k--;
+        }
+        const wi = weight[i];
+        if (wi === 0) continue;
+        const row = tow[i] * wStride;
+        const wt = wi * ti;
+        for (let c = 0; c < pw; c++) {
+          const f = wTab[row + c];
+          accW[c] += wi * f;
+          accT[c] += wt * f;
+        }
+      }
+      for (; k >= 0; k--) {
+        sufW.set(accW, k * pw);
+        sufT.set(accT, k * pw);
+      }
+      for (let c = 0; c < pw; c++) {
+        const r = (pt + c) * pa;
+        gramA[r] = accW[c];
+        gramA[r + 1] = accT[c];
+        for (let j = 0; j < nc; j++) {
+          gramA[r + 2 + j] = sufT[j * pw + c] - changepointsDays[j] * sufW[j * pw + c];
+        }
+      }
+      weightSpectrum(weightByTow, bw, tables.weekCos, tables.weekSin, tables.weekHarmonics, specC, specS);
+      fourierGramFromSpectrum(specC, specS, pw / 2, pw / 2, gramA, pa, pt, pt);
+      // Ridge: keeps aliased or unobserved harmonics at zero instead of letting them explode.
+      for (let c = 0; c < pw; c++) gramA[(pt + c) * pa + pt + c] += 1e-9 * weightSum + 1e-300;
+    }
+    choleskyInPlace(gramA, pa);
+    // Block B: daily + weekend-daily, all on time-of-day bins.
+    if (pb > 0) {
+      weightByTod.fill(0);
+      weekendWeightByTod.fill(0);
+      for (let tb = 0; tb < bw; tb++) {
+        weightByTod[todOf[tb]] += weightByTow[tb];
+        if (weekendOf[tb] === 1) weekendWeightByTod[todOf[tb]] += weightByTow[tb];
+      }
+      gramB.fill(0);
+      const { dayCos, daySin, dayHarmonics } = tables;
+      if (pd > 0) {
+        weightSpectrum(weightByTod, bd, dayCos, daySin, dayHarmonics, specC, specS);
+        fourierGramFromSpectrum(specC, specS, pd / 2, pd / 2, gramB, pb, 0, 0);
+      }
+      if (pe > 0) {
+        // Weekend terms see weekend points only; so do their cross terms with the daily terms.
+        weightSpectrum(weekendWeightByTod, bd, dayCos, daySin, dayHarmonics, specC, specS);
+        fourierGramFromSpectrum(specC, specS, pe / 2, pe / 2, gramB, pb, pd, pd);
+        if (pd > 0) fourierGramFromSpectrum(specC, specS, pe / 2, pd / 2, gramB, pb, pd, 0);
+      }
+      let total = 0;
+      for (let b = 0; b < bd; b++) total += weightByTod[b];
+      const ridge = 1e-9 * total + 1e-300;
+      for (let i = 0; i < pb; i++) gramB[i * pb + i] += ridge;
+      choleskyInPlace(gramB, pb);
+    }
+
+    // Per-stage sums that let a sweep skip every time-of-week loop: Σ w·y per time of day (all days and
+    // weekend days), and the weighted weekly features summed per time of day (M, Me) and overall (constW).
+    wyByTod.fill(0);
+    wyWeekendByTod.fill(0);
+    for (let tb = 0; tb < bw; tb++) {
+      wyByTod[todOf[tb]] += wyByTow[tb];
+      if (weekendOf[tb] === 1) wyWeekendByTod[todOf[tb]] += wyByTow[tb];
+    }
+    if (pw > 0) {
+      weeklyByTodSum.fill(0);
+      weeklyByTodWeekend.fill(0);
+      constW.fill(0);
+      for (let tb = 0; tb < bw; tb++) {
+        const wt = weightByTow[tb];
+        const wy = wyByTow[tb];
+        const row = tb * wStride;
+        const at = todOf[tb] * pw;
+        const weekend = weekendOf[tb] === 1;
+        for (let c = 0; c < pw; c++) {
+          const f = wTab[row + c];
+          constW[c] += wy * f;
+          weeklyByTodSum[at + c] += wt * f;
+          if (weekend) weeklyByTodWeekend[at + c] += wt * f;
+        }
+      }
+    }
+
+    // ---- Block Gauss–Seidel sweeps.
+    const last = stage === schedule.length - 1;
+    const maxSweeps = last ? FINAL_MAX_SWEEPS : SWEEPS_PER_STAGE;
+    for (let sweep = 0; sweep < maxSweeps; sweep++) {
+      let change = 0;
+      // Block A against the current daily/weekend values.
+      trendRhs(tDays, weight, y, bByTow, tow, n, changepointsDays, trendScratch, trendRhsBuf);
+      rhsA.set(trendRhsBuf);
+      if (pw > 0) {
+        // Σ_tb (wy − W·(D + E))·f = constW − Σ_tod D·M − Σ_tod E·Me.
+        for (let c = 0; c < pw; c++) rhsA[pt + c] = constW[c];
+        for (let b = 0; b < bd; b++) {
+          const dv = dailyByTod[b];
+          const ev = weekendByTod[b];
+          if (dv === 0 && ev === 0) continue;
+          const at = b * pw;
+          for (let c = 0; c < pw; c++) {
+            rhsA[pt + c] -= dv * weeklyByTodSum[at + c] + ev * weeklyByTodWeekend[at + c];
+          }
+        }
+      }
+      choleskySolveInPlace(gramA, pa, rhsA);
+      for (let j = 0; j < pa; j++) {
+        // A slope-type change moves the fit by Δ·span at the far end.
+        const d = Math.abs(rhsA[j] - coefA[j]) * (j === 0 || j >= pt ? 1 : spanDays);
+        if (d > change) change = d;
+        coefA[j] = rhsA[j];
+      }
+      if (pb > 0) {
+        // Block B's targets per time of day: Σ w·(y − trend − weekly), all days and weekend days.
+        evaluateTrendInto(tDays, n, coefA, changepointsDays, trendValue);
+        dailyTargetByTod.set(wyByTod);
+        weekendTargetByTod.set(wyWeekendByTod);
+        for (let i = 0; i < n; i++) {
+          const tb = tow[i];
+          const v = weight[i] * trendValue[i];
+          dailyTargetByTod[todOf[tb]] -= v;
+          if (weekendOf[tb] === 1) weekendTargetByTod[todOf[tb]] -= v;
+        }
+        if (pw > 0) {
+          for (let b = 0; b < bd; b++) {
+            const at = b * pw;
+            let sd = 0;
+            let se = 0;
+            for (let c = 0; c < pw; c++) {
+              sd += coefA[pt + c] * weeklyByTodSum[at + c];
+              se += coefA[pt + c] * weeklyByTodWeekend[at + c];
+            }
+            dailyTargetByTod[b] -= sd;
+            weekendTargetByTod[b] -= se;
+          }
+        }
+        rhsB.fill(0);
+        for (let b = 0; b < bd; b++) {
+          const vd = dailyTargetByTod[b];
+          const ve = weekendTargetByTod[b];
+          for (let c = 0; c < pd; c++) rhsB[c] += vd * dTab[b * dStride + c];
+          for (let c = 0; c < pe; c++) rhsB[pd + c] += ve * eTab[b * eStride + c];
+        }
+        choleskySolveInPlace(gramB, pb, rhsB);
+        for (let j = 0; j < pb; j++) {
+          const d = Math.abs(rhsB[j] - coefB[j]);
+          if (d > change) change = d;
+          coefB[j] = rhsB[j];
+        }
+        if (pd > 0) evaluateBins(coefB, 0, dTab, dStride, pd, dailyByTod, bd);
+        if (pe > 0) evaluateBins(coefB, pd, eTab, eStride, pe, weekendByTod, bd);
+        for (let tb = 0; tb < bw; tb++) {
+          const tod = todOf[tb];
+          bByTow[tb] = dailyByTod[tod] + (weekendOf[tb] === 1 ? weekendByTod[tod] : 0);
+        }
+      }
+      // Without block B there is nothing to alternate with: one solve is exact.
+      if (change < CONVERGED || pb === 0) break;
+    }
+    // Values of this stage's fit, for the next stage's weights (and the result).
+    evaluateTrendInto(tDays, n, coefA, changepointsDays, trendValue);
+    if (pw > 0) evaluateBins(coefA, pt, wTab, wStride, pw, weeklyByTow, bw);
+    for (let tb = 0; tb < bw; tb++) seasonalByTow[tb] = bByTow[tb] + weeklyByTow[tb];
+  }
+  return {
+    trend: coefA.slice(0, pt),
+    weekly: coefA.slice(pt),
+    daily: coefB.slice(0, pd),
+    weekend: coefB.slice(pd),
+    dailyByTod,
+    weeklyByTow,
+    weekendByTod,
+    seasonalByTow,
+    weightSum,
+  };
+}
+
+/** C_m = Σ_b w_b·cos(mφ_b), S_m = Σ_b w_b·sin(mφ_b) for m below `harmonics`. */
+function weightSpectrum(
+  weightByBin: Float64Array,
+  bins: number,
+  cos: Float64Array,
+  sin: Float64Array,
+  harmonics: number,
+  specC: Float64Array,
+  specS: Float64Array,
+): void {
+  specC.fill(0);
+  specS.fill(0);
+  for (let b = 0; b < bins; b++) {
+    const wb = weightByBin[b];
+    if (wb === 0) continue;
+    const row = b * harmonics;
+    for (let m = 0; m < harmonics; m++) {
+      specC[m] += wb * cos[row + m];
+      specS[m] += wb * sin[row + m];
+    }
+  }
+}
+
+/**
+ * Writes Σ w·f fᵀ for Fourier features [sin kθ, cos kθ]_k from the weight spectrum (product-to-sum
+ * identities), so a Gram costs O(bins·harmonics) instead of O(bins·p²). Rows are the `rowOrder`
+ * harmonics starting at matrix row `rowAt`, columns the `colOrder` harmonics at column `colAt`; only
+ * lower-triangle entries (row ≥ column) of the p×p matrix are written.
+ */
+function fourierGramFromSpectrum(
+  specC: Float64Array,
+  specS: Float64Array,
+  rowOrder: number,
+  colOrder: number,
+  gram: Float64Array,
+  p: number,
+  rowAt: number,
+  colAt: number,
+): void {
+  for (let k = 1; k <= rowOrder; k++) {
+    for (let l = 1; l <= colOrder; l++) {
+      const d = Math.abs(k - l);
+      const sgn = k > l ? 1 : k < l ? -1 : 0;
+      const cMinus = specC[d];
+      const cPlus = specC[k + l];
+      const sMinus = sgn * specS[d];
+      const sPlus = specS[k + l];
+      const rs = rowAt + 2 * (k - 1);
+      const cs = colAt + 2 * (l - 1);
+      // sin k·sin l, sin k·cos l, cos k·sin l, cos k·cos l.
+      setLower(gram, p, rs, cs, 0.5 * (cMinus - cPlus));
+      setLower(gram, p, rs, cs + 1, 0.5 * (sPlus + sMinus));
+      setLower(gram, p, rs + 1, cs, 0.5 * (sPlus - sMinus));
+      setLower(gram, p, rs + 1, cs + 1, 0.5 * (cMinus + cPlus));
+    }
+  }
+}
+
+function setLower(gram: Float64Array, p: number, r: number, c: number, v: number): void {
+  if (r >= c) gram[r * p + c] = v;
+}
+
+/** value[b] = Σ_c coef[from + c]·table[b, c]. */
+function evaluateBins(
+  coef: Float64Array,
+  from: number,
+  table: Float64Array,
+  stride: number,
+  cols: number,
+  out: Float64Array,
+  bins: number,
+): void {
+  for (let b = 0; b < bins; b++) {
+    const row = b * stride;
+    let v = 0;
+    for (let c = 0; c < cols; c++) v += table[row + c] * coef[from + c];
+    out[b] = v;
+  }
+}
+
+/** Trend values at ascending times, in O(n + C) with a running (intercept, slope) pair. */
+export function evaluateTrendInto(
+  t: Float64Array,
+  n: number,
+  coef: Float64Array,
+  cps: Float64Array,
+  out: Float64Array,
+): void {
+  let intercept = coef[0];
+  let slope = coef[1];
+  let k = 0;
+  const nc = cps.length;
+  for (let i = 0; i < n; i++) {
+    const ti = t[i];
+    while (k < nc && ti > cps[k]) {
+      slope += coef[2 + k];
+      intercept -= coef[2 + k] * cps[k];
+      k++;
+    }
+    out[i] = intercept + slope * ti;
+  }
+}

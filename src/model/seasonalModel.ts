@@ -1,0 +1,182 @@
+import { MS_PER_DAY, dayOfWeek, dayPhase, fourierDot, isWeekendDay, weekPhase } from './fourier';
+import { PROFILE_BINS, type ResidualDistribution, TailModel, profileAt } from './calibration';
+import { trendAt } from './trend';
+import type { FitMetrics, Forecast, FittedModel, SeasonalOptions, SerializedModel } from './types';
+
+/** Version of the model file this code writes and reads. */
+export const MODEL_FILE_VERSION = 1;
+
+/** Component names as they appear in `FittedModel.components` and in model files. */
+export const COMPONENT_NAMES = ['level', 'trend', 'daily', 'weekly', 'weekend_daily'] as const;
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
+
+/**
+ * Everything a fitted seasonal (or fallback level) model needs to predict, in the series' own units. Both the
+ * fit and the model-file loader build the model from this, which is what makes a loaded model bit-identical.
+ */
+export interface SeasonalModelParams {
+  readonly options: SeasonalOptions;
+  readonly stepMs: number;
+  readonly trainStartMs: number;
+  readonly trainEndMs: number;
+  readonly components: readonly ComponentName[];
+  /** Time origin of the trend, epoch ms (the first training point). */
+  readonly originMs: number;
+  /** Trend hinge positions, days since `originMs`, ascending. */
+  readonly changepointsDays: Float64Array;
+  /** Constant added to every forecast (the training median); NaN when no training point was usable. */
+  readonly offset: number;
+  /** [level, slope per day, slope change at each changepoint (per day)], series units. */
+  readonly trend: Float64Array;
+  /** Fourier coefficients [sin₁, cos₁, sin₂, …]; length 2·order, empty when the component is off. */
+  readonly daily: Float64Array;
+  readonly weekly: Float64Array;
+  readonly weekendDaily: Float64Array;
+  /** Residual scale per UTC hour (24 values), series units, > 0. */
+  readonly scaleProfile: Float64Array;
+  readonly residuals: ResidualDistribution;
+  readonly metrics: FitMetrics;
+}
+
+/** -0 would not survive JSON (it prints as 0), so it never enters a model. */
+function positiveZero(values: Float64Array): Float64Array {
+  const out = Float64Array.from(values);
+  for (let i = 0; i < out.length; i++) if (out[i] === 0) out[i] = 0;
+  return out;
+}
+
+function cleanNumber(x: number): number {
+  return x === 0 ? 0 : x;
+}
+
+/** A fitted 'seasonal' model. Construct through the forecaster or `loadModel`. */
+export class SeasonalModel implements FittedModel {
+  readonly kind = 'seasonal' as const;
+  readonly intervalWidth: number;
+  readonly components: readonly string[];
+  readonly stepMs: number;
+  readonly trainStartMs: number;
+  readonly trainEndMs: number;
+  readonly metrics: FitMetrics;
+  readonly params: SeasonalModelParams;
+  private readonly tail: TailModel;
+  private readonly weeklyEnabled: boolean;
+
+  constructor(params: SeasonalModelParams) {
+    const cleaned: SeasonalModelParams = {
+      ...params,
+      components: Object.freeze([...params.components]),
+      offset: cleanNumber(params.offset),
+      changepointsDays: positiveZero(params.changepointsDays),
+      trend: positiveZero(params.trend),
+      daily: positiveZero(params.daily),
+      weekly: positiveZero(params.weekly),
+      weekendDaily: positiveZero(params.weekendDaily),
+      scaleProfile: positiveZero(params.scaleProfile),
+      residuals: {
+        qLow: cleanNumber(params.residuals.qLow),
+        qHigh: cleanNumber(params.residuals.qHigh),
+        quantiles: positiveZero(params.residuals.quantiles),
+        count: params.residuals.count,
+      },
+      metrics: Object.freeze({ ...params.metrics }),
+    };
+    this.params = cleaned;
+    this.intervalWidth = cleaned.options.intervalWidth;
+    this.components = cleaned.components;
+    this.stepMs = cleaned.stepMs;
+    this.trainStartMs = cleaned.trainStartMs;
+    this.trainEndMs = cleaned.trainEndMs;
+    this.metrics = cleaned.metrics;
+    this.tail = new TailModel(cleaned.residuals.quantiles);
+    this.weeklyEnabled = cleaned.weekly.length > 0;
+  }
+
+  /**
+   * Forecast at arbitrary timestamps (epoch ms, any order). Beyond the training end the trend continues
+   * with its last slope. A model trained on no usable point returns NaN everywhere.
+   */
+  predict(timestampsMs: ArrayLike<number>): Forecast {
+    const n = timestampsMs.length;
+    const p = this.params;
+    const ts = Float64Array.from(timestampsMs);
+    const yhat = new Float64Array(n);
+    const lower = new Float64Array(n);
+    const upper = new Float64Array(n);
+    const scale = new Float64Array(n);
+    const dailyOrder = p.daily.length / 2;
+    const weeklyOrder = p.weekly.length / 2;
+    const weekendOrder = p.weekendDaily.length / 2;
+    const { qLow, qHigh } = p.residuals;
+    const { minBandAbs, minBandRel } = p.options;
+    for (let i = 0; i < n; i++) {
+      const t = ts[i];
+      const phase = dayPhase(t);
+      let v = p.offset + trendAt((t - p.originMs) / MS_PER_DAY, p.trend, p.changepointsDays);
+      v += fourierDot(phase, dailyOrder, p.daily);
+      if (this.weeklyEnabled) v += fourierDot(weekPhase(t), weeklyOrder, p.weekly);
+      if (weekendOrder > 0 && isWeekendDay(dayOfWeek(t)))
+        v += fourierDot(phase, weekendOrder, p.weekendDaily);
+      const s = Number.isNaN(v) ? Number.NaN : profileAt(p.scaleProfile, t);
+      let down = -qLow * s;
+      let up = qHigh * s;
+      const floor = Math.max(minBandAbs, minBandRel * Math.abs(v));
+      if (floor > 0) {
+        // Floors only ever widen a half-band, so near-flat series do not alarm on rounding noise.
+        if (down < floor) down = floor;
+        if (up < floor) up = floor;
+      }
+      yhat[i] = v;
+      scale[i] = s;
+      lower[i] = v - down;
+      upper[i] = v + up;
+    }
+    return { timestampsMs: ts, yhat, lower, upper, scale, level: this.intervalWidth };
+  }
+
+  tailProbability(z: number): number {
+    return this.tail.probability(z);
+  }
+
+  /** The model file content (JSON-safe: the only non-finite value, a NaN offset, is written as null). */
+  toJSON(): SerializedModel {
+    const p = this.params;
+    const list = (a: Float64Array): number[] => Array.from(a);
+    return {
+      schema: 'anomalyd.model',
+      version: MODEL_FILE_VERSION,
+      kind: 'seasonal',
+      trainStartMs: p.trainStartMs,
+      trainEndMs: p.trainEndMs,
+      stepMs: p.stepMs,
+      options: { ...p.options },
+      components: [...p.components],
+      trend: { originMs: p.originMs, changepointsDays: list(p.changepointsDays) },
+      orders: {
+        daily: p.daily.length / 2,
+        weekly: p.weekly.length / 2,
+        weekendDaily: p.weekendDaily.length / 2,
+      },
+      coefficients: {
+        offset: Number.isNaN(p.offset) ? null : p.offset,
+        level: p.trend[0],
+        slopePerDay: p.trend[1],
+        changepointDeltas: list(p.trend.subarray(2)),
+        daily: list(p.daily),
+        weekly: list(p.weekly),
+        weekendDaily: list(p.weekendDaily),
+      },
+      scaleProfile: list(p.scaleProfile),
+      residuals: {
+        qLow: p.residuals.qLow,
+        qHigh: p.residuals.qHigh,
+        count: p.residuals.count,
+        quantiles: list(p.residuals.quantiles),
+      },
+      metrics: { ...p.metrics },
+    };
+  }
+}
+
+/** Number of hour bins in a scale profile (re-exported for the loader). */
+export const SCALE_PROFILE_LENGTH = PROFILE_BINS;

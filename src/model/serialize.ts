@@ -1,0 +1,239 @@
+import { UserError } from '../domain/errors';
+import { QUANTILE_PROBABILITIES, PROFILE_BINS } from './calibration';
+import { MAX_CHANGEPOINTS, MAX_DAILY_ORDER, MAX_WEEKLY_ORDER, OPTION_RULES, optionProblem } from './options';
+import { COMPONENT_NAMES, type ComponentName, MODEL_FILE_VERSION, SeasonalModel } from './seasonalModel';
+import type { FitMetrics, FittedModel, SeasonalOptions, SerializedModel } from './types';
+
+/**
+ * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 1); `loadModel` checks
+ * every key and rebuilds a model that predicts bit-identically to the saved one (numbers round-trip exactly
+ * through JSON, and both paths build the model from the same parameters).
+ */
+
+/** The JSON form of a fitted model; `JSON.stringify` of it is the model file. */
+export function serializeModel(model: FittedModel): SerializedModel {
+  return model.toJSON();
+}
+
+type Json = Record<string, unknown>;
+
+/** Validates one file, naming `sourceName` and the key path in every message. */
+class Checker {
+  constructor(private readonly source: string) {}
+
+  fail(message: string): never {
+    throw new UserError(`${this.source}: ${message}`);
+  }
+
+  describe(v: unknown): string {
+    if (v === null) return 'null';
+    if (Array.isArray(v)) return 'an array';
+    if (typeof v === 'object') return 'an object';
+    if (typeof v === 'string') return JSON.stringify(v);
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return typeof v;
+  }
+
+  object(v: unknown, path: string): Json {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      this.fail(`key "${path}" must be an object, got ${this.describe(v)}`);
+    }
+    return v as Json;
+  }
+
+  number(v: unknown, path: string): number {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      this.fail(`key "${path}" must be a number, got ${this.describe(v)}`);
+    return v;
+  }
+
+  positive(v: unknown, path: string): number {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      this.fail(`key "${path}" must be a positive number, got ${this.describe(v)}`);
+    }
+    return v;
+  }
+
+  integer(v: unknown, path: string, min: number, max: number): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(`key "${path}" must be an integer between ${min} and ${max}, got ${this.describe(v)}`);
+    }
+    return v;
+  }
+
+  numbers(v: unknown, path: string, length: number, what = 'numbers'): Float64Array {
+    if (
+      !Array.isArray(v) ||
+      v.length !== length ||
+      !v.every((x) => typeof x === 'number' && Number.isFinite(x))
+    ) {
+      this.fail(`key "${path}" must be an array of ${length} ${what}`);
+    }
+    return Float64Array.from(v as number[]);
+  }
+}
+
+/**
+ * Rebuilds a model from parsed model-file JSON.
+ * @param json the parsed file content.
+ * @param sourceName how to name the file in messages (usually its path).
+ * @throws UserError with a one-line message naming `sourceName` and the offending key, e.g.
+ *   `model.json: key "coefficients.daily" must be an array of 20 numbers` or
+ *   `model.json: unsupported model version 7 (this anomalyd reads version 1)`.
+ */
+export function loadModel(json: unknown, sourceName: string): FittedModel {
+  const c: Checker = new Checker(sourceName);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    c.fail(`a model file must hold a JSON object, got ${c.describe(json)}`);
+  }
+  const root = json as Json;
+  if (root.schema !== 'anomalyd.model') {
+    c.fail(
+      `key "schema" must be "anomalyd.model", got ${c.describe(root.schema)} (is this an anomalyd model file?)`,
+    );
+  }
+  const version = root.version;
+  if (typeof version !== 'number' || !Number.isInteger(version)) {
+    c.fail(`key "version" must be an integer, got ${c.describe(version)}`);
+  }
+  if (version !== MODEL_FILE_VERSION) {
+    c.fail(`unsupported model version ${version} (this anomalyd reads version ${MODEL_FILE_VERSION})`);
+  }
+  if (root.kind !== 'seasonal') {
+    c.fail(
+      `key "kind" must be "seasonal", got ${c.describe(root.kind)} (only seasonal models are saved as files)`,
+    );
+  }
+  const trainStartMs = c.number(root.trainStartMs, 'trainStartMs');
+  const trainEndMs = c.number(root.trainEndMs, 'trainEndMs');
+  if (trainEndMs < trainStartMs) c.fail(`key "trainEndMs" must not be before "trainStartMs"`);
+  const stepMs = c.positive(root.stepMs, 'stepMs');
+  const options = readOptions(c, c.object(root.options, 'options'));
+
+  if (!Array.isArray(root.components) || root.components.length === 0) {
+    c.fail(`key "components" must be a non-empty array of component names (${COMPONENT_NAMES.join(', ')})`);
+  }
+  const components: ComponentName[] = [];
+  for (const [i, name] of (root.components as unknown[]).entries()) {
+    if (typeof name !== 'string' || !(COMPONENT_NAMES as readonly string[]).includes(name)) {
+      c.fail(`key "components[${i}]" must be one of ${COMPONENT_NAMES.join(', ')}, got ${c.describe(name)}`);
+    }
+    const known = name as ComponentName;
+    if (components.includes(known)) c.fail(`key "components" lists "${known}" twice`);
+    components.push(known);
+  }
+
+  const trend = c.object(root.trend, 'trend');
+  const originMs = c.number(trend.originMs, 'trend.originMs');
+  const cpsLength = Array.isArray(trend.changepointsDays) ? trend.changepointsDays.length : -1;
+  if (cpsLength > MAX_CHANGEPOINTS)
+    c.fail(`key "trend.changepointsDays" must hold at most ${MAX_CHANGEPOINTS} numbers`);
+  const changepointsDays = c.numbers(
+    trend.changepointsDays,
+    'trend.changepointsDays',
+    Math.max(cpsLength, 0),
+  );
+  for (let i = 1; i < changepointsDays.length; i++) {
+    if (changepointsDays[i] < changepointsDays[i - 1])
+      c.fail(`key "trend.changepointsDays" must be ascending`);
+  }
+
+  const orders = c.object(root.orders, 'orders');
+  const dailyOrder = c.integer(orders.daily, 'orders.daily', 0, MAX_DAILY_ORDER);
+  const weeklyOrder = c.integer(orders.weekly, 'orders.weekly', 0, MAX_WEEKLY_ORDER);
+  const weekendOrder = c.integer(orders.weekendDaily, 'orders.weekendDaily', 0, MAX_DAILY_ORDER);
+  const pairs: readonly [ComponentName, string, number][] = [
+    ['daily', 'orders.daily', dailyOrder],
+    ['weekly', 'orders.weekly', weeklyOrder],
+    ['weekend_daily', 'orders.weekendDaily', weekendOrder],
+  ];
+  for (const [name, key, order] of pairs) {
+    if (components.includes(name) !== order > 0) {
+      c.fail(
+        order > 0
+          ? `key "${key}" is ${order} but "components" does not list "${name}"`
+          : `key "components" lists "${name}" but "${key}" is 0`,
+      );
+    }
+  }
+
+  const coef = c.object(root.coefficients, 'coefficients');
+  const offset = coef.offset === null ? Number.NaN : c.number(coef.offset, 'coefficients.offset');
+  const trendCoef = new Float64Array(2 + changepointsDays.length);
+  trendCoef[0] = c.number(coef.level, 'coefficients.level');
+  trendCoef[1] = c.number(coef.slopePerDay, 'coefficients.slopePerDay');
+  trendCoef.set(
+    c.numbers(coef.changepointDeltas, 'coefficients.changepointDeltas', changepointsDays.length),
+    2,
+  );
+  const daily = c.numbers(coef.daily, 'coefficients.daily', 2 * dailyOrder);
+  const weekly = c.numbers(coef.weekly, 'coefficients.weekly', 2 * weeklyOrder);
+  const weekendDaily = c.numbers(coef.weekendDaily, 'coefficients.weekendDaily', 2 * weekendOrder);
+
+  const scaleProfile = c.numbers(root.scaleProfile, 'scaleProfile', PROFILE_BINS, 'positive numbers');
+  if (!scaleProfile.every((v) => v > 0))
+    c.fail(`key "scaleProfile" must be an array of ${PROFILE_BINS} positive numbers`);
+
+  const res = c.object(root.residuals, 'residuals');
+  const qLow = c.number(res.qLow, 'residuals.qLow');
+  const qHigh = c.number(res.qHigh, 'residuals.qHigh');
+  if (qHigh < qLow) c.fail(`key "residuals.qHigh" must not be below "residuals.qLow"`);
+  const count = c.integer(res.count, 'residuals.count', 0, Number.MAX_SAFE_INTEGER);
+  const nq = QUANTILE_PROBABILITIES.length;
+  const quantiles = c.numbers(res.quantiles, 'residuals.quantiles', nq, 'non-decreasing numbers');
+  for (let i = 1; i < nq; i++) {
+    if (quantiles[i] < quantiles[i - 1])
+      c.fail(`key "residuals.quantiles" must be an array of ${nq} non-decreasing numbers`);
+  }
+
+  const metrics = readMetrics(c, c.object(root.metrics, 'metrics'));
+  return new SeasonalModel({
+    options,
+    stepMs,
+    trainStartMs,
+    trainEndMs,
+    components,
+    originMs,
+    changepointsDays,
+    offset,
+    trend: trendCoef,
+    daily,
+    weekly,
+    weekendDaily,
+    scaleProfile,
+    residuals: { qLow, qHigh, quantiles, count },
+    metrics,
+  });
+}
+
+function readOptions(c: Checker, o: Json): SeasonalOptions {
+  for (const key of Object.keys(OPTION_RULES) as (keyof typeof OPTION_RULES)[]) {
+    const problem = optionProblem(o[key], OPTION_RULES[key]);
+    if (problem !== undefined) c.fail(`key "options.${key}" ${problem}`);
+  }
+  if (typeof o.weekendDailyShape !== 'boolean') {
+    c.fail(`key "options.weekendDailyShape" must be true or false, got ${c.describe(o.weekendDailyShape)}`);
+  }
+  return {
+    intervalWidth: o.intervalWidth as number,
+    dailyOrder: o.dailyOrder as number,
+    weeklyOrder: o.weeklyOrder as number,
+    weekendDailyShape: o.weekendDailyShape,
+    changepoints: o.changepoints as number,
+    changepointPenalty: o.changepointPenalty as number,
+    minBandAbs: o.minBandAbs as number,
+    minBandRel: o.minBandRel as number,
+    calibrationFraction: o.calibrationFraction as number,
+  };
+}
+
+function readMetrics(c: Checker, m: Json): FitMetrics {
+  const extra: Record<string, number> = {};
+  for (const key of Object.keys(m)) extra[key] = c.number(m[key], `metrics.${key}`);
+  return {
+    ...extra,
+    trainPoints: c.number(m.trainPoints, 'metrics.trainPoints'),
+    residualMad: c.number(m.residualMad, 'metrics.residualMad'),
+    rSquared: c.number(m.rSquared, 'metrics.rSquared'),
+  };
+}

@@ -1,0 +1,129 @@
+/** Robust statistics used by the fit: order statistics without full sorts, MAD, quantiles, normal quantiles. */
+
+/** Consistency factor that makes the MAD estimate σ for normal data. */
+export const MAD_TO_SIGMA = 1.482602218505602;
+
+/**
+ * k-th smallest (0-based) of the first `n` entries of `buf`, reordering them in place so that entries
+ * before k are ≤ it and entries after are ≥ it. Expected O(n): Hoare partitioning around a median of three
+ * (Numerical Recipes' `select`), deterministic, no allocation.
+ */
+export function selectInPlace(buf: Float64Array, n: number, k: number): number {
+  let l = 0;
+  let ir = n - 1;
+  let t: number;
+  for (;;) {
+    if (ir <= l + 1) {
+      if (ir === l + 1 && buf[ir] < buf[l]) {
+        t = buf[l];
+        buf[l] = buf[ir];
+        buf[ir] = t;
+      }
+      return buf[k];
+    }
+    const mid = (l + ir) >> 1;
+    t = buf[mid];
+    buf[mid] = buf[l + 1];
+    buf[l + 1] = t;
+    if (buf[l] > buf[ir]) {
+      t = buf[l];
+      buf[l] = buf[ir];
+      buf[ir] = t;
+    }
+    if (buf[l + 1] > buf[ir]) {
+      t = buf[l + 1];
+      buf[l + 1] = buf[ir];
+      buf[ir] = t;
+    }
+    if (buf[l] > buf[l + 1]) {
+      t = buf[l];
+      buf[l] = buf[l + 1];
+      buf[l + 1] = t;
+    }
+    let i = l + 1;
+    let j = ir;
+    const pivot = buf[l + 1];
+    for (;;) {
+      do i++;
+      while (buf[i] < pivot);
+      do j--;
+      while (buf[j] > pivot);
+      if (j < i) break;
+      t = buf[i];
+      buf[i] = buf[j];
+      buf[j] = t;
+    }
+    buf[l + 1] = buf[j];
+    buf[j] = pivot;
+    if (j >= k) ir = j - 1;
+    if (j <= k) l = i;
+  }
+}
+
+/** Median of the first `n` entries of `buf` (reordered in place). NaN when n = 0. */
+export function medianInPlace(buf: Float64Array, n: number): number {
+  if (n <= 0) return Number.NaN;
+  const upper = selectInPlace(buf, n, n >> 1);
+  if (n % 2 === 1) return upper;
+  // The lower middle is the maximum of the left part after selection.
+  let lower = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n >> 1; i++) if (buf[i] > lower) lower = buf[i];
+  return 0.5 * (lower + upper);
+}
+
+/**
+ * Quantile of an ascending-sorted array at probability p in [0, 1], linear interpolation between order
+ * statistics (Hyndman–Fan type 7, the R/NumPy default). NaN for an empty array.
+ */
+export function sortedQuantile(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  if (n === 1) return sorted[0];
+  const h = (n - 1) * Math.min(1, Math.max(0, p));
+  const i = Math.floor(h);
+  if (i >= n - 1) return sorted[n - 1];
+  const f = h - i;
+  return sorted[i] + f * (sorted[i + 1] - sorted[i]);
+}
+
+/**
+ * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9), for p in
+ * (0, 1); ±Infinity at 0 and 1.
+ */
+export function normalQuantile(p: number): number {
+  if (p <= 0) return Number.NEGATIVE_INFINITY;
+  if (p >= 1) return Number.POSITIVE_INFINITY;
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const pLow = 0.02425;
+  if (p < pLow) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
+  }
+  if (p > 1 - pLow) {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    return (
+      -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
+  }
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
+}

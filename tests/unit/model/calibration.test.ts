@@ -1,0 +1,105 @@
+import { Random } from '../../../src/domain/random';
+import {
+  QUANTILE_PROBABILITIES,
+  TailModel,
+  calibrateResiduals,
+  normalDistribution,
+  profileAt,
+  scaleProfile,
+} from '../../../src/model/calibration';
+import { normalQuantile, sortedQuantile } from '../../../src/model/stats';
+import { DAY_MS, HOUR_MS, MONDAY_MS } from './fixtures';
+
+describe('residual calibration', () => {
+  it('takes the band multipliers from the empirical quantiles, asymmetric if the residuals are', () => {
+    // Exponential residuals shifted to median 0: a long upper tail.
+    const rng = new Random(31);
+    const z = Float64Array.from({ length: 4000 }, () => -Math.log(1 - rng.next()) - Math.LN2);
+    const d = calibrateResiduals(z, 0.9);
+    expect(d.qLow).toBeCloseTo(-Math.log(0.95) - Math.LN2, 1);
+    expect(d.qHigh).toBeCloseTo(-Math.log(0.05) - Math.LN2, 1);
+    expect(d.qHigh).toBeGreaterThan(-3 * d.qLow);
+    expect(d.count).toBe(4000);
+  });
+
+  it('falls back to a normal no narrower than N(0, 1) with fewer than 30 residuals', () => {
+    // Median 0.025, robust spread far below 1, so the band is N(0.025, 1)'s.
+    const d = calibrateResiduals(Float64Array.of(0.1, -0.1, 0, 0.05, Number.NaN), 0.95);
+    expect(d.qHigh).toBeCloseTo(0.025 + 1.959963984540054, 6);
+    expect(d.qLow).toBeCloseTo(0.025 - 1.959963984540054, 6);
+    expect(d.count).toBe(4);
+  });
+});
+
+describe('tail probabilities', () => {
+  const normal = new TailModel(normalDistribution(0, 1, 0.95, 1000).quantiles);
+
+  it('is 1 at zero and matches the normal two-sided tail inside the table', () => {
+    expect(normal.probability(0)).toBe(1);
+    expect(normal.probability(1.959963984540054)).toBeCloseTo(0.05, 3);
+    expect(normal.probability(-1.959963984540054)).toBeCloseTo(0.05, 3);
+    expect(normal.probability(2.5758293035489)).toBeCloseTo(0.01, 3);
+  });
+
+  it('keeps decreasing beyond the observed range and never reaches exactly 0', () => {
+    const zs = [3, 3.5, 4, 6, 10, 50, 100, 1000, 1e5];
+    let previous = 1;
+    for (const z of zs) {
+      const p = normal.probability(z);
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThan(previous);
+      previous = p;
+      expect(normal.probability(-z)).toBeGreaterThan(0);
+    }
+    expect(normal.probability(Number.NaN)).toBeNaN();
+  });
+
+  it('is continuous where the table hands over to the extrapolated tail', () => {
+    const last = normalQuantile(QUANTILE_PROBABILITIES[QUANTILE_PROBABILITIES.length - 1]);
+    expect(normal.probability(last + 1e-9)).toBeCloseTo(normal.probability(last - 1e-9), 8);
+  });
+
+  it('survives a degenerate table of identical residuals', () => {
+    const flat = new TailModel(new Float64Array(QUANTILE_PROBABILITIES.length));
+    expect(flat.probability(0)).toBe(1);
+    expect(flat.probability(0.5)).toBeGreaterThan(0);
+    expect(flat.probability(0.5)).toBeLessThan(1);
+  });
+
+  it('reads its table at the documented probabilities', () => {
+    const sorted = Float64Array.from({ length: 1001 }, (_, i) => i / 1000);
+    expect(sortedQuantile(sorted, 0.025)).toBeCloseTo(0.025, 12);
+    expect(QUANTILE_PROBABILITIES).toHaveLength(41);
+    expect(QUANTILE_PROBABILITIES[20]).toBe(0.5);
+  });
+});
+
+describe('time-of-day scale profile', () => {
+  it('is wider at the noisy hours and interpolates between hour centres', () => {
+    const rng = new Random(32);
+    const n = 7 * 288;
+    const ts = Float64Array.from({ length: n }, (_, i) => MONDAY_MS + i * 300_000);
+    // Noise sd 4 from 12:00 to 18:00, else 1.
+    const abs = Float64Array.from(ts, (t) => {
+      const hour = Math.floor((t % DAY_MS) / HOUR_MS);
+      return Math.abs(rng.normal() * (hour >= 12 && hour < 18 ? 4 : 1));
+    });
+    const hours = Uint8Array.from(ts, (t) => Math.floor((t % DAY_MS) / HOUR_MS));
+    const profile = scaleProfile(hours, abs, n, true, 1e-9);
+    expect(profile[15]).toBeGreaterThan(3);
+    expect(profile[15]).toBeLessThan(5);
+    expect(profile[3]).toBeGreaterThan(0.8);
+    expect(profile[3]).toBeLessThan(1.25);
+    // Half past an hour is that hour's centre; on the hour it is halfway to the previous one.
+    expect(profileAt(profile, MONDAY_MS + 15.5 * HOUR_MS)).toBe(profile[15]);
+    expect(profileAt(profile, MONDAY_MS + 15 * HOUR_MS)).toBeCloseTo((profile[14] + profile[15]) / 2, 12);
+  });
+
+  it('is flat when asked not to resolve hours', () => {
+    const ts = Float64Array.from({ length: 100 }, (_, i) => MONDAY_MS + i * HOUR_MS);
+    const abs = Float64Array.from(ts, (_, i) => (i % 24) + 1);
+    const hours = Uint8Array.from(ts, (t) => Math.floor((t % DAY_MS) / HOUR_MS));
+    const profile = scaleProfile(hours, abs, 100, false, 1e-9);
+    expect(new Set(profile).size).toBe(1);
+  });
+});

@@ -1,0 +1,288 @@
+import { Random } from '../../../src/domain/random';
+import type { TimeSeries } from '../../../src/domain/timeSeries';
+import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
+import type { FittedModel, TrainingInput } from '../../../src/model';
+import {
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  MONDAY_MS,
+  head,
+  signalAt,
+  slice,
+  synthesize,
+  type SyntheticSpec,
+} from './fixtures';
+
+interface ModelJson {
+  coefficients: {
+    offset: number | null;
+    level: number;
+    slopePerDay: number;
+    changepointDeltas: number[];
+    daily: number[];
+    weekly: number[];
+    weekendDaily: number[];
+  };
+}
+
+function coefficients(model: FittedModel): ModelJson['coefficients'] {
+  return (model.toJSON() as unknown as ModelJson).coefficients;
+}
+
+/** Timestamps of the day after the series ends, on its grid. */
+function nextDay(series: TimeSeries): Float64Array {
+  const last = series.timestampsMs[series.timestampsMs.length - 1];
+  const n = Math.round(DAY_MS / series.stepMs);
+  return Float64Array.from({ length: n }, (_, i) => last + (i + 1) * series.stepMs);
+}
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('seasonal forecaster on noiseless data', () => {
+  const spec: SyntheticSpec = { days: 3, level: 100, slopePerDay: 2, dailyAmp: 30 };
+  const model = createForecaster().fit(synthesize(spec));
+
+  it('recovers the level, slope and daily Fourier coefficients exactly', () => {
+    const c = coefficients(model);
+    expect((c.offset ?? Number.NaN) + c.level).toBeCloseTo(100, 6);
+    expect(c.slopePerDay).toBeCloseTo(2, 6);
+    for (const delta of c.changepointDeltas) expect(Math.abs(delta)).toBeLessThan(1e-6);
+    // a·sin(2πφ) + a/3·cos(4πφ): [sin1, cos1, sin2, cos2, …] = [30, 0, 0, 10, 0, …].
+    const expected = [30, 0, 0, 10, ...new Array<number>(16).fill(0)];
+    expect(c.daily).toHaveLength(2 * DEFAULT_SEASONAL_OPTIONS.dailyOrder);
+    c.daily.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    expect(model.components).toEqual(['trend', 'daily']);
+  });
+
+  it('forecasts the next day exactly, continuing the trend', () => {
+    const ts = Float64Array.from({ length: 288 }, (_, i) => MONDAY_MS + 3 * DAY_MS + i * 5 * MINUTE_MS);
+    const fc = model.predict(ts);
+    ts.forEach((t, i) => expect(fc.yhat[i]).toBeCloseTo(signalAt(spec, t), 5));
+  });
+});
+
+describe('component selection', () => {
+  it('keeps only a trend (no daily term) for one day of data', () => {
+    const model = createForecaster().fit(synthesize({ days: 1, dailyAmp: 30, noiseSd: 2, seed: 3 }));
+    expect(model.components).not.toContain('daily');
+    expect(model.components).not.toContain('weekly');
+  });
+
+  it('keeps a daily but no weekly component for three days with a daily cycle', () => {
+    const model = createForecaster().fit(synthesize({ days: 3, dailyAmp: 20, noiseSd: 3, ar: 0.5, seed: 4 }));
+    expect(model.components).toEqual(['trend', 'daily']);
+  });
+
+  it('adds a weekly component once 15 days show a weekly cycle', () => {
+    const model = createForecaster().fit(
+      synthesize({ days: 15, dailyAmp: 20, weeklyAmp: 15, noiseSd: 3, ar: 0.5, seed: 5 }),
+    );
+    expect(model.components).toContain('daily');
+    expect(model.components).toContain('weekly');
+  });
+
+  it.each([1, 2, 3])('keeps no seasonal component for three weeks of white noise (seed %i)', (seed) => {
+    const model = createForecaster().fit(synthesize({ days: 21, noiseSd: 5, seed }));
+    expect(model.components).toEqual(['trend']);
+  });
+
+  it('learns a separate weekend daily shape when weekends differ', () => {
+    const spec: SyntheticSpec = { days: 22, dailyAmp: 30, weekendFactor: 0.2, noiseSd: 2, seed: 6 };
+    const series = synthesize(spec);
+    const train = head(series, 21 * 288);
+    const withShape = createForecaster().fit(train);
+    const without = createForecaster({ weekendDailyShape: false }).fit(train);
+    expect(withShape.components).toContain('weekend_daily');
+    // Day 22 is a Monday; check a Saturday inside the history instead, and the next weekend ahead.
+    const saturday = Float64Array.from(
+      { length: 288 },
+      (_, i) => MONDAY_MS + 26 * DAY_MS + i * 5 * MINUTE_MS,
+    );
+    const truth = Float64Array.from(saturday, (t) => signalAt(spec, t));
+    const errWith = maxAbsDiff(withShape.predict(saturday).yhat, truth);
+    const errWithout = maxAbsDiff(without.predict(saturday).yhat, truth);
+    expect(errWith).toBeLessThan(3);
+    expect(errWithout).toBeGreaterThan(3 * errWith);
+  });
+});
+
+describe('robustness', () => {
+  const spec: SyntheticSpec = { days: 16, dailyAmp: 30, weeklyAmp: 10, noiseSd: 3, ar: 0.5, seed: 7 };
+  const clean = synthesize(spec);
+  const future = nextDay(clean);
+  const cleanFit = createForecaster().fit(clean).predict(future);
+
+  it('is not bent by a spike train in the history', () => {
+    const values = clean.values.slice();
+    for (let i = 100; i < values.length; i += 97) values[i] += 400;
+    const fc = createForecaster()
+      .fit({ ...clean, values })
+      .predict(future);
+    expect(maxAbsDiff(fc.yhat, cleanFit.yhat)).toBeLessThan(1);
+    expect(maxAbsDiff(fc.upper, cleanFit.upper)).toBeLessThan(2);
+  });
+
+  it('is not bent by a six-hour outage of zeros in the history', () => {
+    const values = clean.values.slice();
+    const from = 10 * 288 + 100;
+    values.fill(0, from, from + 72);
+    const fc = createForecaster()
+      .fit({ ...clean, values })
+      .predict(future);
+    expect(maxAbsDiff(fc.yhat, cleanFit.yhat)).toBeLessThan(1);
+  });
+
+  it('ignores excluded points and NaN gaps', () => {
+    const values = clean.values.slice();
+    const exclude = new Uint8Array(values.length);
+    for (let i = 2000; i < 2100; i++) {
+      values[i] = 1e6;
+      exclude[i] = 1;
+    }
+    values.fill(Number.NaN, 3000, 3200);
+    const input: TrainingInput = { ...clean, values, exclude };
+    const model = createForecaster().fit(input);
+    expect(model.metrics.trainPoints).toBe(values.length - 300);
+    expect(maxAbsDiff(model.predict(future).yhat, cleanFit.yhat)).toBeLessThan(1);
+  });
+});
+
+describe('fallbacks', () => {
+  const ts = (n: number, stepMs = 5 * MINUTE_MS): Float64Array =>
+    Float64Array.from({ length: n }, (_, i) => MONDAY_MS + i * stepMs);
+
+  it('turns a single point into a level model at that value', () => {
+    const model = createForecaster().fit({
+      timestampsMs: ts(1),
+      values: Float64Array.of(7),
+      stepMs: 300_000,
+    });
+    expect(model.components).toEqual(['level']);
+    const fc = model.predict([MONDAY_MS + HOUR_MS]);
+    expect(fc.yhat[0]).toBe(7);
+    expect(fc.scale[0]).toBeGreaterThan(0);
+    expect(fc.lower[0]).toBeLessThanOrEqual(7);
+    expect(fc.upper[0]).toBeGreaterThanOrEqual(7);
+  });
+
+  it('uses the median and a MAD scale for five points', () => {
+    const values = Float64Array.of(10, 12, 11, 13, 500);
+    const model = createForecaster().fit({ timestampsMs: ts(5), values, stepMs: 300_000 });
+    expect(model.components).toEqual(['level']);
+    const fc = model.predict([MONDAY_MS + DAY_MS]);
+    expect(fc.yhat[0]).toBe(12);
+    // MAD of |x − 12| = {2, 0, 1, 1, 488} is 1, so the scale is 1.4826.
+    expect(fc.scale[0]).toBeCloseTo(1.482602218505602, 12);
+  });
+
+  it('predicts NaN, without throwing, when no value is usable', () => {
+    const values = new Float64Array(50).fill(Number.NaN);
+    const model = createForecaster().fit({ timestampsMs: ts(50), values, stepMs: 300_000 });
+    const fc = model.predict([MONDAY_MS]);
+    expect(Number.isNaN(fc.yhat[0])).toBe(true);
+    expect(Number.isNaN(fc.lower[0])).toBe(true);
+    expect(model.tailProbability(0)).toBe(1);
+  });
+
+  it('fits a constant series to its value with a band floor from minBandAbs', () => {
+    const values = new Float64Array(3 * 288).fill(42);
+    const model = createForecaster({ minBandAbs: 0.5 }).fit({
+      timestampsMs: ts(values.length),
+      values,
+      stepMs: 300_000,
+    });
+    const fc = model.predict(ts(10, HOUR_MS).map((t) => t + 4 * DAY_MS));
+    for (let i = 0; i < 10; i++) {
+      expect(fc.yhat[i]).toBe(42);
+      expect(fc.lower[i]).toBeCloseTo(41.5, 9);
+      expect(fc.upper[i]).toBeCloseTo(42.5, 9);
+    }
+  });
+
+  it('handles huge values without losing the daily shape', () => {
+    const spec: SyntheticSpec = { days: 4, level: 1e12, dailyAmp: 1e9, noiseSd: 1e7, seed: 9 };
+    const series = synthesize(spec);
+    const model = createForecaster().fit(series);
+    const future = nextDay(series);
+    const fc = model.predict(future);
+    future.forEach((t, i) => expect(Math.abs(fc.yhat[i] - signalAt(spec, t))).toBeLessThan(2e7));
+    expect(model.components).toContain('daily');
+  });
+
+  it('fits series with an irregular step on approximate bins', () => {
+    const rng = new Random(11);
+    const n = 3 * 24 * 9;
+    const timestampsMs = Float64Array.from(
+      { length: n },
+      (_, i) => MONDAY_MS + i * 400_000 + rng.int(0, 999),
+    );
+    const spec: SyntheticSpec = { days: 3, dailyAmp: 20 };
+    const values = Float64Array.from(timestampsMs, (t) => signalAt(spec, t) + rng.normal());
+    const model = createForecaster().fit({ timestampsMs, values, stepMs: 400_000 });
+    expect(model.components).toContain('daily');
+    const t = MONDAY_MS + 3 * DAY_MS + 6 * HOUR_MS;
+    expect(Math.abs(model.predict([t]).yhat[0] - signalAt(spec, t))).toBeLessThan(1.5);
+  });
+});
+
+describe('band floors', () => {
+  const flat = synthesize({ days: 4, level: 200, noiseSd: 0.01, seed: 12 });
+
+  it('widens each half-band to minBandRel of |forecast|', () => {
+    const model = createForecaster({ minBandRel: 0.05 }).fit(flat);
+    const fc = model.predict(nextDay(flat));
+    for (let i = 0; i < fc.yhat.length; i++) {
+      expect(fc.upper[i] - fc.yhat[i]).toBeCloseTo(0.05 * Math.abs(fc.yhat[i]), 9);
+      expect(fc.yhat[i] - fc.lower[i]).toBeCloseTo(0.05 * Math.abs(fc.yhat[i]), 9);
+    }
+  });
+
+  it('leaves bands alone that are already wider than the floor', () => {
+    const model = createForecaster({ minBandAbs: 1e-6 }).fit(flat);
+    const plain = createForecaster().fit(flat);
+    const t = nextDay(flat);
+    expect(Array.from(model.predict(t).upper)).toEqual(Array.from(plain.predict(t).upper));
+  });
+});
+
+describe('trend extrapolation', () => {
+  it('continues the last slope far beyond the training end instead of exploding', () => {
+    const spec: SyntheticSpec = { days: 14, level: 100, slopePerDay: 3, dailyAmp: 10, noiseSd: 1, seed: 13 };
+    const series = synthesize(spec);
+    const model = createForecaster().fit(series);
+    const day = (d: number): number => MONDAY_MS + d * DAY_MS + 3 * HOUR_MS;
+    const fc = model.predict([day(20), day(50), day(80)]);
+    const slope = (fc.yhat[2] - fc.yhat[1]) / 30;
+    expect(slope).toBeGreaterThan(2.7);
+    expect(slope).toBeLessThan(3.3);
+    expect(Math.abs(fc.yhat[2] - signalAt(spec, day(80)))).toBeLessThan(25);
+  });
+});
+
+describe('determinism', () => {
+  it('writes the same JSON for the same input', () => {
+    const series = synthesize({ days: 16, dailyAmp: 20, weeklyAmp: 5, noiseSd: 2, ar: 0.3, seed: 14 });
+    const a = JSON.stringify(createForecaster().fit(series));
+    const b = JSON.stringify(createForecaster().fit(series));
+    expect(a).toBe(b);
+  });
+
+  it('rejects an out-of-range option with the option name', () => {
+    expect(() => createForecaster({ dailyOrder: 2.5 })).toThrow(
+      'model option "dailyOrder" must be an integer between 0 and 48, got 2.5',
+    );
+    expect(() => createForecaster({ intervalWidth: 1 })).toThrow(
+      'model option "intervalWidth" must be a number strictly between 0 and 1, got 1',
+    );
+  });
+
+  it('accepts a slice that starts mid-week', () => {
+    const series = slice(synthesize({ days: 20, dailyAmp: 20, noiseSd: 2, seed: 15 }), 1000, 5000);
+    expect(() => createForecaster().fit(series)).not.toThrow();
+  });
+});

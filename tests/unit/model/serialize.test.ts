@@ -1,0 +1,211 @@
+import { UserError } from '../../../src/domain/errors';
+import { createForecaster, loadModel, serializeModel } from '../../../src/model';
+import type { FittedModel } from '../../../src/model';
+import { DAY_MS, MINUTE_MS, MONDAY_MS, synthesize } from './fixtures';
+
+function expectBitIdentical(a: FittedModel, b: FittedModel, timestamps: Float64Array): void {
+  const fa = a.predict(timestamps);
+  const fb = b.predict(timestamps);
+  for (const key of ['yhat', 'lower', 'upper', 'scale'] as const) {
+    for (let i = 0; i < timestamps.length; i++) {
+      if (!Object.is(fa[key][i], fb[key][i])) throw new Error(`${key}[${i}]: ${fa[key][i]} vs ${fb[key][i]}`);
+    }
+  }
+  for (const z of [-40, -3.1, -1.96, -0.5, 0, 0.25, 1.5, 2.2, 7, 1e3]) {
+    expect(Object.is(a.tailProbability(z), b.tailProbability(z))).toBe(true);
+  }
+}
+
+const everyTenMinutes = Float64Array.from(
+  { length: 6 * 24 * 40 },
+  (_, i) => MONDAY_MS - 5 * DAY_MS + i * 10 * MINUTE_MS,
+);
+
+describe('model files', () => {
+  const series = synthesize({
+    days: 22,
+    dailyAmp: 30,
+    weeklyAmp: 8,
+    weekendFactor: 0.4,
+    noiseSd: 3,
+    ar: 0.4,
+    seed: 21,
+  });
+  const model = createForecaster({ minBandRel: 0.01 }).fit(series);
+  const text = JSON.stringify(serializeModel(model));
+
+  it('predicts bit-identically after a save and load', () => {
+    const loaded = loadModel(JSON.parse(text), 'model.json');
+    expect(loaded.components).toEqual(model.components);
+    expect(loaded.components).toContain('weekend_daily');
+    expectBitIdentical(model, loaded, everyTenMinutes);
+    expect(JSON.stringify(loaded)).toBe(text);
+  });
+
+  it('round-trips level models, including one trained on no usable point', () => {
+    for (const values of [Float64Array.of(3, 4, 100), Float64Array.of(Number.NaN, Number.NaN)]) {
+      const timestampsMs = Float64Array.from(values, (_, i) => MONDAY_MS + i * 60_000);
+      const m = createForecaster().fit({ timestampsMs, values, stepMs: 60_000 });
+      const loaded = loadModel(JSON.parse(JSON.stringify(m)), 'level.json');
+      expectBitIdentical(m, loaded, everyTenMinutes.subarray(0, 500));
+    }
+  });
+
+  it('writes the documented header', () => {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    expect(json.schema).toBe('anomalyd.model');
+    expect(json.version).toBe(1);
+    expect(json.kind).toBe('seasonal');
+    expect(json.trainStartMs).toBe(series.timestampsMs[0]);
+    expect(json.trainEndMs).toBe(series.timestampsMs[series.timestampsMs.length - 1]);
+    expect(json.stepMs).toBe(5 * MINUTE_MS);
+  });
+
+  type Json = Record<string, unknown>;
+  type Edit = (j: Json) => void;
+  const o = (v: unknown): Json => v as Json;
+  const a = (v: unknown): unknown[] => v as unknown[];
+  const num = (v: unknown): number => v as number;
+  const cases: [string, Edit, string][] = [
+    [
+      'a non-object file',
+      (j) => Object.assign(j, { __replace: 42 }),
+      'model.json: a model file must hold a JSON object, got 42',
+    ],
+    [
+      'a foreign schema',
+      (j) => (j.schema = 'other'),
+      'model.json: key "schema" must be "anomalyd.model", got "other" (is this an anomalyd model file?)',
+    ],
+    [
+      'a future version',
+      (j) => (j.version = 7),
+      'model.json: unsupported model version 7 (this anomalyd reads version 1)',
+    ],
+    [
+      'a non-integer version',
+      (j) => (j.version = '1'),
+      'model.json: key "version" must be an integer, got "1"',
+    ],
+    [
+      'another model kind',
+      (j) => (j.kind = 'prophet'),
+      'model.json: key "kind" must be "seasonal", got "prophet" (only seasonal models are saved as files)',
+    ],
+    [
+      'a missing step',
+      (j) => delete j.stepMs,
+      'model.json: key "stepMs" must be a positive number, got undefined',
+    ],
+    ['a negative step', (j) => (j.stepMs = -5), 'model.json: key "stepMs" must be a positive number, got -5'],
+    [
+      'a string start',
+      (j) => (j.trainStartMs = 'x'),
+      'model.json: key "trainStartMs" must be a number, got "x"',
+    ],
+    [
+      'an end before the start',
+      (j) => (j.trainEndMs = 0),
+      'model.json: key "trainEndMs" must not be before "trainStartMs"',
+    ],
+    [
+      'options that are not an object',
+      (j) => (j.options = []),
+      'model.json: key "options" must be an object, got an array',
+    ],
+    [
+      'a bad interval width',
+      (j) => (o(j.options).intervalWidth = 1.5),
+      'model.json: key "options.intervalWidth" must be a number strictly between 0 and 1, got 1.5',
+    ],
+    [
+      'a non-boolean weekend option',
+      (j) => (o(j.options).weekendDailyShape = 'yes'),
+      'model.json: key "options.weekendDailyShape" must be true or false, got "yes"',
+    ],
+    [
+      'an unknown component',
+      (j) => (j.components = ['trend', 'hourly']),
+      'model.json: key "components[1]" must be one of level, trend, daily, weekly, weekend_daily, got "hourly"',
+    ],
+    [
+      'empty components',
+      (j) => (j.components = []),
+      'model.json: key "components" must be a non-empty array of component names (level, trend, daily, weekly, weekend_daily)',
+    ],
+    [
+      'a component without coefficients',
+      (j) => (j.components = ['trend', 'daily', 'weekly']),
+      'model.json: key "orders.weekendDaily" is 5 but "components" does not list "weekend_daily"',
+    ],
+    [
+      'a short daily coefficient array',
+      (j) => (o(j.coefficients).daily = a(o(j.coefficients).daily).slice(1)),
+      'model.json: key "coefficients.daily" must be an array of 20 numbers',
+    ],
+    [
+      'a string among the weekly coefficients',
+      (j) => (a(o(j.coefficients).weekly)[2] = 'NaN'),
+      'model.json: key "coefficients.weekly" must be an array of 6 numbers',
+    ],
+    [
+      'a bad daily order',
+      (j) => (o(j.orders).daily = 99),
+      'model.json: key "orders.daily" must be an integer between 0 and 48, got 99',
+    ],
+    [
+      'mismatched changepoint deltas',
+      (j) => a(o(j.coefficients).changepointDeltas).pop(),
+      'model.json: key "coefficients.changepointDeltas" must be an array of 20 numbers',
+    ],
+    [
+      'unsorted changepoints',
+      (j) => a(o(j.trend).changepointsDays).reverse(),
+      'model.json: key "trend.changepointsDays" must be ascending',
+    ],
+    [
+      'a zero in the scale profile',
+      (j) => (a(j.scaleProfile)[3] = 0),
+      'model.json: key "scaleProfile" must be an array of 24 positive numbers',
+    ],
+    [
+      'a scale profile of the wrong length',
+      (j) => a(j.scaleProfile).push(1),
+      'model.json: key "scaleProfile" must be an array of 24 positive numbers',
+    ],
+    [
+      'crossed band multipliers',
+      (j) => (o(j.residuals).qHigh = num(o(j.residuals).qLow) - 1),
+      'model.json: key "residuals.qHigh" must not be below "residuals.qLow"',
+    ],
+    [
+      'decreasing residual quantiles',
+      (j) => a(o(j.residuals).quantiles).reverse(),
+      'model.json: key "residuals.quantiles" must be an array of 41 non-decreasing numbers',
+    ],
+    [
+      'a missing metric',
+      (j) => delete o(j.metrics).rSquared,
+      'model.json: key "metrics.rSquared" must be a number, got undefined',
+    ],
+    [
+      'a missing offset',
+      (j) => delete o(j.coefficients).offset,
+      'model.json: key "coefficients.offset" must be a number, got undefined',
+    ],
+  ];
+
+  it.each(cases)('rejects %s with an exact message', (_name, edit, message) => {
+    const json = JSON.parse(text) as Json;
+    edit(json);
+    const input = '__replace' in json ? json.__replace : json;
+    let caught: unknown;
+    try {
+      loadModel(input, 'model.json');
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(UserError);
+    expect((caught as UserError).message).toBe(message);
+  });
+});

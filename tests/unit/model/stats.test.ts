@@ -1,0 +1,51 @@
+import { Random } from '../../../src/domain/random';
+import { choleskyInPlace, choleskySolveInPlace } from '../../../src/model/linalg';
+import { medianInPlace, normalQuantile, selectInPlace } from '../../../src/model/stats';
+
+describe('order statistics', () => {
+  it('selects every rank of a shuffled array, with ties', () => {
+    const rng = new Random(41);
+    for (const n of [1, 2, 3, 7, 64, 501]) {
+      const values = Float64Array.from({ length: n }, () => rng.int(0, 20));
+      const sorted = values.slice().sort();
+      for (let k = 0; k < n; k += Math.max(1, Math.floor(n / 13))) {
+        expect(selectInPlace(values.slice(), n, k)).toBe(sorted[k]);
+      }
+    }
+  });
+
+  it('takes the mean of the two middle values for an even count', () => {
+    expect(medianInPlace(Float64Array.of(4, 1, 3, 2), 4)).toBe(2.5);
+    expect(medianInPlace(Float64Array.of(5, 1, 3), 3)).toBe(3);
+    expect(medianInPlace(new Float64Array(0), 0)).toBeNaN();
+  });
+
+  it('inverts the normal CDF at known points', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959963984540054, 8);
+    expect(normalQuantile(0.5)).toBe(0);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232306167813, 7);
+  });
+});
+
+describe('Cholesky solve', () => {
+  it('solves a symmetric positive-definite system exactly', () => {
+    // A = [[4, 2, 0.4], [2, 5, 1], [0.4, 1, 3]], x = [1, -2, 0.5].
+    const a = Float64Array.of(4, 2, 0.4, 2, 5, 1, 0.4, 1, 3);
+    const b = Float64Array.of(4 - 4 + 0.2, 2 - 10 + 0.5, 0.4 - 2 + 1.5);
+    choleskyInPlace(a, 3);
+    choleskySolveInPlace(a, 3, b);
+    expect(b[0]).toBeCloseTo(1, 12);
+    expect(b[1]).toBeCloseTo(-2, 12);
+    expect(b[2]).toBeCloseTo(0.5, 12);
+  });
+
+  it('gives a dependent direction a zero coefficient instead of failing', () => {
+    // Columns 1 and 2 identical: rank 1.
+    const a = Float64Array.of(2, 2, 2, 2);
+    const b = Float64Array.of(4, 4);
+    choleskyInPlace(a, 2);
+    choleskySolveInPlace(a, 2, b);
+    expect(b[0]).toBeCloseTo(2, 12);
+    expect(b[1]).toBe(0);
+  });
+});
