@@ -17,7 +17,7 @@ import {
   type Json,
 } from './support/stackFiles';
 
-const RUNBOOK = 'docs/dashboards-and-alerts.md';
+const RUNBOOK = 'README.md';
 
 const rules = alertRules();
 const dashboards = new Map(loadDashboards().map((d) => [String(d.json.uid), d.json]));
@@ -119,7 +119,7 @@ describe('the provisioned alert rules', () => {
     expect(allPanels(dashboard ?? {}).map((p) => String(p.id))).toContain(a.__panelId__);
     const linked = /^\/d\/([\w-]+)/.exec(a.dashboard ?? '')?.[1];
     expect(linked).toBe(uid);
-    expect(a.runbook_url).toMatch(/^docs\/dashboards-and-alerts\.md#[a-z0-9-]+$/);
+    expect(a.runbook_url).toMatch(/^README\.md#[a-z0-9-]+$/);
     expect(a.summary).toBeTruthy();
   });
 
