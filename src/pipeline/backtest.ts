@@ -77,7 +77,7 @@ export function runBacktest(
   let i = testStart;
   while (i < n) {
     // Refit before the first point at or past the schedule, on everything seen so far.
-    if (i > testStart && runner.refitDue(ts[i])) runner.fit(ts[i - 1]);
+    if (i > testStart && runner.refitDue(ts[i])) runner.fit(ts[i]);
     let j = i + 1;
     while (j < n && !runner.refitDue(ts[j])) j++;
     const obs = runner.observeBatch(ts.subarray(i, j), series.values.subarray(i, j));

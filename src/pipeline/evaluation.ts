@@ -54,9 +54,9 @@ export function evaluateSeries(input: EvaluationInput): EvaluationOutput {
   );
   const ts = backtest.points.timestampsMs;
   const windows = input.windows?.filter(([s, e]) => e >= ts[0] && s <= ts[ts.length - 1]);
-  // Windows become per-point labels too, so charts and point metrics see them.
+  // Windows become per-point labels too (merged with any label column), so charts and point metrics see them.
   const points: EvaluatedPoints = windows
-    ? { ...backtest.points, label: labelsFromWindows(ts, windows) }
+    ? { ...backtest.points, label: unionLabels(backtest.points.label, labelsFromWindows(ts, windows)) }
     : backtest.points;
   const truthLabels = input.groundTruth === 'none' ? undefined : points.label;
   const scoredPoints: EvaluatedPoints = truthLabels ? points : withoutLabel(points);
@@ -104,6 +104,11 @@ export function evaluateSeries(input: EvaluationInput): EvaluationOutput {
     episodes,
   };
   return { result, points, backtest };
+}
+
+function unionLabels(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
+  if (!a) return b;
+  return b.map((v, i) => v | a[i]);
 }
 
 function withoutLabel(points: EvaluatedPoints): EvaluatedPoints {

@@ -14,6 +14,7 @@ import {
 } from '../../pipeline/evaluation';
 import { renderJsonReport, renderTextReport, writeReports, REPORT_FILE_NAMES } from '../../report';
 import { readDatasetCsv, readWindowsFile } from '../../sources/csv';
+import { labelsFromWindows } from '../../evaluate/events';
 import type { EvaluateContext } from '../contexts';
 import { appLogger, loadAppConfig, progressBar, readModelFile } from './common';
 
@@ -56,15 +57,24 @@ export async function runEvaluation(
   }
   let series: LabelledSeries = csv.series;
   let groundTruth: GroundTruth = series.labels ? 'labels' : 'none';
-  const windows = req.labelsPath ? readWindowsFile(req.labelsPath, req.datasetPath) : undefined;
-  if (windows) groundTruth = 'windows';
+  let windows = req.labelsPath ? readWindowsFile(req.labelsPath, req.datasetPath) : undefined;
+  if (windows) {
+    // Windows become labels so injection avoids them and they stay ground truth alongside injected points.
+    series = {
+      ...series,
+      labels: mergeLabels(series.labels, labelsFromWindows(series.timestampsMs, windows)),
+    };
+    groundTruth = 'windows';
+  }
   if (req.inject) {
     const injected = injectIntoTestPart(series, req.inject, req.seed, req.trainRatio);
     series = injected.series;
     groundTruth = 'injected';
+    // Events are now the labelled runs (windows and injected anomalies alike); NAB needs pure windows.
+    windows = undefined;
     logger.info('anomalies injected into the evaluated part', {
       events: injected.events.length,
-      points: injected.series.labels?.reduce((a, b) => a + b, 0) ?? 0,
+      points: injected.events.reduce((a, e) => a + e.endIndex - e.startIndex + 1, 0),
       seed: req.seed,
     });
   }
@@ -90,6 +100,13 @@ export async function runEvaluation(
     ...(progress ? { onProgress: progress } : {}),
   });
   return { config, logger, datasetPath: req.datasetPath, rawTimestamps: csv.rawTimestamps, output };
+}
+
+function mergeLabels(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
+  if (!a) return b;
+  const out = new Uint8Array(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = a[i] | b[i];
+  return out;
 }
 
 /** One row per evaluated point; timestamps exactly as in the input file. */

@@ -1,0 +1,160 @@
+import { DEFAULT_DETECTION_OPTIONS } from '../../../src/detect/defaults';
+import { SeriesDetector } from '../../../src/detect/seriesDetector';
+import type { LabelledSeries } from '../../../src/domain/timeSeries';
+import { runBacktest, splitIndex } from '../../../src/pipeline/backtest';
+import { evaluateSeries, injectIntoTestPart } from '../../../src/pipeline/evaluation';
+import { generateSeries } from '../../../src/sources/simulator';
+import { MeanForecaster } from './fakes';
+
+const STEP = 300_000;
+const DAY = 86_400_000;
+const START = Date.UTC(2026, 0, 5);
+
+function flatSeries(points: number, spikeAt: number[] = []): LabelledSeries {
+  const timestampsMs = new Float64Array(points);
+  const values = new Float64Array(points);
+  const labels = new Uint8Array(points);
+  for (let i = 0; i < points; i++) {
+    timestampsMs[i] = START + i * STEP;
+    values[i] = 10 + 0.1 * Math.sin(i);
+  }
+  for (const i of spikeAt) {
+    values[i] = 50;
+    labels[i] = 1;
+  }
+  return { timestampsMs, values, stepMs: STEP, labels };
+}
+
+const detector = () => new SeriesDetector('t', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+
+describe('splitIndex', () => {
+  it('leaves at least one point on each side', () => {
+    expect(splitIndex(10, 0.8)).toBe(8);
+    expect(splitIndex(2, 0.01)).toBe(1);
+    expect(splitIndex(2, 0.99)).toBe(1);
+  });
+});
+
+describe('runBacktest', () => {
+  it('fits on the training part only and evaluates every later point', () => {
+    const forecaster = new MeanForecaster();
+    const r = runBacktest(flatSeries(100), forecaster, detector(), {
+      trainRatio: 0.8,
+      retrainIntervalMs: 1000 * DAY,
+      trainingWindowMs: 1000 * DAY,
+    });
+    expect(r.testStart).toBe(80);
+    expect(forecaster.fits).toEqual([80]);
+    expect(r.points.timestampsMs.length).toBe(20);
+    expect(r.points.timestampsMs[0]).toBe(START + 80 * STEP);
+    expect(r.fits).toBe(1);
+  });
+
+  it('refits on the daemon schedule, on everything seen so far', () => {
+    const forecaster = new MeanForecaster();
+    // 2 days of 5-minute points; retrain every 6 hours over the last day.
+    const r = runBacktest(flatSeries(576), forecaster, detector(), {
+      trainRatio: 0.5,
+      retrainIntervalMs: DAY / 4,
+      trainingWindowMs: DAY,
+    });
+    // 288 test points = 24 h: refits at +6 h, +12 h, +18 h.
+    expect(r.fits).toBe(4);
+    expect(forecaster.fits).toEqual([288, 288, 288, 288]);
+  });
+
+  it('never lets labels reach the model: results are identical with labels stripped', () => {
+    const s = flatSeries(200, [170, 185]);
+    const withLabels = runBacktest(s, new MeanForecaster(), detector(), {
+      trainRatio: 0.5,
+      retrainIntervalMs: DAY,
+      trainingWindowMs: 10 * DAY,
+    });
+    const { labels: _l, ...unlabelled } = s;
+    const without = runBacktest(unlabelled, new MeanForecaster(), detector(), {
+      trainRatio: 0.5,
+      retrainIntervalMs: DAY,
+      trainingWindowMs: 10 * DAY,
+    });
+    expect(Array.from(without.points.score)).toEqual(Array.from(withLabels.points.score));
+    expect(Array.from(without.points.isAnomaly)).toEqual(Array.from(withLabels.points.isAnomaly));
+  });
+
+  it('flags a spike as an episode, marks the alert moment, and reports progress to the end', () => {
+    const progress: number[] = [];
+    const r = runBacktest(flatSeries(200, [150]), new MeanForecaster(), detector(), {
+      trainRatio: 0.5,
+      retrainIntervalMs: 1000 * DAY,
+      trainingWindowMs: 1000 * DAY,
+      onProgress: (done, total) => progress.push(done / total),
+    });
+    expect(r.points.isAnomaly[50]).toBe(1);
+    expect(r.alerts[50]).toBe(1);
+    expect(r.episodes).toHaveLength(1);
+    expect(r.episodes[0].startMs).toBe(START + 150 * STEP);
+    expect(progress[progress.length - 1]).toBe(1);
+  });
+});
+
+describe('injectIntoTestPart', () => {
+  const gen = generateSeries({
+    kind: 'cpu',
+    seed: 4,
+    startMs: START,
+    stepMs: STEP,
+    points: 14 * 288,
+    anomalies: 0,
+  });
+
+  it('plants anomalies only after the split and labels every modified point', () => {
+    const out = injectIntoTestPart(gen.series, { count: 5 }, 1, 0.7);
+    const split = splitIndex(gen.series.timestampsMs.length, 0.7);
+    for (let i = 0; i < split; i++) expect(out.series.values[i]).toBe(gen.series.values[i]);
+    expect(out.events.length).toBe(5);
+    for (let i = 0; i < out.series.values.length; i++) {
+      if (out.series.values[i] !== gen.series.values[i]) expect(out.series.labels?.[i]).toBe(1);
+    }
+  });
+
+  it('hits roughly the requested share of points with a percentage', () => {
+    const out = injectIntoTestPart(gen.series, { fraction: 0.05 }, 2, 0.7);
+    const split = splitIndex(gen.series.timestampsMs.length, 0.7);
+    const labelled = out.series.labels?.reduce((a, b) => a + b, 0) ?? 0;
+    const share = labelled / (gen.series.timestampsMs.length - split);
+    expect(share).toBeGreaterThan(0.025);
+    expect(share).toBeLessThan(0.1);
+  });
+
+  it('is deterministic for a seed', () => {
+    const a = injectIntoTestPart(gen.series, { count: 4 }, 9, 0.7);
+    const b = injectIntoTestPart(gen.series, { count: 4 }, 9, 0.7);
+    expect(Buffer.from(a.series.values.buffer).equals(Buffer.from(b.series.values.buffer))).toBe(true);
+  });
+});
+
+describe('evaluateSeries', () => {
+  it('scores windows as ground truth, merged with labels, and adds the NAB score only with windows', () => {
+    const s = flatSeries(300, [250]);
+    const base = {
+      datasetName: 'flat.csv',
+      forecaster: new MeanForecaster(),
+      detection: DEFAULT_DETECTION_OPTIONS,
+      trainRatio: 0.5,
+      retrainIntervalMs: 1000 * DAY,
+      trainingWindowMs: 1000 * DAY,
+    };
+    const plain = evaluateSeries({ ...base, series: s, groundTruth: 'labels' });
+    expect(plain.result.nab).toBeUndefined();
+    expect(plain.result.event.total).toBe(1);
+    expect(plain.result.event.detected).toBe(1);
+
+    const w: Array<readonly [number, number]> = [[START + 200 * STEP, START + 205 * STEP]];
+    const withWindows = evaluateSeries({ ...base, series: s, groundTruth: 'windows', windows: w });
+    expect(withWindows.result.nab).toBeDefined();
+    expect(withWindows.points.label?.[200 - 150]).toBe(1); // inside the window
+    expect(withWindows.points.label?.[250 - 150]).toBe(1); // the labelled spike is kept
+    expect(withWindows.points.label?.[220 - 150]).toBe(0);
+    expect(withWindows.result.train).toMatchObject({ points: 150, start: new Date(START).toISOString() });
+    expect(withWindows.result.test.points).toBe(150);
+  });
+});
