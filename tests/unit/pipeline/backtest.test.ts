@@ -58,9 +58,10 @@ describe('runBacktest', () => {
       retrainIntervalMs: DAY / 4,
       trainingWindowMs: DAY,
     });
-    // 288 test points = 24 h: refits at +6 h, +12 h, +18 h.
-    expect(r.fits).toBe(4);
-    expect(forecaster.fits).toEqual([288, 288, 288, 288]);
+    // The initial fit is at the last training point; the 288 test points reach exactly 24 h past it, so
+    // refits fall at +6 h, +12 h, +18 h and +24 h (the last point).
+    expect(r.fits).toBe(5);
+    expect(forecaster.fits).toEqual([288, 288, 288, 288, 288]);
   });
 
   it('never lets labels reach the model: results are identical with labels stripped', () => {
