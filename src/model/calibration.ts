@@ -1,5 +1,12 @@
 import { dayPhase } from './fourier';
-import { MAD_TO_SIGMA, medianInPlace, normalQuantile, sortedQuantile } from './stats';
+import {
+  MAD_TO_SIGMA,
+  ROBUST_SAMPLE_SIZE,
+  medianInPlace,
+  normalQuantile,
+  robustSample,
+  sortedQuantile,
+} from './stats';
 
 /**
  * Interval calibration: a time-of-day residual scale profile, and the empirical distribution of
@@ -32,35 +39,39 @@ const TAIL_SHAPE = 0.1;
 const MIN_TAIL_SCALE = 0.05;
 
 /**
- * Robust residual scale per UTC hour (`hourOfPoint[i]` in 0–23): 1.4826·median|r| per hour, circularly smoothed (1-2-1 twice) and kept
+ * Robust scale of `unit`·residual per UTC hour (point i lies in hour `hourOfBin[binOfPoint[i]]`, 0–23): 1.4826·median|r| per hour, circularly smoothed (1-2-1 twice) and kept
  * at least 25% of the overall scale and at least `floor`. Flat when the history spans fewer than two days,
  * since one day cannot tell a busy hour from a noisy one.
  */
 export function scaleProfile(
-  hourOfPoint: Uint8Array,
-  absResidual: Float64Array,
+  binOfPoint: Int32Array,
+  hourOfBin: Uint8Array,
+  residual: Float64Array,
   n: number,
   byHour: boolean,
   floor: number,
+  unit = 1,
 ): Float64Array {
   const profile = new Float64Array(PROFILE_BINS);
-  const buf = absResidual.slice(0, n);
-  const overall = Math.max(MAD_TO_SIGMA * medianInPlace(buf, n), floor);
+  const sample = robustSample(residual, n, 0);
+  const overall = Math.max(unit * MAD_TO_SIGMA * medianInPlace(sample, sample.length), floor);
   if (!Number.isFinite(overall)) return profile.fill(Number.NaN);
   profile.fill(overall);
   if (!byHour) return profile;
-  // Counting sort by hour, then a median per hour.
+  // Counting sort by hour (of a systematic sample for long series), then a median per hour.
+  const stride = Math.max(1, Math.ceil(n / (2 * ROBUST_SAMPLE_SIZE)));
   const count = new Int32Array(PROFILE_BINS + 1);
-  for (let i = 0; i < n; i++) count[hourOfPoint[i] + 1]++;
+  for (let i = 0; i < n; i += stride) count[hourOfBin[binOfPoint[i]] + 1]++;
   for (let h = 0; h < PROFILE_BINS; h++) count[h + 1] += count[h];
   const fill = count.slice();
-  for (let i = 0; i < n; i++) buf[fill[hourOfPoint[i]]++] = absResidual[i];
+  const buf = new Float64Array(count[PROFILE_BINS]);
+  for (let i = 0; i < n; i += stride) buf[fill[hourOfBin[binOfPoint[i]]]++] = Math.abs(residual[i]);
   const raw = new Float64Array(PROFILE_BINS);
   for (let h = 0; h < PROFILE_BINS; h++) {
     const size = count[h + 1] - count[h];
     raw[h] =
       size >= MIN_POINTS_PER_HOUR
-        ? MAD_TO_SIGMA * medianInPlace(buf.subarray(count[h], count[h + 1]), size)
+        ? unit * MAD_TO_SIGMA * medianInPlace(buf.subarray(count[h], count[h + 1]), size)
         : overall;
   }
   const tmp = new Float64Array(PROFILE_BINS);
@@ -103,15 +114,15 @@ export interface ResidualDistribution {
 }
 
 /**
- * Calibrates from standardised residuals `z` (NaN entries are skipped). With at least
+ * Calibrates from standardised residuals `z` (NaN entries are skipped; `z` is reordered in place). With at least
  * {@link MIN_CALIBRATION_POINTS} values the table and band multipliers are empirical quantiles; with fewer
  * they come from a normal with the sample's median and robust spread (never narrower than N(0, 1)).
  */
 export function calibrateResiduals(z: Float64Array, intervalWidth: number): ResidualDistribution {
+  // Compacts and sorts `z` in place: callers hand over a scratch array they no longer need.
   let m = 0;
-  const buf = new Float64Array(z.length);
-  for (let i = 0; i < z.length; i++) if (Number.isFinite(z[i])) buf[m++] = z[i];
-  const sorted = buf.subarray(0, m).sort();
+  for (let i = 0; i < z.length; i++) if (Number.isFinite(z[i])) z[m++] = z[i];
+  const sorted = z.subarray(0, m).sort();
   const pLow = (1 - intervalWidth) / 2;
   const pHigh = (1 + intervalWidth) / 2;
   if (m < MIN_CALIBRATION_POINTS) {

@@ -13,7 +13,7 @@ import {
   fitRobust,
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
-import { MAD_TO_SIGMA, medianInPlace } from './stats';
+import { MAD_TO_SIGMA, medianInPlace, robustSample } from './stats';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
 
@@ -34,10 +34,19 @@ const KEEP_IN_SAMPLE = 1 / 0.95;
 const HUBER_LOSS_K = 2;
 
 /**
- * The default forecaster: robust trend + daily + weekly + weekend-daily seasonality with out-of-sample
- * calibrated intervals. Pure and deterministic.
+ * The default forecaster (kind 'seasonal'): an additive, robustly fitted model of
+ * piecewise-linear trend + daily + weekly + weekend-daily Fourier seasonality, with prediction intervals
+ * calibrated on out-of-sample residuals. Pure and deterministic (same input → same model file bytes).
+ *
+ * - Components come from the data: daily needs ≥ 2 days of usable history, weekly and the weekend shape
+ *   ≥ 14 days, and each is kept only if it improves the forecast of the held-out tail.
+ * - Fewer than 20 usable points or less than a day of data give a robust level model (components
+ *   ['level']); a history with no usable point gives a model that predicts NaN. `fit` never throws.
+ * - NaN values and points with `exclude[i] === 1` are ignored; outliers and outages are down-weighted to
+ *   zero (Huber, then Tukey IRLS). Data finer than 5 minutes is fitted on 10-minute means.
+ *
  * @param options overrides of {@link DEFAULT_SEASONAL_OPTIONS}; validated here.
- * @throws UserError for an out-of-range option.
+ * @throws UserError for an out-of-range option, naming it.
  */
 export function createForecaster(options: Partial<SeasonalOptions> = {}): Forecaster {
   const resolved = resolveSeasonalOptions(options);
@@ -54,6 +63,15 @@ interface Usable {
 function collectUsable(input: TrainingInput): Usable {
   const { timestampsMs, values, exclude } = input;
   const len = Math.min(timestampsMs.length, values.length);
+  // Common case: every point usable and in order; the fit only reads, so no copy is needed.
+  let clean = exclude === undefined;
+  for (let i = 0; i < len && clean; i++) {
+    clean =
+      Number.isFinite(values[i]) &&
+      Number.isFinite(timestampsMs[i]) &&
+      (i === 0 || timestampsMs[i] > timestampsMs[i - 1]);
+  }
+  if (clean) return { ts: timestampsMs.subarray(0, len), values: values.subarray(0, len), n: len };
   const ts = new Float64Array(len);
   const vs = new Float64Array(len);
   let n = 0;
@@ -116,16 +134,16 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   }
 
   // Centre and scale so the fit works in units of the series' spread (huge or tiny values fit alike).
-  const buf = Float64Array.from(values.subarray(0, n));
-  const centre = medianInPlace(buf, n);
-  let meanAbs = 0;
-  for (let i = 0; i < n; i++) {
-    buf[i] = Math.abs(values[i] - centre);
-    meanAbs += buf[i] / n;
-  }
-  let spread = MAD_TO_SIGMA * medianInPlace(buf, n);
-  if (!(spread > 0) || !Number.isFinite(spread))
+  const centreSample = robustSample(values, n);
+  const centre = medianInPlace(centreSample, centreSample.length);
+  const buf = robustSample(values, n, centre);
+  let spread = MAD_TO_SIGMA * medianInPlace(buf, buf.length);
+  if (!(spread > 0) || !Number.isFinite(spread)) {
+    // More than half the values coincide: the mean deviation still sees the rest.
+    let meanAbs = 0;
+    for (let i = 0; i < n; i++) meanAbs += Math.abs(values[i] - centre) / n;
     spread = meanAbs > 0 && Number.isFinite(meanAbs) ? meanAbs : 1;
+  }
 
   // Full-resolution points, normalised.
   const full: FitPoints = { tDays: new Float64Array(n), y: new Float64Array(n), tow: new Int32Array(n) };
@@ -133,22 +151,18 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     full.tDays[i] = (ts[i] - ts[0]) / MS_PER_DAY;
     full.y[i] = (values[i] - centre) / spread;
   }
-  // Sub-5-minute data is fitted on 5-minute means: every component is far smoother than that, and the fit
-  // then costs the same for 1-minute as for 5-minute data. Residuals for calibration stay full-resolution.
-  const agg = stepMs < AGGREGATE_MS ? aggregate(ts, full, n) : undefined;
+  // Sub-5-minute data is fitted on 10-minute means: every component is far smoother than that (the
+  // shortest daily harmonic at the default order lasts 2.4 h and loses < 1% to the averaging), and the fit
+  // then costs less for 1-minute data than for 5-minute data. Residuals for calibration stay full-resolution.
+  const agg = stepMs < AGGREGATE_BELOW_MS ? aggregate(ts, full, n) : undefined;
   const fitTs = agg === undefined ? ts : agg.centreMs;
   const nFit = agg === undefined ? n : agg.n;
   const bins = choosePhaseBins(fitTs, nFit, agg === undefined ? stepMs : AGGREGATE_MS);
   const pts: FitPoints = agg === undefined ? full : agg.points;
   towBinsInto(bins, fitTs, nFit, pts.tow);
   if (agg !== undefined) for (let i = 0; i < n; i++) full.tow[i] = pts.tow[agg.bucketOf[i]];
-  const hours = new Uint8Array(n);
   // Time of day of each point as its bin's phase: exact on a grid, within half a bin otherwise.
-  const phase = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    hours[i] = bins.hourOf[full.tow[i]];
-    phase[i] = bins.dayPhaseOf[bins.todOf[full.tow[i]]];
-  }
+  const phaseOf = (i: number): number => bins.dayPhaseOf[bins.todOf[full.tow[i]]];
   if (nFit < MIN_SEASONAL_POINTS)
     return fitLevelModel(ts, values, n, stepMs, trainStartMs, trainEndMs, options);
   const spanDays = pts.tDays[nFit - 1];
@@ -188,7 +202,9 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   ): { fit: FitResult; cps: Float64Array } => {
     const span = pts.tDays[m - 1];
     const cps = placeChangepoints(options.changepoints, span);
-    return { fit: fitRobust(pts, m, bins, tables, choice, cps, penalty, span, ws, warm), cps };
+    // The hold-out fit only measures residuals, so it need not be solved to the last digit.
+    const loose = m < nFit;
+    return { fit: fitRobust(pts, m, bins, tables, choice, cps, penalty, span, ws, warm, loose), cps };
   };
 
   // Calibration split: the last calibrationFraction of the time span is held out.
@@ -213,43 +229,45 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     // Dropped components are taken out of the training fit's forecast rather than refitting: they were
     // judged to explain nothing, so the rest of the fit barely depends on them.
     const droppedByTow = new Float64Array(bins.binsPerWeek);
-    const keptByTow = new Float64Array(bins.binsPerWeek);
     for (let tb = 0; tb < bins.binsPerWeek; tb++) {
       const tod = bins.todOf[tb];
       const weekend = bins.weekendOf[tb] === 1;
-      if (eligible.daily) (choice.daily ? keptByTow : droppedByTow)[tb] += fit.dailyByTod[tod];
+      if (eligible.daily && !choice.daily) droppedByTow[tb] += fit.dailyByTod[tod];
       if (eligible.weekly && !choice.weekly) droppedByTow[tb] += fit.weeklyByTow[tb];
-      if (eligible.weekend && weekend)
-        (choice.weekend ? keptByTow : droppedByTow)[tb] += fit.weekendByTod[tod];
+      if (eligible.weekend && !choice.weekend && weekend) droppedByTow[tb] += fit.weekendByTod[tod];
     }
     const residual = signedResiduals(pts, nFit, fit, train.cps);
     for (let i = 0; i < nFit; i++) residual[i] += droppedByTow[pts.tow[i]];
-    warm = { residual, dailyWeekendByTow: keptByTow, seen: m };
+    const keep = (on: boolean, coef: Float64Array): Float64Array => (on ? coef : new Float64Array(0));
+    warm = {
+      residual,
+      daily: keep(choice.daily, fit.daily),
+      weekend: keep(choice.weekend, fit.weekend),
+      seen: m,
+    };
     // Calibration at full resolution: in-sample residuals set the hour profile, held-out ones the quantiles.
     const fullResidual = agg === undefined ? residual : signedResiduals(full, n, fit, train.cps);
     if (agg !== undefined) for (let i = 0; i < n; i++) fullResidual[i] += droppedByTow[full.tow[i]];
-    const trainAbs = new Float64Array(mFull);
-    for (let i = 0; i < mFull; i++) trainAbs[i] = Math.abs(fullResidual[i]) * spread;
-    const profile = scaleProfile(hours, trainAbs, mFull, coveredDays >= MIN_DAILY_DAYS, 1e-12 * spread);
+    const byHour = coveredDays >= MIN_DAILY_DAYS;
+    const profile = scaleProfile(full.tow, bins.hourOf, fullResidual, mFull, byHour, 1e-12 * spread, spread);
     outOfSampleZ = new Float64Array(n - mFull);
     for (let i = mFull; i < n; i++)
-      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / profileAtPhase(profile, phase[i]);
+      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / profileAtPhase(profile, phaseOf(i));
   } else {
     choice = { daily: false, weekly: false, weekend: false };
   }
 
   const final = fitPrefix(nFit, choice, warm);
   const signed = signedResiduals(full, n, final.fit, final.cps);
-  const absResid = new Float64Array(n);
-  for (let i = 0; i < n; i++) absResid[i] = Math.abs(signed[i]) * spread;
   const scaleFloor = Math.max(1e-9 * spread, Number.MIN_VALUE);
-  const profile = scaleProfile(hours, absResid, n, coveredDays >= MIN_DAILY_DAYS, scaleFloor);
+  const byHour = coveredDays >= MIN_DAILY_DAYS;
+  const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread);
   let residuals: ResidualDistribution;
   if (outOfSampleZ !== undefined) residuals = calibrateResiduals(outOfSampleZ, options.intervalWidth);
   else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = new Float64Array(n);
-    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / profileAtPhase(profile, phase[i]);
+    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
     residuals = calibrateResiduals(z, options.intervalWidth);
   }
 
@@ -262,14 +280,17 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     for (let i = 0; i < a.length; i++) out[i] = a[i] * spread;
     return out;
   };
+  // R² in normalised units (values are O(1) there, so the one-pass variance is accurate).
   let ss = 0;
-  let tot = 0;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += full.y[i] / n;
+  let sy = 0;
+  let syy = 0;
   for (let i = 0; i < n; i++) {
     ss += signed[i] * signed[i];
-    tot += (full.y[i] - mean) * (full.y[i] - mean);
+    sy += full.y[i];
+    syy += full.y[i] * full.y[i];
   }
+  const tot = syy - (sy * sy) / n;
+  const madSample = robustSample(signed, n, 0);
   return new SeasonalModel({
     options,
     stepMs,
@@ -287,7 +308,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     residuals,
     metrics: {
       trainPoints: n,
-      residualMad: medianInPlace(absResid, n),
+      residualMad: spread * medianInPlace(madSample, madSample.length),
       rSquared: tot > 0 ? 1 - ss / tot : 1,
       calibrationPoints: residuals.count,
       calibratedOutOfSample: outOfSampleZ !== undefined ? 1 : 0,
@@ -297,8 +318,10 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   });
 }
 
-/** Width of the buckets sub-5-minute data is averaged into before fitting, ms. */
-const AGGREGATE_MS = 300_000;
+/** Series with a finer step than this are averaged into AGGREGATE_MS buckets before fitting, ms. */
+const AGGREGATE_BELOW_MS = 300_000;
+/** Width of the buckets, ms (divides a day, so the bucket centres form an exact phase grid). */
+const AGGREGATE_MS = 600_000;
 
 interface Aggregated {
   readonly n: number;
@@ -348,10 +371,9 @@ function aggregate(ts: Float64Array, full: FitPoints, n: number): Aggregated {
 
 /** Signed residuals y − fit on the first n points (normalised units). */
 function signedResiduals(pts: FitPoints, n: number, fit: FitResult, cps: Float64Array): Float64Array {
-  const trend = new Float64Array(n);
-  evaluateTrendInto(pts.tDays, n, fit.trend, cps, trend);
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = pts.y[i] - trend[i] - fit.seasonalByTow[pts.tow[i]];
+  evaluateTrendInto(pts.tDays, n, fit.trend, cps, out);
+  for (let i = 0; i < n; i++) out[i] = pts.y[i] - out[i] - fit.seasonalByTow[pts.tow[i]];
   return out;
 }
 

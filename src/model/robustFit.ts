@@ -5,14 +5,15 @@ import { TrendScratch, trendGram, trendParameterCount, trendRhs } from './trend'
 
 /**
  * Robust additive fit: trend + weekly + daily + weekend-daily, by iteratively reweighted least squares
- * (ordinary LS, then Huber, then Tukey biweight).
+ * (Huber weights from a robust start, then Tukey biweight; see COLD_SCHEDULE / WARM_SCHEDULE).
  *
  * The coefficients form two blocks solved alternately (block Gauss–Seidel): {trend, weekly} and
  * {daily, weekend-daily}. Trend and weekly share a block because a changepoint trend can bend like a
  * weekly wave, so alternating between them converges slowly; daily terms are nearly orthogonal to both.
  * Normal equations come from sufficient statistics: suffix sums past each changepoint for the trend,
- * weighted sums per time-of-week bin for the seasonal terms. An iteration costs O(n·(1 + weekly terms) +
- * bins·p²) and never builds an n×p design matrix.
+ * weighted sums per time-of-week bin for the seasonal terms, whose Fourier Grams come from the weight
+ * spectrum by product-to-sum identities. A reweighting stage costs O(n·(1 + weekly terms) + bins·harmonics)
+ * and a sweep O(n + time-of-day bins·p); no n×p design matrix is ever built.
  */
 
 /** Points prepared for fitting: usable points only, ascending time, values already centred and scaled. */
@@ -60,10 +61,11 @@ const SIGMA_FLOOR = 1e-9;
 /** 'warm': Tukey where the previous fit saw the point, Huber where it only extrapolated. */
 type Stage = 'ls' | 'huber' | 'tukey' | 'warm';
 /**
- * LS start, Huber to pull away from gross outliers without needing a good start, then Tukey (redescending)
- * so outages and spikes end with zero weight and cannot bend the fit at all.
+ * A cold fit starts from Huber weights of the residuals about each time of day's median (a robust
+ * seasonal-naive fit, so outages and spikes are down-weighted before the first solve, which a least-squares
+ * start would let them bend), then Tukey (redescending) so they end with zero weight.
  */
-const COLD_SCHEDULE: readonly Stage[] = ['ls', 'huber', 'tukey'];
+const COLD_SCHEDULE: readonly Stage[] = ['huber', 'tukey'];
 /**
  * A warm start already has residuals from a robust fit of most of the same data: where that fit saw a point
  * its residual is trusted (Tukey, so known outliers get zero weight at once); where it extrapolated, the
@@ -73,8 +75,12 @@ const COLD_SCHEDULE: readonly Stage[] = ['ls', 'huber', 'tukey'];
 const WARM_SCHEDULE: readonly Stage[] = ['warm'];
 const SWEEPS_PER_STAGE = 2;
 const FINAL_MAX_SWEEPS = 50;
-/** Convergence: largest change of any fitted value, in units of the series' spread. */
+/**
+ * Convergence: largest change of any coefficient's effect on the fit, in units of the series' spread.
+ * The final model is solved to 1e-9; a calibration fit (`loose`) to 1e-6, far below any noise it measures.
+ */
 const CONVERGED = 1e-9;
+const CONVERGED_LOOSE = 1e-6;
 
 /** Buffers for one series' fits; sized for the full history so the calibration fit reuses them. */
 export class FitWorkspace {
@@ -104,8 +110,9 @@ export class FitWorkspace {
 export interface WarmStart {
   /** Residuals of the previous fit at each of the n points (extrapolated where it did not see them). */
   readonly residual: Float64Array;
-  /** The previous daily + weekend-daily values per time-of-week bin. */
-  readonly dailyWeekendByTow: Float64Array;
+  /** The previous daily and weekend-daily coefficients (used when their sizes match this fit's). */
+  readonly daily: Float64Array;
+  readonly weekend: Float64Array;
   /** How many leading points the previous fit was trained on. */
   readonly seen: number;
 }
@@ -126,7 +133,9 @@ export function fitRobust(
   spanDays: number,
   ws: FitWorkspace,
   warm?: WarmStart,
+  loose = false,
 ): FitResult {
+  const tolerance = loose ? CONVERGED_LOOSE : CONVERGED;
   const { tDays, y, tow } = pts;
   const bd = bins.binsPerDay;
   const bw = bins.binsPerWeek;
@@ -181,13 +190,24 @@ export function fitRobust(
     weightSum += weight[i];
   }
   const schedule = warm === undefined ? COLD_SCHEDULE : WARM_SCHEDULE;
-  if (warm !== undefined && pb > 0) bByTow.set(warm.dailyWeekendByTow);
+  const start = warm?.residual ?? medianResiduals(pts, n, bins, pd > 0, absResidual);
+  if (warm !== undefined && pb > 0 && warm.daily.length === pd && warm.weekend.length === pe) {
+    // Start block B where the previous fit left it, so the first block-A solve is already consistent.
+    coefB.set(warm.daily, 0);
+    coefB.set(warm.weekend, pd);
+    if (pd > 0) evaluateBins(coefB, 0, dTab, dStride, pd, dailyByTod, bd);
+    if (pe > 0) evaluateBins(coefB, pd, eTab, eStride, pe, weekendByTod, bd);
+    for (let tb = 0; tb < bw; tb++) {
+      const tod = todOf[tb];
+      bByTow[tb] = dailyByTod[tod] + (weekendOf[tb] === 1 ? weekendByTod[tod] : 0);
+    }
+  }
   for (let stage = 0; stage < schedule.length; stage++) {
     const kind = schedule[stage];
     if (kind !== 'ls') {
-      const fromWarm = stage === 0 && warm !== undefined;
+      const fromStart = stage === 0;
       for (let i = 0; i < n; i++) {
-        const r = fromWarm ? warm.residual[i] : y[i] - trendValue[i] - seasonalByTow[tow[i]];
+        const r = fromStart ? start[i] : y[i] - trendValue[i] - seasonalByTow[tow[i]];
         absResidual[i] = Math.abs(prior === undefined ? r : r * Math.sqrt(prior[i]));
       }
       const sigma = Math.max(MAD_TO_SIGMA * medianInPlace(absResidual, n), SIGMA_FLOOR);
@@ -196,7 +216,7 @@ export function fitRobust(
       const tukeyBelow = kind === 'tukey' ? n : kind === 'warm' && warm !== undefined ? warm.seen : 0;
       weightSum = 0;
       for (let i = 0; i < n; i++) {
-        const raw = fromWarm ? warm.residual[i] : y[i] - trendValue[i] - seasonalByTow[tow[i]];
+        const raw = fromStart ? start[i] : y[i] - trendValue[i] - seasonalByTow[tow[i]];
         const r = Math.abs(prior === undefined ? raw : raw * Math.sqrt(prior[i]));
         let wi: number;
         if (i >= tukeyBelow) wi = r <= huberCut ? 1 : huberCut / r;
@@ -344,12 +364,21 @@ export function fitRobust(
       }
       if (pb > 0) {
         // Block B's targets per time of day: Σ w·(y − trend − weekly), all days and weekend days.
-        evaluateTrendInto(tDays, n, coefA, changepointsDays, trendValue);
+        // The trend is evaluated inline (running intercept and slope) to keep this to one pass.
         dailyTargetByTod.set(wyByTod);
         weekendTargetByTod.set(wyWeekendByTod);
+        let intercept = coefA[0];
+        let slope = coefA[1];
+        let k = 0;
         for (let i = 0; i < n; i++) {
+          const ti = tDays[i];
+          while (k < nc && ti > changepointsDays[k]) {
+            slope += coefA[2 + k];
+            intercept -= coefA[2 + k] * changepointsDays[k];
+            k++;
+          }
           const tb = tow[i];
-          const v = weight[i] * trendValue[i];
+          const v = weight[i] * (intercept + slope * ti);
           dailyTargetByTod[todOf[tb]] -= v;
           if (weekendOf[tb] === 1) weekendTargetByTod[todOf[tb]] -= v;
         }
@@ -387,7 +416,7 @@ export function fitRobust(
         }
       }
       // Without block B there is nothing to alternate with: one solve is exact.
-      if (change < CONVERGED || pb === 0) break;
+      if (change < tolerance || pb === 0) break;
     }
     // Values of this stage's fit, for the next stage's weights (and the result).
     evaluateTrendInto(tDays, n, coefA, changepointsDays, trendValue);
@@ -485,6 +514,34 @@ function evaluateBins(
     for (let c = 0; c < cols; c++) v += table[row + c] * coef[from + c];
     out[b] = v;
   }
+}
+
+/**
+ * Residuals of the first n points about the median of their time-of-day bin (or about the overall median
+ * when `byTimeOfDay` is false): a robust start that needs no fit. Uses `scratch` (length ≥ n) as workspace.
+ */
+function medianResiduals(
+  pts: FitPoints,
+  n: number,
+  bins: PhaseBins,
+  byTimeOfDay: boolean,
+  scratch: Float64Array,
+): Float64Array {
+  const out = new Float64Array(n);
+  const { y, tow } = pts;
+  const groups = byTimeOfDay ? bins.binsPerDay : 1;
+  const count = new Int32Array(groups + 1);
+  for (let i = 0; i < n; i++) count[(byTimeOfDay ? bins.todOf[tow[i]] : 0) + 1]++;
+  for (let g = 0; g < groups; g++) count[g + 1] += count[g];
+  const fill = count.slice();
+  for (let i = 0; i < n; i++) scratch[fill[byTimeOfDay ? bins.todOf[tow[i]] : 0]++] = y[i];
+  const median = new Float64Array(groups);
+  for (let g = 0; g < groups; g++) {
+    const size = count[g + 1] - count[g];
+    median[g] = size > 0 ? medianInPlace(scratch.subarray(count[g], count[g + 1]), size) : 0;
+  }
+  for (let i = 0; i < n; i++) out[i] = y[i] - median[byTimeOfDay ? bins.todOf[tow[i]] : 0];
+  return out;
 }
 
 /** Trend values at ascending times, in O(n + C) with a running (intercept, slope) pair. */

@@ -84,8 +84,9 @@ describe('time-of-day scale profile', () => {
       const hour = Math.floor((t % DAY_MS) / HOUR_MS);
       return Math.abs(rng.normal() * (hour >= 12 && hour < 18 ? 4 : 1));
     });
-    const hours = Uint8Array.from(ts, (t) => Math.floor((t % DAY_MS) / HOUR_MS));
-    const profile = scaleProfile(hours, abs, n, true, 1e-9);
+    const hourBins = Int32Array.from(ts, (t) => Math.floor((t % DAY_MS) / HOUR_MS));
+    const identity = Uint8Array.from({ length: 24 }, (_, h) => h);
+    const profile = scaleProfile(hourBins, identity, abs, n, true, 1e-9);
     expect(profile[15]).toBeGreaterThan(3);
     expect(profile[15]).toBeLessThan(5);
     expect(profile[3]).toBeGreaterThan(0.8);
@@ -98,8 +99,9 @@ describe('time-of-day scale profile', () => {
   it('is flat when asked not to resolve hours', () => {
     const ts = Float64Array.from({ length: 100 }, (_, i) => MONDAY_MS + i * HOUR_MS);
     const abs = Float64Array.from(ts, (_, i) => (i % 24) + 1);
-    const hours = Uint8Array.from(ts, (t) => Math.floor((t % DAY_MS) / HOUR_MS));
-    const profile = scaleProfile(hours, abs, 100, false, 1e-9);
+    const hourBins = Int32Array.from(ts, (t) => Math.floor((t % DAY_MS) / HOUR_MS));
+    const identity = Uint8Array.from({ length: 24 }, (_, h) => h);
+    const profile = scaleProfile(hourBins, identity, abs, 100, false, 1e-9);
     expect(new Set(profile).size).toBe(1);
   });
 });

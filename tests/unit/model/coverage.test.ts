@@ -52,3 +52,34 @@ describe('prediction interval calibration', () => {
     expect(c).toBeLessThanOrEqual(0.85);
   });
 });
+
+describe('one-minute data', () => {
+  it('is fitted on 10-minute means yet calibrated on the raw points', () => {
+    const rates: number[] = [];
+    for (const seed of [1, 2, 3]) {
+      const series = synthesize({
+        days: 15,
+        stepMs: 60_000,
+        level: 200,
+        dailyAmp: 40,
+        weeklyAmp: 10,
+        noiseSd: 5,
+        ar: 0.5,
+        seed,
+      });
+      const split = 14 * 1440;
+      const model = createForecaster().fit(head(series, split));
+      expect(model.metrics.fitPoints).toBe(split / 10);
+      expect(model.metrics.trainPoints).toBe(split);
+      const test = slice(series, split, split + 1440);
+      const fc = model.predict(test.timestampsMs);
+      let inside = 0;
+      for (let i = 0; i < 1440; i++)
+        if (test.values[i] >= fc.lower[i] && test.values[i] <= fc.upper[i]) inside++;
+      rates.push(inside / 1440);
+    }
+    const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
+    expect(mean).toBeGreaterThanOrEqual(0.92);
+    expect(mean).toBeLessThanOrEqual(0.98);
+  });
+});
