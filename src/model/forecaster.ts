@@ -48,6 +48,19 @@ const HUBER_LOSS_K = 2;
  * @param options overrides of {@link DEFAULT_SEASONAL_OPTIONS}; validated here.
  * @throws UserError for an out-of-range option, naming it.
  */
+/**
+ * Days of history a fit may use for component eligibility. The span from first to last usable point, so
+ * that a 14-day window with a few hours left out (anomaly episodes, scrape gaps) still counts as two weeks
+ * — otherwise every refit of the daemon's rolling window would silently lose weekly seasonality. When more
+ * than a quarter of the span is missing, the usable points alone count, so sparse data cannot claim it.
+ */
+export function historyDays(ts: Float64Array, n: number, stepMs: number): number {
+  if (n === 0) return 0;
+  const usableDays = (n * stepMs) / MS_PER_DAY;
+  const spanDays = (ts[n - 1] - ts[0] + stepMs) / MS_PER_DAY;
+  return usableDays >= 0.75 * spanDays ? spanDays : usableDays;
+}
+
 export function createForecaster(options: Partial<SeasonalOptions> = {}): Forecaster {
   const resolved = resolveSeasonalOptions(options);
   return { kind: 'seasonal', fit: (input) => fitSeasonal(input, resolved) };
@@ -128,7 +141,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const allTs = input.timestampsMs;
   const trainStartMs = n > 0 ? ts[0] : allTs.length > 0 ? allTs[0] : 0;
   const trainEndMs = n > 0 ? ts[n - 1] : allTs.length > 0 ? allTs[allTs.length - 1] : 0;
-  const coveredDays = (n * stepMs) / MS_PER_DAY;
+  const coveredDays = historyDays(ts, n, stepMs);
   if (n < MIN_SEASONAL_POINTS || coveredDays < 1 || !(ts[n - 1] > ts[0])) {
     return fitLevelModel(ts, values, n, stepMs, trainStartMs, trainEndMs, options);
   }

@@ -318,7 +318,9 @@ export class Monitor {
       try {
         history = await source.history(query, config.prometheus.trainingWindowMs, nowMs);
       } catch (err) {
-        metrics.prometheusError('history');
+        metrics.prometheusError(
+          err instanceof Error && 'kind' in err && typeof err.kind === 'string' ? err.kind : 'unknown',
+        );
         logger.warn('history fetch failed; these series will learn from live samples', {
           query: queryName,
           error: err instanceof Error ? err.message : String(err),

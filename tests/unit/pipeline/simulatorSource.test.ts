@@ -1,0 +1,102 @@
+import { SimulatorSource, type SimulatorSourceOptions } from '../../../src/sources/simulator/simulatorSource';
+
+const MIN = 60_000;
+const HOUR_MS = 60 * MIN;
+/** On the 30 s grid on purpose, so the first history sample and the live one are easy to predict. */
+const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
+const KINDS = ['cpu', 'memory', 'latency'] as const;
+
+const OPTIONS: SimulatorSourceOptions = {
+  hosts: 2,
+  seed: 7,
+  stepMs: 30_000,
+  backfillMs: 6 * HOUR_MS,
+  anomaliesPerDay: 0.5,
+};
+
+describe('SimulatorSource', () => {
+  it('backfills history on the first poll, on the step grid up to (not including) the poll time', async () => {
+    const sim = new SimulatorSource(OPTIONS);
+    expect(sim.mode).toBe('simulator');
+    // Nothing exists before the first poll.
+    expect(await sim.history({ name: 'cpu' }, 6 * HOUR_MS, NOW)).toEqual([]);
+
+    const live = await sim.poll(NOW);
+    expect(live).toHaveLength(2 * KINDS.length);
+
+    const perSeries = (6 * HOUR_MS) / OPTIONS.stepMs; // 720
+    for (const kind of KINDS) {
+      const history = await sim.history({ name: kind }, 6 * HOUR_MS, NOW);
+      expect(history.map((h) => h.labels.host)).toEqual(['sim-host-01', 'sim-host-02']);
+      for (const h of history) {
+        expect(h.query).toBe(kind);
+        expect(h.labels).toEqual({ instance: `${h.labels.host}:9100`, host: h.labels.host, metric: kind });
+        // (NOW - 6 h, NOW): the window excludes its start, and the live sample at NOW is not history.
+        expect(h.samples).toHaveLength(perSeries - 1);
+        expect(h.samples[0].timestampMs).toBe(NOW - 6 * HOUR_MS + OPTIONS.stepMs);
+        expect(h.samples.at(-1)?.timestampMs).toBe(NOW - OPTIONS.stepMs);
+        h.samples.forEach((s, i) => {
+          expect(s.timestampMs).toBe(h.samples[0].timestampMs + i * OPTIONS.stepMs);
+          expect(Number.isFinite(s.value)).toBe(true);
+        });
+      }
+    }
+  });
+
+  it('hands the history out once, and only within the window asked for', async () => {
+    const sim = new SimulatorSource(OPTIONS);
+    await sim.poll(NOW);
+    const recent = await sim.history({ name: 'memory' }, HOUR_MS, NOW);
+    expect(recent).toHaveLength(2);
+    for (const h of recent) {
+      expect(h.samples).toHaveLength(HOUR_MS / OPTIONS.stepMs - 1);
+      expect(h.samples[0].timestampMs).toBe(NOW - HOUR_MS + OPTIONS.stepMs);
+    }
+    // Handed out (and freed): a second call gets nothing for that query; other queries are unaffected.
+    expect(await sim.history({ name: 'memory' }, HOUR_MS, NOW)).toEqual([]);
+    expect(await sim.history({ name: 'cpu' }, HOUR_MS, NOW)).toHaveLength(2);
+    expect(await sim.history({ name: 'no_such_query' }, HOUR_MS, NOW)).toEqual([]);
+  });
+
+  it('emits one sample per series per poll, timestamped at the cycle time', async () => {
+    const sim = new SimulatorSource(OPTIONS);
+    const times = [NOW, NOW + 30_000, NOW + 61_234, NOW + 95_000];
+    for (const t of times) {
+      const batches = await sim.poll(t);
+      expect(batches).toHaveLength(6);
+      for (const b of batches) {
+        expect(b.samples).toHaveLength(1);
+        expect(b.samples[0].timestampMs).toBe(t);
+        expect(Number.isFinite(b.samples[0].value)).toBe(true);
+      }
+      expect(batches.map((b) => `${b.query}/${b.labels.host}`).sort()).toEqual(
+        ['sim-host-01', 'sim-host-02'].flatMap((h) => KINDS.map((k) => `${k}/${h}`)).sort(),
+      );
+    }
+    // Live polls do not refill the history.
+    expect(await sim.history({ name: 'cpu' }, 6 * HOUR_MS, NOW + 95_000)).toHaveLength(2);
+    expect(await sim.history({ name: 'cpu' }, 6 * HOUR_MS, NOW + 95_000)).toEqual([]);
+  });
+
+  it('gives the same values for the same seed, and different ones for another seed', async () => {
+    const run = async (seed: number): Promise<number[]> => {
+      const sim = new SimulatorSource({ ...OPTIONS, seed });
+      const values: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        for (const b of await sim.poll(NOW + i * OPTIONS.stepMs)) values.push(b.samples[0].value);
+      }
+      for (const kind of KINDS) {
+        for (const h of await sim.history({ name: kind }, OPTIONS.backfillMs, NOW)) {
+          for (const s of h.samples) values.push(s.value);
+        }
+      }
+      return values;
+    };
+    const a = await run(7);
+    expect(a).toHaveLength(20 * 6 + 6 * ((6 * HOUR_MS) / OPTIONS.stepMs - 1));
+    expect(await run(7)).toEqual(a);
+    const other = await run(8);
+    expect(other).toHaveLength(a.length);
+    expect(other).not.toEqual(a);
+  });
+});
