@@ -46,8 +46,11 @@ export class ConfigError extends UserError {
   readonly problems: readonly ConfigProblem[];
   constructor(problems: readonly ConfigProblem[]) {
     const n = problems.length;
+    // One problem is one line; several are listed one per line under a count.
     super(
-      `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`,
+      n === 1
+        ? formatProblem(problems[0])
+        : `invalid configuration (${n} problems):\n${problems.map(formatProblem).join('\n')}`,
     );
     this.name = 'ConfigError';
     this.problems = problems;
