@@ -312,13 +312,13 @@ describe('anomalyd CLI (built, black box)', () => {
         name: 'config with an unknown key',
         files: { 'c.yaml': 'source: auto\nbogus_key: 1\n' },
         args: ['evaluate', '--dataset', '../sim.csv', '--config', 'c.yaml'],
-        line: /^c\.yaml:2: bogus_key: unknown key/,
+        line: /^error: c\.yaml:2: bogus_key: unknown key/,
       },
       {
         name: 'config with a bad value',
         files: { 'c.yaml': 'detection:\n  threshold_multiplier: high\n' },
         args: ['monitor', '--once', '--config', 'c.yaml'],
-        line: /^c\.yaml:2: detection\.threshold_multiplier: must be a number > 0, got "high"/,
+        line: /^error: c\.yaml:2: detection\.threshold_multiplier: must be a number > 0, got "high"/,
       },
       {
         name: 'unknown flag',
