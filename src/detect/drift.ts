@@ -3,7 +3,10 @@ import type { DriftOptions } from './types';
 
 /** Tuning of `DriftDetector` beyond the user-facing `DriftOptions`. */
 export interface DriftTuning {
-  /** z is clipped to ±winsorLimit before it enters the sums, so one spike adds at most this. Default 3. */
+  /**
+   * z is clipped to ±winsorLimit before it enters the sums, so one spike adds at most this. Default 3;
+   * widened with k and h by the long-run standard deviation (below), so k never reaches the clip.
+   */
   readonly winsorLimit?: number;
   /**
    * After a signal the signalling sum restarts at headstart·h instead of 0 (a "fast initial response"
@@ -59,7 +62,8 @@ export class DriftDetector {
     this.enabled = options.enabled;
     this.k = options.k * longRunSd;
     this.h = options.h * longRunSd;
-    this.winsorLimit = tuning.winsorLimit ?? 3;
+    // Clipping scales too: the detector then works on z / longRunSd, so k can never exceed the clip.
+    this.winsorLimit = (tuning.winsorLimit ?? 3) * longRunSd;
     this.headstart = tuning.headstart ?? 0.5;
   }
 

@@ -2,7 +2,14 @@ import type { Direction, ScoredPoint } from '../domain/anomaly';
 import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
 import { EpisodeTracker, type EpisodeEvent } from './episodes';
-import { scorePoint, standardisedResidual, type ForecastPoint, type TailProbability } from './score';
+import { OneStepCorrection } from './oneStep';
+import {
+  deviationScore,
+  scorePoint,
+  standardisedResidual,
+  type ForecastPoint,
+  type TailProbability,
+} from './score';
 import type { DetectionOptions } from './types';
 
 export type { EpisodeEvent } from './episodes';
@@ -11,6 +18,68 @@ export type { EpisodeEvent } from './episodes';
 export interface SeriesDetectorSettings extends DriftTuning {
   /** Sampling step in ms, to recognise missing samples (see `EpisodeTrackerSettings.stepMs`). */
   readonly stepMs?: number;
+}
+
+/** Consecutive exact repeats of a value that flag it as stuck (a frozen exporter, a flatlined sensor). */
+export const STUCK_RUN = 6;
+/**
+ * The repeat rate above which the stuck rule stays off, and the pseudo-count of non-repeating pairs it
+ * starts from (so it works from the first samples of a fresh detector, yet a series that repeats itself
+ * in its first hundred samples turns it off).
+ */
+const STUCK_MAX_REPEAT_RATE = 0.005;
+const STUCK_PRIOR_PAIRS = 100;
+
+/**
+ * A value repeated exactly, sample after sample, in a series that otherwise (almost) never repeats itself
+ * is stuck, however plausible the value: noise alone never reproduces a float. Fires from the
+ * {@link STUCK_RUN}th equal value in a row, only while at most 0.5% of the consecutive pairs seen outside
+ * episodes (plus 100 pseudo-pairs) were exact repeats: a quantised or often-constant series is left to
+ * the band.
+ */
+class StuckValueRule {
+  private previous = Number.NaN;
+  private run = 0;
+  private pairs = 0;
+  private repeats = 0;
+  /** Repeats of the current run already counted (they are taken back if the run turns out stuck). */
+  private pending = 0;
+
+  /** Feeds the next finite value; true when it is stuck. */
+  update(actual: number): boolean {
+    const same = actual === this.previous;
+    this.previous = actual;
+    this.run = same ? this.run + 1 : 0;
+    if (!same) this.pending = 0;
+    const before = this.repeats - this.pending;
+    const stuck =
+      this.run + 1 >= STUCK_RUN &&
+      before <= STUCK_MAX_REPEAT_RATE * (this.pairs - this.pending + STUCK_PRIOR_PAIRS);
+    if (stuck && this.pending > 0) {
+      this.repeats -= this.pending;
+      this.pairs -= this.pending;
+      this.pending = 0;
+    }
+    return stuck;
+  }
+
+  /**
+   * Counts the last value towards the repeat rate, if it belongs to no episode: a stuck run must not
+   * teach the rule that this series repeats itself.
+   */
+  record(trusted: boolean): void {
+    if (!trusted) return;
+    this.pairs++;
+    if (this.run > 0) {
+      this.repeats++;
+      this.pending++;
+    }
+  }
+}
+
+/** What the detector learns from a newly fitted model (a `FittedModel` fits). */
+export interface RefitInfo {
+  readonly metrics: { readonly [key: string]: number | undefined };
 }
 
 /** The verdict on one observation. */
@@ -50,6 +119,12 @@ export interface SeriesBatchResult {
  * and tracks episodes. Pure and stateful; state carries across calls, so feeding points one at a time or
  * in batches of any size gives identical results.
  *
+ * Points are judged against the one-step-corrected forecast (`OneStepCorrection`, once the residual
+ * autocorrelation φ is known from the settings or the model) so persistent residuals do not read as
+ * incidents; the drift CUSUM runs on the residual against the model itself, widened for φ; and a value
+ * repeated exactly for `STUCK_RUN` samples in a series that never repeats itself counts as drifting
+ * (a stuck exporter or sensor, however plausible its value).
+ *
  * A missing observation (`actual` or `yhat` not finite) is scored 0 with confidence 0, never anomalous;
  * it feeds neither the drift detector nor the N-of-M window, but its timestamp still lets a closing
  * episode close on time.
@@ -57,9 +132,12 @@ export interface SeriesBatchResult {
 export class SeriesDetector {
   readonly seriesId: string;
   private readonly options: DetectionOptions;
-  private readonly drift: DriftDetector;
+  private readonly settings: SeriesDetectorSettings;
+  private drift: DriftDetector;
+  private readonly oneStep: OneStepCorrection;
   private readonly tracker: EpisodeTracker;
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
+  private readonly stuck = new StuckValueRule();
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -72,7 +150,10 @@ export class SeriesDetector {
   ) {
     this.seriesId = seriesId;
     this.options = options;
+    this.settings = settings;
     this.drift = new DriftDetector(options.drift, settings);
+    this.oneStep = new OneStepCorrection(settings.stepMs);
+    this.oneStep.reset(settings.residualAutocorrelation ?? 0);
     this.tracker = new EpisodeTracker(seriesId, options.episode, {
       severity: options.severity,
       ...(settings.stepMs !== undefined ? { stepMs: settings.stepMs } : {}),
@@ -99,17 +180,22 @@ export class SeriesDetector {
     point: ForecastPoint,
     tailProbability: TailProbability,
   ): SeriesObservation {
-    const base = scorePoint(timestampMs, actual, point, tailProbability, this.options);
+    const corrected = this.judgedAgainst(timestampMs, actual, point);
+    const base = scorePoint(timestampMs, actual, corrected, tailProbability, this.options);
     if (!(timestampMs > this.lastTimestampMs))
       return { scored: base, episodeId: '', joinedMs: [], events: [] };
     this.lastTimestampMs = timestampMs;
+    // Drift and the AR state work on the residual against the model itself.
     const z = standardisedResidual(actual, point);
     if (Number.isNaN(z)) {
+      this.oneStep.update(timestampMs, z, false);
       return { scored: base, episodeId: '', joinedMs: [], events: this.tracker.tick(timestampMs) };
     }
-    const drift = this.drift.update(z).drift;
+    const stuck = this.stuck.update(actual);
+    const drift = this.drift.update(z).drift || stuck;
     const scored: ScoredPoint = drift ? { ...base, drift } : base;
-    const sign: Direction = z > 0 ? 1 : z < 0 ? -1 : 0;
+    const deviation = actual - corrected.yhat;
+    const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
     const step = this.tracker.observe({
       timestampMs,
       score: scored.score,
@@ -118,7 +204,28 @@ export class SeriesDetector {
       drift,
       sign,
     });
+    this.oneStep.update(timestampMs, z, step.episodeId === '');
+    this.stuck.record(step.episodeId === '');
     return { scored, episodeId: step.episodeId, joinedMs: step.joinedMs, events: step.events };
+  }
+
+  /**
+   * The forecast point a value is judged against: the one-step-corrected point (see `OneStepCorrection`),
+   * except that a value that moved from the corrected forecast back towards the model's own forecast,
+   * ending up closer to it than the corrected forecast was and inside the model's band, is judged against
+   * the model: a return to the seasonal normal (a heap dropping back after GC, the end of a noisy
+   * excursion) is no incident, while a jump past the model's forecast to the other side (a spike from a
+   * low) is still judged against the corrected point.
+   */
+  private judgedAgainst(timestampMs: number, actual: number, point: ForecastPoint): ForecastPoint {
+    const corrected = this.oneStep.correct(timestampMs, point);
+    if (corrected === point) return point;
+    const towardModel =
+      (actual - corrected.yhat) * (point.yhat - corrected.yhat) > 0 &&
+      Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
+    return towardModel && deviationScore(actual, point) <= this.options.thresholdMultiplier
+      ? point
+      : corrected;
   }
 
   /**
@@ -174,10 +281,20 @@ export class SeriesDetector {
   }
 
   /**
-   * Call after the series' model is refitted: clears the drift detector's sums and alarm, which were
+   * Call after the series' model is (re)fitted: clears the drift detector's sums and alarm, which were
    * built on the old model's residuals. Episodes are left alone; one in progress closes by its rules.
+   * When the model reports the lag-1 autocorrelation of its out-of-sample residuals
+   * (`metrics.residualLag1`), the drift detector and the one-step correction adopt it (with
+   * `metrics.residualOneStepRatio`), overriding the constructor's setting; otherwise they keep theirs.
    */
-  onRefit(): void {
-    this.drift.reset();
+  onRefit(model?: RefitInfo): void {
+    const phi = model?.metrics.residualLag1;
+    if (phi !== undefined && Number.isFinite(phi)) {
+      this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });
+      this.oneStep.reset(phi, model?.metrics.residualOneStepRatio);
+    } else {
+      this.drift.reset();
+      this.oneStep.forget();
+    }
   }
 }

@@ -30,9 +30,12 @@ export interface EpisodeOptions {
 
 export interface DriftOptions {
   readonly enabled: boolean;
-  /** CUSUM allowance k in standard deviations of the standardised residual. Default 0.75. */
+  /**
+   * CUSUM allowance k in long-run standard deviations of the standardised residual (widened for the
+   * model's residual autocorrelation, see `DriftTuning.residualAutocorrelation`). Default 0.5.
+   */
   readonly k: number;
-  /** CUSUM decision threshold h. Default 14. */
+  /** CUSUM decision threshold h, in the same units. Default 8. */
   readonly h: number;
 }
 

@@ -13,7 +13,7 @@ import {
   fitRobust,
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
-import { MAD_TO_SIGMA, medianInPlace, robustSample } from './stats';
+import { MAD_TO_SIGMA, medianInPlace, robustSample, sortedQuantile } from './stats';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
 
@@ -276,11 +276,25 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const byHour = coveredDays >= MIN_DAILY_DAYS;
   const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread);
   let residuals: ResidualDistribution;
-  if (outOfSampleZ !== undefined) residuals = calibrateResiduals(outOfSampleZ, options.intervalWidth);
-  else {
+  let residualLag1: number;
+  let residualOneStepRatio: number;
+  if (outOfSampleZ !== undefined) {
+    residualLag1 = lag1Autocorrelation(outOfSampleZ, ts, n - outOfSampleZ.length, stepMs);
+    residualOneStepRatio = oneStepRatio(
+      outOfSampleZ,
+      ts,
+      n - outOfSampleZ.length,
+      stepMs,
+      residualLag1,
+      options.intervalWidth,
+    );
+    residuals = calibrateResiduals(outOfSampleZ, options.intervalWidth);
+  } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = new Float64Array(n);
     for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
+    residualLag1 = lag1Autocorrelation(z, ts, 0, stepMs);
+    residualOneStepRatio = oneStepRatio(z, ts, 0, stepMs, residualLag1, options.intervalWidth);
     residuals = calibrateResiduals(z, options.intervalWidth);
   }
 
@@ -327,6 +341,8 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       calibratedOutOfSample: outOfSampleZ !== undefined ? 1 : 0,
       fitPoints: nFit,
       effectiveWeight: final.fit.weightSum,
+      residualLag1,
+      residualOneStepRatio,
     },
   });
 }
@@ -450,3 +466,72 @@ function selectComponents(
   }
   return { daily, weekly, weekend };
 }
+
+/** Standardised residuals are clipped to this before the autocorrelation, so outliers do not dominate it. */
+const LAG1_CLIP = 3;
+
+/**
+ * Lag-1 autocorrelation of standardised residuals z (z[j] belongs to the point at ts[from + j]), over pairs
+ * of consecutive samples one step apart, each z clipped to ±3 (so a spike does not dominate). It measures
+ * how much residuals persist from one sample to the next — AR(1) noise and hours-long model misses alike —
+ * which the drift detector needs to tell persistence from a shift. In [-1, 1]; 0 without pairs.
+ */
+export function lag1Autocorrelation(z: Float64Array, ts: Float64Array, from: number, stepMs: number): number {
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  const maxGap = 1.5 * stepMs;
+  const clip = (v: number): number => Math.min(LAG1_CLIP, Math.max(-LAG1_CLIP, v));
+  for (let j = 1; j < z.length; j++) {
+    const a = z[j - 1];
+    const b = z[j];
+    if (!Number.isFinite(a) || !Number.isFinite(b) || ts[from + j] - ts[from + j - 1] > maxGap) continue;
+    const x = clip(a);
+    const y = clip(b);
+    sxy += x * y;
+    sxx += x * x;
+    syy += y * y;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+}
+
+/**
+ * Spread of the one-step prediction errors z[j] − φ·z[j−1] (over pairs one step apart) relative to the
+ * spread of z itself, each measured as the width of its central `width` interval (so heavy tails — a heap
+ * dropping back at GC — count as they will in a band); 1 without enough pairs. √(1 − φ²) for Gaussian
+ * AR(1) residuals; smaller when the residual is a smooth wave plus little noise, which a one-step forecast
+ * follows closely. Clamped to [0.05, 1].
+ */
+export function oneStepRatio(
+  z: Float64Array,
+  ts: Float64Array,
+  from: number,
+  stepMs: number,
+  phi: number,
+  width: number,
+): number {
+  const maxGap = 1.5 * stepMs;
+  const errors = new Float64Array(z.length);
+  const levels = new Float64Array(z.length);
+  let m = 0;
+  for (let j = 1; j < z.length; j++) {
+    const a = z[j - 1];
+    const b = z[j];
+    if (!Number.isFinite(a) || !Number.isFinite(b) || ts[from + j] - ts[from + j - 1] > maxGap) continue;
+    errors[m] = b - phi * a;
+    levels[m] = b;
+    m++;
+  }
+  if (m < MIN_RATIO_PAIRS) return 1;
+  const e = errors.subarray(0, m).sort();
+  const v = levels.subarray(0, m).sort();
+  const pLow = (1 - width) / 2;
+  const pHigh = (1 + width) / 2;
+  const span = sortedQuantile(v, pHigh) - sortedQuantile(v, pLow);
+  if (!(span > 0)) return 1;
+  const ratio = (sortedQuantile(e, pHigh) - sortedQuantile(e, pLow)) / span;
+  return Number.isFinite(ratio) ? Math.min(1, Math.max(0.05, ratio)) : 1;
+}
+
+/** Fewer one-step pairs than this give no ratio (1). */
+const MIN_RATIO_PAIRS = 30;

@@ -30,8 +30,11 @@ export interface PointDetector {
     /** Earlier points (timestamps) that joined the episode this point opened (the N-of-M look-back). */
     joinedMs?: readonly number[];
   };
-  /** Called after a refit: statistics tied to the old model's residuals start afresh. */
-  onRefit(): void;
+  /**
+   * Called when a model is installed (the first one and every refit): statistics tied to the old model's
+   * residuals start afresh, and the detector may adapt to the new model (e.g. its residual autocorrelation).
+   */
+  onRefit(model: FittedModel): void;
 }
 
 export interface SeriesRunnerOptions {
@@ -140,13 +143,12 @@ export class SeriesRunner {
   /** Installs a model (fitted here, or loaded from a `train` model file). */
   useModel(model: FittedModel, nowMs: number): void {
     const previous = this.fitted;
-    const changed = previous !== undefined;
     if (previous !== undefined && previous !== model) previous.dispose?.();
     this.fitted = model;
     this.fits++;
     this.lastFitAtMs = nowMs;
     this.version = `${model.kind}-${new Date(model.trainEndMs).toISOString()}`;
-    if (changed) this.detector.onRefit();
+    this.detector.onRefit(model);
   }
 
   /** Scores one sample (or just records it while no model exists yet). */
@@ -186,7 +188,14 @@ export class SeriesRunner {
       out[i] = {
         timestampMs: t,
         actual,
-        forecast: { ...point, modelVersion: this.version },
+        // The detector may judge against a one-step-corrected point (detect/oneStep.ts): report that one.
+        forecast: {
+          yhat: scored.yhat,
+          lower: scored.lower,
+          upper: scored.upper,
+          scale: point.scale,
+          modelVersion: this.version,
+        },
         scored,
         episodeId,
         events,

@@ -1,6 +1,7 @@
 import { Random } from '../../../src/domain/random';
 import type { TimeSeries } from '../../../src/domain/timeSeries';
 import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
+import { lag1Autocorrelation, oneStepRatio } from '../../../src/model/forecaster';
 import type { FittedModel, TrainingInput } from '../../../src/model';
 import {
   DAY_MS,
@@ -284,5 +285,50 @@ describe('determinism', () => {
   it('accepts a slice that starts mid-week', () => {
     const series = slice(synthesize({ days: 20, dailyAmp: 20, noiseSd: 2, seed: 15 }), 1000, 5000);
     expect(() => createForecaster().fit(series)).not.toThrow();
+  });
+});
+
+describe('residual autocorrelation', () => {
+  it('reports the lag-1 autocorrelation of its out-of-sample residuals (residualLag1)', () => {
+    // AR(1) noise with φ = 0.8 around a daily cycle: the residuals of a good fit are that noise.
+    const ar = createForecaster().fit(
+      synthesize({ days: 14, dailyAmp: 20, noiseSd: 2, ar: 0.8, seed: 4, stepMs: 5 * MINUTE_MS }),
+    );
+    const white = createForecaster().fit(
+      synthesize({ days: 14, dailyAmp: 20, noiseSd: 2, ar: 0, seed: 4, stepMs: 5 * MINUTE_MS }),
+    );
+    expect(ar.metrics.residualLag1).toBeGreaterThan(0.7);
+    expect(ar.metrics.residualLag1).toBeLessThan(0.9);
+    expect(Math.abs(white.metrics.residualLag1 ?? Number.NaN)).toBeLessThan(0.1);
+  });
+
+  it('computes it over one-step pairs only, clipping outliers at ±3', () => {
+    const ts = Float64Array.from([0, 1, 2, 3, 10, 11], (k) => k * MINUTE_MS);
+    // Pairs (0,1), (1,2), (2,3), (10,11): the 3 → 10 gap is skipped. 100 is clipped to 3.
+    const z = Float64Array.from([1, 1, -1, -1, 100, 2]);
+    // x·y: 1, −1, 1, 6; Σx² = 1 + 1 + 1 + 9 = 12; Σy² = 1 + 1 + 1 + 4 = 7.
+    expect(lag1Autocorrelation(z, ts, 0, MINUTE_MS)).toBeCloseTo(7 / Math.sqrt(12 * 7), 12);
+    expect(lag1Autocorrelation(Float64Array.from([1]), ts, 0, MINUTE_MS)).toBe(0);
+  });
+});
+
+describe('one-step ratio', () => {
+  it('is √(1 − φ²) for Gaussian AR(1) residuals and reported as residualOneStepRatio', () => {
+    const model = createForecaster().fit(
+      synthesize({ days: 14, dailyAmp: 20, noiseSd: 2, ar: 0.8, seed: 4, stepMs: 5 * MINUTE_MS }),
+    );
+    const ratio = model.metrics.residualOneStepRatio ?? Number.NaN;
+    const phi = model.metrics.residualLag1 ?? Number.NaN;
+    expect(Math.abs(ratio - Math.sqrt(1 - phi * phi))).toBeLessThan(0.1);
+  });
+
+  it('measures central-interval widths over one-step pairs, 1 with too few pairs', () => {
+    const n = 41;
+    const ts = Float64Array.from({ length: n }, (_, k) => k * MINUTE_MS);
+    // z alternates ±1: with φ = 0 errors equal z (ratio 1); with φ = −1 every error is 0 (clamped to 0.05).
+    const z = Float64Array.from({ length: n }, (_, k) => (k % 2 === 0 ? 1 : -1));
+    expect(oneStepRatio(z, ts, 0, MINUTE_MS, 0, 0.95)).toBeCloseTo(1, 12);
+    expect(oneStepRatio(z, ts, 0, MINUTE_MS, -1, 0.95)).toBe(0.05);
+    expect(oneStepRatio(z.subarray(0, 10), ts, 0, MINUTE_MS, 0, 0.95)).toBe(1);
   });
 });

@@ -1,0 +1,126 @@
+import type { ForecastPoint } from './score';
+
+/**
+ * One-step-ahead correction of a seasonal forecast by the residual's lag-1 autocorrelation φ (an AR(1) on
+ * the standardised residual z = (actual − yhat) / scale).
+ *
+ * Model residuals persist: noise is autocorrelated and a model misses a busy day or a slow wave for hours.
+ * Judged against the plain forecast, every such excursion that leaves the 95% band for a few samples looks
+ * like an incident. Given the last trusted residual z₀, k samples back, the AR(1) forecast of the next one is
+ * φᵏ·z₀ with standard deviation √(1 − φ²ᵏ) (in units of the marginal one), so the corrected point is
+ *   yhat' = yhat + φᵏ·z₀·scale,   half-bands and scale × √(1 − φ²ᵏ).
+ * One sample after a trusted one the band is narrow and follows the series; the longer the gap, the closer
+ * it is to the model's own forecast and band.
+ *
+ * A residual is trusted (becomes z₀) only when its point belongs to no episode, and then only up to
+ * `clip` one-step standard deviations beyond the prediction: a sudden level shift is therefore not absorbed
+ * before it is flagged, and once its episode opens the correction decays back to the model (the episode's
+ * points are never trusted), so a sustained anomaly stays measured against the model's forecast and band
+ * — as without the correction — until it ends.
+ *
+ * Pure and deterministic.
+ */
+export class OneStepCorrection {
+  private phi = 0;
+  /** c in the k-step variance 1 − c·φ²ᵏ (c = 1 for AR(1); see `reset`). */
+  private excess = 1;
+  private stepMs: number | undefined;
+  private inferredStepMs = Number.POSITIVE_INFINITY;
+  private lastSeenMs = Number.NEGATIVE_INFINITY;
+  private trustedZ = 0;
+  private trustedMs = Number.NaN;
+
+  /**
+   * @param clip largest one-step innovation, in one-step standard deviations, a trusted residual may carry
+   * @param maxPhi φ is clamped to [0, maxPhi]: near 1 a single residual would steer the forecast for hours
+   */
+  constructor(
+    stepMs: number | undefined,
+    private readonly clip = 3,
+    private readonly maxPhi = 0.95,
+  ) {
+    this.stepMs = stepMs !== undefined && stepMs > 0 ? stepMs : undefined;
+  }
+
+  /**
+   * Sets φ (from a newly fitted model) and forgets the last trusted residual, which the old model made.
+   * `oneStepRatio` is the measured width of the one-step errors' central interval relative to the
+   * residual's own (√(1 − φ²) for Gaussian AR(1) residuals, the default and the floor; larger when one-step
+   * errors have heavy tails): the k-step spread is then √(1 − c·φ²ᵏ) with c = (1 − ratio²)/φ², so one step
+   * ahead it is the ratio and far ahead the model's own.
+   */
+  reset(phi: number, oneStepRatio?: number): void {
+    this.phi = Number.isFinite(phi) ? Math.min(this.maxPhi, Math.max(0, phi)) : 0;
+    // Never narrower than AR(1) with this φ: a smooth wave the ratio calls predictable (a GC sawtooth) still
+    // breaks off abruptly, and a one-step band tighter than AR(1)'s flags every break.
+    const ar1 = Math.sqrt(1 - this.phi * this.phi);
+    const ratio =
+      oneStepRatio !== undefined && Number.isFinite(oneStepRatio) && oneStepRatio <= 1
+        ? Math.max(ar1, oneStepRatio)
+        : ar1;
+    // c ≤ 1/φ², so 1 − c·φ²ᵏ ≥ 1 − φ²ᵏ⁻² ≥ 0: the spread rises from the ratio at k = 1 towards 1.
+    this.excess = this.phi > 0 ? (1 - ratio * ratio) / (this.phi * this.phi) : 1;
+    this.forget();
+  }
+
+  /** Forgets the last trusted residual (a refit whose model reports no autocorrelation keeps φ). */
+  forget(): void {
+    this.trustedMs = Number.NaN;
+    this.trustedZ = 0;
+  }
+
+  /** The autocorrelation in use. */
+  get autocorrelation(): number {
+    return this.phi;
+  }
+
+  /** φᵏ for the point at `timestampMs` (0 when there is no trusted residual or no correction). */
+  private decay(timestampMs: number): number {
+    if (this.phi === 0 || !Number.isFinite(this.trustedMs) || !(timestampMs > this.trustedMs)) return 0;
+    const step = this.stepMs ?? this.inferredStepMs;
+    if (!Number.isFinite(step)) return 0;
+    const k = Math.max(1, Math.round((timestampMs - this.trustedMs) / step));
+    return Math.pow(this.phi, k);
+  }
+
+  /** Spread of the k-step prediction error relative to the model's, given d = φᵏ. */
+  private spread(d: number): number {
+    return Math.sqrt(Math.max(0, 1 - this.excess * d * d));
+  }
+
+  /** The corrected forecast point at `timestampMs` (the model's point unchanged when there is nothing to add). */
+  correct(timestampMs: number, point: ForecastPoint): ForecastPoint {
+    const d = this.decay(timestampMs);
+    if (d === 0 || !Number.isFinite(point.yhat) || !(point.scale > 0) || !Number.isFinite(point.scale)) {
+      return point;
+    }
+    const shrink = this.spread(d);
+    const yhat = point.yhat + d * this.trustedZ * point.scale;
+    return {
+      yhat,
+      lower: yhat - (point.yhat - point.lower) * shrink,
+      upper: yhat + (point.upper - point.yhat) * shrink,
+      scale: point.scale * shrink,
+    };
+  }
+
+  /**
+   * Records the outcome at `timestampMs`: `z` is the residual standardised by the MODEL's scale (NaN when
+   * missing), `trusted` false for points inside an episode.
+   */
+  update(timestampMs: number, z: number, trusted: boolean): void {
+    if (!(timestampMs > this.lastSeenMs)) return;
+    if (Number.isFinite(this.lastSeenMs) && this.stepMs === undefined) {
+      this.inferredStepMs = Math.min(this.inferredStepMs, timestampMs - this.lastSeenMs);
+    }
+    this.lastSeenMs = timestampMs;
+    if (!trusted || !Number.isFinite(z) || this.phi === 0) return;
+    const d = this.decay(timestampMs);
+    const predicted = d * this.trustedZ;
+    const sd = this.spread(d);
+    const limit = this.clip * sd;
+    const innovation = Math.min(limit, Math.max(-limit, z - predicted));
+    this.trustedZ = predicted + innovation;
+    this.trustedMs = timestampMs;
+  }
+}
