@@ -332,11 +332,14 @@ export class Monitor {
         const tracked = freshIds.has(id) ? this.registry.get(id) : undefined;
         if (!tracked) continue;
         const cutoff = firstLive.get(tracked.id) ?? Number.POSITIVE_INFINITY;
+        if (h.grid) tracked.state.runner.loadGrid(h.grid.startMs, h.grid.stepMs, h.grid.values, cutoff);
         const samples = h.samples.filter((s) => s.timestampMs < cutoff);
-        tracked.state.runner.load({
-          timestampsMs: Float64Array.from(samples, (s) => s.timestampMs),
-          values: Float64Array.from(samples, (s) => s.value),
-        });
+        if (samples.length > 0) {
+          tracked.state.runner.load({
+            timestampsMs: Float64Array.from(samples, (s) => s.timestampMs),
+            values: Float64Array.from(samples, (s) => s.value),
+          });
+        }
       }
     }
     if (initialModel) {

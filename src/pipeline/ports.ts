@@ -9,6 +9,11 @@ export interface SeriesBatch {
   readonly labels: Labels;
   /** Samples in time order. Values may be NaN/±Inf (gaps, division by zero in PromQL). */
   readonly samples: readonly Sample[];
+  /**
+   * History on a regular grid, as columns: `values[i]` at `startMs + i * stepMs`. Used instead of `samples`
+   * for large backfills (the simulator), where one object per sample would cost gigabytes at fleet scale.
+   */
+  readonly grid?: { readonly startMs: number; readonly stepMs: number; readonly values: ArrayLike<number> };
 }
 
 /** Where samples come from: Prometheus, the simulator, or the auto switch between them. */

@@ -117,6 +117,21 @@ export class SeriesRunner {
     }
   }
 
+  /** Adds past samples on a regular grid (backfill); only those before `beforeMs`. */
+  loadGrid(
+    startMs: number,
+    stepMs: number,
+    values: ArrayLike<number>,
+    beforeMs = Number.POSITIVE_INFINITY,
+  ): void {
+    for (let i = 0; i < values.length; i++) {
+      const t = startMs + i * stepMs;
+      if (t >= beforeMs) break;
+      const v = values[i];
+      if (Number.isFinite(v)) this.history.push(t, v);
+    }
+  }
+
   /** True when there is history but no model, or the model is older than the retrain interval. */
   refitDue(nowMs: number): boolean {
     if (this.history.span === 0) return false;

@@ -18,13 +18,16 @@ export interface SimulatedBatch {
   readonly query: string;
   readonly labels: Labels;
   readonly samples: readonly Sample[];
+  /** The backfill as a regular grid (no object per sample: 10,000 series x a day would cost gigabytes). */
+  readonly grid?: { readonly startMs: number; readonly stepMs: number; readonly values: Float32Array };
 }
 
 interface SimulatedSeries {
   readonly query: string;
   readonly labels: Labels;
   readonly generator: SeriesGenerator;
-  history: Sample[] | undefined;
+  /** Backfill values from `historyStartMs` at the step; freed once handed out. */
+  history: Float32Array | undefined;
 }
 
 /**
@@ -35,12 +38,15 @@ interface SimulatedSeries {
 export class SimulatorSource {
   readonly mode = 'simulator' as const;
   private series: SimulatedSeries[] | undefined;
+  private historyStartMs = 0;
 
   constructor(private readonly options: SimulatorSourceOptions) {}
 
   private start(nowMs: number): SimulatedSeries[] {
     const { stepMs, backfillMs } = this.options;
     const first = Math.ceil((nowMs - backfillMs) / stepMs) * stepMs;
+    this.historyStartMs = first;
+    const points = Math.max(0, Math.ceil((nowMs - first) / stepMs));
     return simulatedHosts(this.options.hosts, this.options.seed).map((spec) => {
       const generator = createSeriesGenerator({
         kind: spec.kind,
@@ -49,9 +55,8 @@ export class SimulatorSource {
         startMs: first,
         anomalyRatePerDay: this.options.anomaliesPerDay,
       });
-      const history: Sample[] = [];
-      for (let t = first; t < nowMs; t += stepMs)
-        history.push({ timestampMs: t, value: generator.next(t).value });
+      const history = new Float32Array(points);
+      for (let i = 0; i < points; i++) history[i] = generator.next(first + i * stepMs).value;
       return { query: spec.kind, labels: spec.labels, generator, history };
     });
   }
@@ -69,13 +74,18 @@ export class SimulatorSource {
 
   /** The backfilled history of the query's series within the window (handed out once, then freed). */
   history(query: { readonly name: string }, windowMs: number, nowMs: number): Promise<SimulatedBatch[]> {
+    const { stepMs } = this.options;
     const out: SimulatedBatch[] = [];
     for (const s of this.series ?? []) {
       if (s.query !== query.name || s.history === undefined) continue;
+      // Keep only (nowMs - windowMs, nowMs): skip leading points older than the window.
+      const skip = Math.max(0, Math.floor((nowMs - windowMs - this.historyStartMs) / stepMs) + 1);
+      const values = s.history.subarray(Math.min(skip, s.history.length));
       out.push({
         query: s.query,
         labels: s.labels,
-        samples: s.history.filter((x) => x.timestampMs > nowMs - windowMs),
+        samples: [],
+        grid: { startMs: this.historyStartMs + skip * stepMs, stepMs, values },
       });
       s.history = undefined;
     }

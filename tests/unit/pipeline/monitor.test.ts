@@ -91,6 +91,24 @@ describe('Monitor cycle', () => {
     expect(s.forecaster.fits).toEqual([4]);
   });
 
+  it('backfills from a regular-grid history without loading points the live poll also returned', async () => {
+    const s = setup();
+    const values = Float32Array.from({ length: 10 }, () => 4);
+    s.source.histories.set('cpu', [
+      {
+        query: 'cpu',
+        labels: { host: 'a' },
+        samples: [],
+        grid: { startMs: T0 - 8 * STEP, stepMs: STEP, values },
+      },
+    ]);
+    s.source.next = [batch('cpu', { host: 'a' }, T0, STEP, [4])];
+    await s.monitor.runCycle();
+    // Grid points at T0-8..T0-1 steps are history; T0 and T0+1 step are the live poll's (or later).
+    expect(s.forecaster.fits).toEqual([8]);
+    expect(s.sink.records[0].forecast).toMatchObject({ yhat: 4 });
+  });
+
   it('writes actual-only points while a series has no history to fit on, then fits next cycle', async () => {
     const s = setup();
     s.source.next = [batch('cpu', { host: 'a' }, T0, STEP, [5])];

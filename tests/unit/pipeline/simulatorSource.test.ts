@@ -1,4 +1,8 @@
-import { SimulatorSource, type SimulatorSourceOptions } from '../../../src/sources/simulator/simulatorSource';
+import {
+  SimulatorSource,
+  type SimulatedBatch,
+  type SimulatorSourceOptions,
+} from '../../../src/sources/simulator/simulatorSource';
 
 const MIN = 60_000;
 const HOUR_MS = 60 * MIN;
@@ -13,6 +17,13 @@ const OPTIONS: SimulatorSourceOptions = {
   backfillMs: 6 * HOUR_MS,
   anomaliesPerDay: 0.5,
 };
+
+/** The samples of a history batch, whether it came as objects or as a regular grid. */
+function historySamples(b: SimulatedBatch): Array<{ timestampMs: number; value: number }> {
+  if (!b.grid) return [...b.samples];
+  const { startMs, stepMs, values } = b.grid;
+  return Array.from(values, (value, i) => ({ timestampMs: startMs + i * stepMs, value }));
+}
 
 describe('SimulatorSource', () => {
   it('backfills history on the first poll, on the step grid up to (not including) the poll time', async () => {
@@ -32,11 +43,12 @@ describe('SimulatorSource', () => {
         expect(h.query).toBe(kind);
         expect(h.labels).toEqual({ instance: `${h.labels.host}:9100`, host: h.labels.host, metric: kind });
         // (NOW - 6 h, NOW): the window excludes its start, and the live sample at NOW is not history.
-        expect(h.samples).toHaveLength(perSeries - 1);
-        expect(h.samples[0].timestampMs).toBe(NOW - 6 * HOUR_MS + OPTIONS.stepMs);
-        expect(h.samples.at(-1)?.timestampMs).toBe(NOW - OPTIONS.stepMs);
-        h.samples.forEach((s, i) => {
-          expect(s.timestampMs).toBe(h.samples[0].timestampMs + i * OPTIONS.stepMs);
+        const hs = historySamples(h);
+        expect(hs).toHaveLength(perSeries - 1);
+        expect(hs[0].timestampMs).toBe(NOW - 6 * HOUR_MS + OPTIONS.stepMs);
+        expect(hs.at(-1)?.timestampMs).toBe(NOW - OPTIONS.stepMs);
+        hs.forEach((s, i) => {
+          expect(s.timestampMs).toBe(hs[0].timestampMs + i * OPTIONS.stepMs);
           expect(Number.isFinite(s.value)).toBe(true);
         });
       }
@@ -49,8 +61,9 @@ describe('SimulatorSource', () => {
     const recent = await sim.history({ name: 'memory' }, HOUR_MS, NOW);
     expect(recent).toHaveLength(2);
     for (const h of recent) {
-      expect(h.samples).toHaveLength(HOUR_MS / OPTIONS.stepMs - 1);
-      expect(h.samples[0].timestampMs).toBe(NOW - HOUR_MS + OPTIONS.stepMs);
+      const hs = historySamples(h);
+      expect(hs).toHaveLength(HOUR_MS / OPTIONS.stepMs - 1);
+      expect(hs[0].timestampMs).toBe(NOW - HOUR_MS + OPTIONS.stepMs);
     }
     // Handed out (and freed): a second call gets nothing for that query; other queries are unaffected.
     expect(await sim.history({ name: 'memory' }, HOUR_MS, NOW)).toEqual([]);
@@ -87,7 +100,7 @@ describe('SimulatorSource', () => {
       }
       for (const kind of KINDS) {
         for (const h of await sim.history({ name: kind }, OPTIONS.backfillMs, NOW)) {
-          for (const s of h.samples) values.push(s.value);
+          for (const s of historySamples(h)) values.push(s.value);
         }
       }
       return values;
