@@ -4,6 +4,7 @@
  * config.yaml, DEFAULT_CONFIG and docs/configuration.md cover every key.
  */
 import { OPTION_RULES } from '../model/options';
+import { MAX_SIMULATED_HOSTS } from '../sources/simulator/hosts';
 import {
   booleanValue,
   durationValue,
@@ -193,8 +194,8 @@ export const CONFIG_SCHEMA: SectionSpec = {
       fields: {
         hosts: leaf(
           'integer',
-          numberValue({ integer: true, min: 1, max: 1000 }),
-          'Number of simulated hosts. 1–1000.',
+          numberValue({ integer: true, min: 1, max: MAX_SIMULATED_HOSTS }),
+          `Number of simulated hosts (3 series each). 1–${MAX_SIMULATED_HOSTS}.`,
         ),
         seed: leaf(
           'integer',

@@ -348,7 +348,7 @@ describe('loadConfig', () => {
     const path = join(dir, 'custom.yaml');
     writeFileSync(path, 'simulator:\n  hosts: 0\n');
     expect(() => loadConfig({ path, env: {}, flags: {} })).toThrow(
-      `${path}:2: simulator.hosts: must be an integer from 1 to 1000, got 0`,
+      `${path}:2: simulator.hosts: must be an integer from 1 to 5000, got 0`,
     );
   });
 });

@@ -1,6 +1,10 @@
 import { UserError } from '../../../../src/domain/errors';
 import { canonicalSeriesId } from '../../../../src/domain/series';
-import { createSeriesGenerator, simulatedHosts } from '../../../../src/sources/simulator';
+import {
+  createSeriesGenerator,
+  MAX_SIMULATED_HOSTS,
+  simulatedHosts,
+} from '../../../../src/sources/simulator';
 
 describe('simulatedHosts', () => {
   it('gives each host a cpu, memory and latency series with node-exporter-like labels', () => {
@@ -30,17 +34,22 @@ describe('simulatedHosts', () => {
     expect(value(h1.seed)).not.toBe(value(h2.seed));
   });
 
+  it('simulates a 10,000-series fleet (3,334 hosts)', () => {
+    expect(MAX_SIMULATED_HOSTS).toBeGreaterThanOrEqual(3_334);
+    expect(simulatedHosts(3_334, 1)).toHaveLength(10_002);
+  });
+
   it('pads host numbers to the width of the count', () => {
     expect(simulatedHosts(120, 1)[3 * 119].labels.host).toBe('sim-host-120');
     expect(simulatedHosts(120, 1)[0].labels.host).toBe('sim-host-001');
   });
 
   it('rejects a host count out of range', () => {
-    for (const bad of [0, 1.5, 1001, NaN]) {
+    for (const bad of [0, 1.5, MAX_SIMULATED_HOSTS + 1, NaN]) {
       expect(() => simulatedHosts(bad, 1)).toThrow(UserError);
     }
     expect(() => simulatedHosts(0, 1)).toThrow(
-      'simulator.hosts must be a whole number from 1 to 1000, got 0; fix the config',
+      `simulator.hosts must be a whole number from 1 to ${MAX_SIMULATED_HOSTS}, got 0; fix the config`,
     );
   });
 });
