@@ -44,6 +44,17 @@ class StuckValueRule {
   private repeats = 0;
   /** Repeats of the current run already counted (they are taken back if the run turns out stuck). */
   private pending = 0;
+  /** Off while the model's training history shows exact repeats are normal for this series. */
+  private repeatsAreNormal = false;
+
+  /**
+   * Learns from the training history (the model's `repeatRate`): a series that repeated itself there,
+   * such as a staircase or a quantised gauge, does not get stuck-value alarms.
+   */
+  learn(trainingRepeatRate: number | undefined): void {
+    if (trainingRepeatRate === undefined || !Number.isFinite(trainingRepeatRate)) return;
+    this.repeatsAreNormal = trainingRepeatRate > STUCK_MAX_REPEAT_RATE;
+  }
 
   /** Feeds the next finite value; true when it is stuck. */
   update(actual: number): boolean {
@@ -51,6 +62,7 @@ class StuckValueRule {
     this.previous = actual;
     this.run = same ? this.run + 1 : 0;
     if (!same) this.pending = 0;
+    if (this.repeatsAreNormal) return false;
     const before = this.repeats - this.pending;
     const stuck =
       this.run + 1 >= STUCK_RUN &&
@@ -288,6 +300,7 @@ export class SeriesDetector {
    * `metrics.residualOneStepRatio`), overriding the constructor's setting; otherwise they keep theirs.
    */
   onRefit(model?: RefitInfo): void {
+    this.stuck.learn(model?.metrics.repeatRate);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });

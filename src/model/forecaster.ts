@@ -49,6 +49,14 @@ const HUBER_LOSS_K = 2;
  * @throws UserError for an out-of-range option, naming it.
  */
 /**
+ * The residual scale never drops below this fraction of the series' own spread (the robust spread of its
+ * values). Noisy series never reach it; a noise-free or very smooth series would otherwise get a band of
+ * width ~0, and every rounding-level wobble would score as an anomaly (NAB's noise-free files raised a
+ * hundred alerts each). It is a resolution: deviations below ~2% of the series' range are not anomalies.
+ */
+export const RESOLUTION_FLOOR = 0.01;
+
+/**
  * Days of history a fit may use for component eligibility. The span from first to last usable point, so
  * that a 14-day window with a few hours left out (anomaly episodes, scrape gaps) still counts as two weeks
  * — otherwise every refit of the daemon's rolling window would silently lose weekly seasonality. When more
@@ -262,7 +270,15 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     const fullResidual = agg === undefined ? residual : signedResiduals(full, n, fit, train.cps);
     if (agg !== undefined) for (let i = 0; i < n; i++) fullResidual[i] += droppedByTow[full.tow[i]];
     const byHour = coveredDays >= MIN_DAILY_DAYS;
-    const profile = scaleProfile(full.tow, bins.hourOf, fullResidual, mFull, byHour, 1e-12 * spread, spread);
+    const profile = scaleProfile(
+      full.tow,
+      bins.hourOf,
+      fullResidual,
+      mFull,
+      byHour,
+      RESOLUTION_FLOOR * spread,
+      spread,
+    );
     outOfSampleZ = new Float64Array(n - mFull);
     for (let i = mFull; i < n; i++)
       outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / profileAtPhase(profile, phaseOf(i));
@@ -272,7 +288,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
 
   const final = fitPrefix(nFit, choice, warm);
   const signed = signedResiduals(full, n, final.fit, final.cps);
-  const scaleFloor = Math.max(1e-9 * spread, Number.MIN_VALUE);
+  const scaleFloor = Math.max(RESOLUTION_FLOOR * spread, Number.MIN_VALUE);
   const byHour = coveredDays >= MIN_DAILY_DAYS;
   const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread);
   let residuals: ResidualDistribution;
@@ -343,8 +359,21 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       effectiveWeight: final.fit.weightSum,
       residualLag1,
       residualOneStepRatio,
+      repeatRate: repeatRate(values, n),
     },
   });
+}
+
+/**
+ * Share of consecutive usable values that repeat the previous one exactly. A detector learns from it
+ * whether exact repeats are normal for this series (a quantised gauge, a staircase) or a sign that an
+ * exporter froze.
+ */
+export function repeatRate(values: Float64Array, n: number): number {
+  if (n < 2) return 0;
+  let repeats = 0;
+  for (let i = 1; i < n; i++) if (values[i] === values[i - 1]) repeats++;
+  return repeats / (n - 1);
 }
 
 /** Series with a finer step than this are averaged into AGGREGATE_MS buckets before fitting, ms. */

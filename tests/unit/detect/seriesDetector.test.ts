@@ -316,3 +316,24 @@ describe('SeriesDetector', () => {
     expect(opened).toBe(0);
   });
 });
+
+describe('SeriesDetector stuck-value rule learns from the training history', () => {
+  const POINT = { yhat: 50, lower: 40, upper: 60, scale: 5 };
+  const tail = (z: number): number => Math.min(1, 2 * Math.exp(-Math.abs(z)));
+  const run = (repeatRate: number | undefined): boolean[] => {
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: 60_000 });
+    d.onRefit({ metrics: { repeatRate } });
+    const flags: boolean[] = [];
+    // Eight identical in-band values in a row.
+    for (let i = 0; i < 8; i++) flags.push(d.observe(i * 60_000, 51, POINT, tail).scored.drift);
+    return flags;
+  };
+
+  it('flags a frozen value in a series whose history never repeated itself', () => {
+    expect(run(0).some(Boolean)).toBe(true);
+  });
+
+  it('stays quiet on a staircase or quantised series whose history repeats values', () => {
+    expect(run(0.3).some(Boolean)).toBe(false);
+  });
+});

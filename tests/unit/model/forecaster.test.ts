@@ -1,7 +1,7 @@
 import { Random } from '../../../src/domain/random';
 import type { TimeSeries } from '../../../src/domain/timeSeries';
 import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
-import { lag1Autocorrelation, oneStepRatio } from '../../../src/model/forecaster';
+import { lag1Autocorrelation, oneStepRatio, repeatRate } from '../../../src/model/forecaster';
 import type { FittedModel, TrainingInput } from '../../../src/model';
 import {
   DAY_MS,
@@ -330,5 +330,20 @@ describe('one-step ratio', () => {
     expect(oneStepRatio(z, ts, 0, MINUTE_MS, 0, 0.95)).toBeCloseTo(1, 12);
     expect(oneStepRatio(z, ts, 0, MINUTE_MS, -1, 0.95)).toBe(0.05);
     expect(oneStepRatio(z.subarray(0, 10), ts, 0, MINUTE_MS, 0, 0.95)).toBe(1);
+  });
+});
+
+describe('repeatRate', () => {
+  it('is the share of consecutive values that repeat exactly', () => {
+    expect(repeatRate(Float64Array.from([1, 1, 2, 2, 2, 3]), 6)).toBeCloseTo(3 / 5, 12);
+    expect(repeatRate(Float64Array.from([1, 2, 3]), 3)).toBe(0);
+    expect(repeatRate(Float64Array.from([7]), 1)).toBe(0);
+  });
+
+  it('is reported by a fitted model so detectors can learn it', () => {
+    const ts = Float64Array.from({ length: 300 }, (_, i) => i * 300_000);
+    const values = Float64Array.from({ length: 300 }, (_, i) => Math.floor(i / 6));
+    const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: 300_000 });
+    expect(model.metrics.repeatRate).toBeGreaterThan(0.8);
   });
 });
