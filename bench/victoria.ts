@@ -4,19 +4,13 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** A local VictoriaMetrics single-node server (InfluxDB line protocol at `${url}/api/v2/write`). */
-export interface LocalVictoriaMetrics {
-  readonly url: string;
-  readonly pid: number;
-  /** Points stored (vm_rows_inserted_total{type="influx"}), read from its /metrics. */
-  insertedRows(): Promise<number>;
-  /** Resident memory of the server process, MB (Linux /proc), NaN when unknown. */
-  rssMb(): number;
-  /** Stops the process (by its PID) and removes its data directory. */
-  stop(): Promise<void>;
-}
+/**
+ * Local VictoriaMetrics processes, for the bench and (through tests/helpers) the integration suites: one
+ * lifecycle — spawn on a free loopback port with a temp data dir, wait for /health, stop by PID, clean up.
+ */
 
-function freePort(): Promise<number> {
+/** Asks the kernel for a free TCP port on 127.0.0.1 (bind to 0, read it, close). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -49,7 +43,7 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-/** Where the binary is: $VICTORIA_METRICS_BIN, /usr/bin/victoria-metrics, or on PATH. */
+/** The victoria-metrics binary: $VICTORIA_METRICS_BIN, the Debian path, or the first on PATH. */
 export function victoriaMetricsBinary(): string | undefined {
   const candidates = [
     process.env.VICTORIA_METRICS_BIN,
@@ -64,15 +58,27 @@ export function victoriaMetricsBinary(): string | undefined {
   return undefined;
 }
 
-/**
- * Starts victoria-metrics on a free 127.0.0.1 port with a temporary data dir and waits for /health
- * (a small copy of tests/helpers/victoriaMetrics.ts, which the build does not include).
- */
-export async function startLocalVictoriaMetrics(startTimeoutMs = 20_000): Promise<LocalVictoriaMetrics> {
+export interface VictoriaProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface SpawnVictoriaOptions {
+  readonly startTimeoutMs?: number;
+  readonly extraArgs?: readonly string[];
+  /** Prefix of the temp data dir, so leftovers say who made them. */
+  readonly dataDirPrefix?: string;
+}
+
+/** Starts victoria-metrics and resolves once /health answers; throws with its last output otherwise. */
+export async function spawnVictoriaMetrics(options: SpawnVictoriaOptions = {}): Promise<VictoriaProcess> {
   const bin = victoriaMetricsBinary();
   if (bin === undefined) throw new Error('victoria-metrics not found (apt-get install -y victoria-metrics)');
   const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'anomalyd-bench-vm-'));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.dataDirPrefix ?? 'anomalyd-vm-'));
   const url = `http://127.0.0.1:${port}`;
   const output: string[] = [];
   const child = spawn(
@@ -82,6 +88,7 @@ export async function startLocalVictoriaMetrics(startTimeoutMs = 20_000): Promis
       `-storageDataPath=${dataDir}`,
       '-retentionPeriod=100y',
       '-loggerLevel=ERROR',
+      ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -91,7 +98,6 @@ export async function startLocalVictoriaMetrics(startTimeoutMs = 20_000): Promis
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const pid = child.pid ?? -1;
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       process.kill(child.pid, 'SIGTERM');
@@ -103,7 +109,8 @@ export async function startLocalVictoriaMetrics(startTimeoutMs = 20_000): Promis
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + startTimeoutMs;
+  // Polling /health is the only readiness signal the binary offers; real time, bounded by the deadline.
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   while (!(await healthy(url))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
@@ -111,22 +118,33 @@ export async function startLocalVictoriaMetrics(startTimeoutMs = 20_000): Promis
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return { url, port, pid: child.pid ?? -1, dataDir, stop };
+}
+
+/** What the bench reads off its write target. */
+export interface LocalVictoriaMetrics extends VictoriaProcess {
+  /** Rows VictoriaMetrics counted as inserted through the InfluxDB line-protocol endpoint. */
+  insertedRows(): Promise<number>;
+  /** Resident memory of the server process, MB. */
+  rssMb(): number;
+}
+
+export async function startLocalVictoriaMetrics(startTimeoutMs = 20_000): Promise<LocalVictoriaMetrics> {
+  const vm = await spawnVictoriaMetrics({ startTimeoutMs, dataDirPrefix: 'anomalyd-bench-vm-' });
   return {
-    url,
-    pid,
+    ...vm,
     async insertedRows() {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${vm.url}/metrics`)).text();
       const m = /^vm_rows_inserted_total\{type="influx"\}\s+(\d+)/m.exec(text);
       return m ? Number(m[1]) : Number.NaN;
     },
     rssMb() {
       try {
-        const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${vm.pid}/status`, 'utf8'));
         return m ? Number(m[1]) / 1024 : Number.NaN;
       } catch {
         return Number.NaN;
       }
     },
-    stop,
   };
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { LogLevel, SourceMode } from '../config/types';
+import { parseDurationMs } from '../config/units';
 import type { InjectSpec } from './contexts';
 
 // Flag parsers: each rejects a bad value with a message naming what is expected, so commander prints
@@ -46,18 +47,8 @@ export function parseInject(raw: string): InjectSpec {
   );
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1e3,
-  m: 60e3,
-  h: 3600e3,
-  d: 86400e3,
-  w: 604800e3,
-};
-
 export function parseStep(raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(raw.trim());
-  const ms = m ? Number(m[1]) * DURATION_UNITS[m[2]] : NaN;
+  const ms = parseDurationMs(raw) ?? NaN;
   if (!(ms >= 1000)) throw new InvalidArgumentError('Expected a duration of at least 1s, e.g. 30s, 5m, 1h.');
   return ms;
 }

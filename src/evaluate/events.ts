@@ -175,3 +175,9 @@ export function eventMetrics(input: EventMetricsInput): EventMetrics {
     mean_time_to_detect_s: detected > 0 ? delaySumS / detected : null,
   };
 }
+
+/** Point-wise OR of two label arrays of the same length (`a` may be absent). Allocates a new array. */
+export function unionLabels(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
+  if (!a) return b;
+  return b.map((v, i) => v | a[i]);
+}

@@ -2,7 +2,7 @@ import type { DetectionOptions } from '../detect/types';
 import { SeriesDetector } from '../detect/seriesDetector';
 import type { LabelledSeries } from '../domain/timeSeries';
 import { injectAnomalies, type InjectedEvent } from '../evaluate/inject';
-import { labelsFromWindows, type TimeRange } from '../evaluate/events';
+import { labelsFromWindows, unionLabels, type TimeRange } from '../evaluate/events';
 import { nabScores } from '../evaluate/nab';
 import { summariseEvaluation } from '../evaluate/summary';
 import type { EpisodeSummary, EvaluatedPoints, EvaluationResult } from '../evaluate/types';
@@ -104,11 +104,6 @@ export function evaluateSeries(input: EvaluationInput): EvaluationOutput {
     episodes,
   };
   return { result, points, backtest };
-}
-
-function unionLabels(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
-  if (!a) return b;
-  return b.map((v, i) => v | a[i]);
 }
 
 function withoutLabel(points: EvaluatedPoints): EvaluatedPoints {

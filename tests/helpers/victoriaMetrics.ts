@@ -1,9 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { findBinary } from './integration';
-import { freePort } from './ports';
+import { spawnVictoriaMetrics, type VictoriaProcess } from '../../bench/victoria';
 
 /** One series as returned by VictoriaMetrics' `/api/v1/export` (JSON lines). */
 export interface ExportedSeries {
@@ -14,108 +9,35 @@ export interface ExportedSeries {
   readonly timestamps: readonly number[];
 }
 
-/** A running VictoriaMetrics single-node server. */
-export interface VictoriaMetrics {
-  /** `http://127.0.0.1:PORT`; InfluxDB line protocol is accepted at `${url}/api/v2/write`. */
-  readonly url: string;
-  readonly port: number;
-  readonly dataDir: string;
-  /** Makes freshly ingested points searchable at once (VictoriaMetrics caches for a few seconds). */
+/** A running VictoriaMetrics single-node server, with what the integration tests read back. */
+export interface VictoriaMetrics extends VictoriaProcess {
+  /** Makes recently written rows visible to queries and exports. */
   flush(): Promise<void>;
-  /** `/api/v1/export` for a series selector, e.g. `{__name__=~"actual_.*"}`. */
+  /** Every series matching the selector, with all its samples. */
   exportSeries(match: string): Promise<ExportedSeries[]>;
-  /** Kills the process (by PID) and removes the data directory. */
-  stop(): Promise<void>;
 }
 
-/** Options of {@link startVictoriaMetrics}. */
 export interface VictoriaMetricsOptions {
-  /** Maximum wait for /health, ms (default 20 000). */
   readonly startTimeoutMs?: number;
-  /** Extra command-line flags. */
   readonly extraArgs?: readonly string[];
 }
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/health`);
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
 /**
- * Starts `victoria-metrics` on a free 127.0.0.1 port with a temp data dir and 100y retention (so old test
- * timestamps are kept), and waits for `/health`. Reusable by end-to-end tests as an InfluxDB write target
- * and Prometheus-compatible query backend.
+ * Starts `victoria-metrics` on 127.0.0.1 (a free port, a temp data dir) through the one lifecycle the
+ * bench uses too (bench/victoria.ts); `stop()` ends it by PID and removes the data dir.
  */
 export async function startVictoriaMetrics(options: VictoriaMetricsOptions = {}): Promise<VictoriaMetrics> {
-  const bin = findBinary('victoria-metrics');
-  if (bin === undefined)
-    throw new Error('victoria-metrics is not on PATH (apt-get install -y victoria-metrics)');
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'anomalyd-vm-'));
-  const url = `http://127.0.0.1:${port}`;
-  const output: string[] = [];
-  const child = spawn(
-    bin,
-    [
-      `-httpListenAddr=127.0.0.1:${port}`,
-      `-storageDataPath=${dataDir}`,
-      '-retentionPeriod=100y',
-      '-loggerLevel=ERROR',
-      ...(options.extraArgs ?? []),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const keep = (b: Buffer): void => {
-    output.push(b.toString('utf8'));
-    if (output.length > 50) output.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      const killer = setTimeout(() => {
-        if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-      }, 10_000);
-      await exited(child);
-      clearTimeout(killer);
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
-
-  // Polling /health is the only readiness signal the binary offers; this runs in real time, outside any
-  // test's fake clock, and gives up after startTimeoutMs.
-  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
-  while (!(await healthy(url))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`victoria-metrics did not become healthy on ${url}: ${output.join('').slice(-2000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-
+  const vm = await spawnVictoriaMetrics({ ...options, dataDirPrefix: 'anomalyd-vm-' });
   return {
-    url,
-    port,
-    dataDir,
+    ...vm,
     async flush() {
-      const res = await fetch(`${url}/internal/force_flush`);
+      const res = await fetch(`${vm.url}/internal/force_flush`);
       if (!res.ok) throw new Error(`force_flush: HTTP ${res.status}`);
     },
     async exportSeries(match) {
-      const res = await fetch(`${url}/api/v1/export?${new URLSearchParams({ 'match[]': match }).toString()}`);
+      const res = await fetch(
+        `${vm.url}/api/v1/export?${new URLSearchParams({ 'match[]': match }).toString()}`,
+      );
       if (!res.ok) throw new Error(`export ${match}: HTTP ${res.status}: ${await res.text()}`);
       const text = await res.text();
       return text
@@ -123,6 +45,5 @@ export async function startVictoriaMetrics(options: VictoriaMetricsOptions = {})
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as ExportedSeries);
     },
-    stop,
   };
 }

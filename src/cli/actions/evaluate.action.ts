@@ -14,7 +14,7 @@ import {
 } from '../../pipeline/evaluation';
 import { renderJsonReport, renderTextReport, writeReports, REPORT_FILE_NAMES } from '../../report';
 import { readDatasetCsv, readWindowsFile } from '../../sources/csv';
-import { labelsFromWindows } from '../../evaluate/events';
+import { labelsFromWindows, unionLabels } from '../../evaluate/events';
 import type { EvaluateContext } from '../contexts';
 import { appLogger, loadAppConfig, progressBar, readModelFile } from './common';
 
@@ -62,7 +62,7 @@ export async function runEvaluation(
     // Windows become labels so injection avoids them and they stay ground truth alongside injected points.
     series = {
       ...series,
-      labels: mergeLabels(series.labels, labelsFromWindows(series.timestampsMs, windows)),
+      labels: unionLabels(series.labels, labelsFromWindows(series.timestampsMs, windows)),
     };
     groundTruth = 'windows';
   }
@@ -100,13 +100,6 @@ export async function runEvaluation(
     ...(progress ? { onProgress: progress } : {}),
   });
   return { config, logger, datasetPath: req.datasetPath, rawTimestamps: csv.rawTimestamps, output };
-}
-
-function mergeLabels(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
-  if (!a) return b;
-  const out = new Uint8Array(b.length);
-  for (let i = 0; i < b.length; i++) out[i] = a[i] | b[i];
-  return out;
 }
 
 /** One row per evaluated point; timestamps exactly as in the input file. */
