@@ -214,7 +214,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     weekend: options.weekendDailyShape && weekendOrder > 0 && coveredDays >= MIN_WEEKLY_DAYS,
   };
   const tables = featureTablesFor(bins, dailyOrder, weeklyOrder, weekendOrder);
-  const ws = new FitWorkspace(nFit, bins);
+  const ws = FitWorkspace.shared(nFit, bins);
   const penalty = options.changepointPenalty;
   const fitPrefix = (
     m: number,

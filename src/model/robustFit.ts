@@ -1,6 +1,6 @@
 import type { FeatureTables, PhaseBins } from './bins';
 import { choleskyInPlace, choleskySolveInPlace } from './linalg';
-import { MAD_TO_SIGMA, medianInPlace } from './stats';
+import { MAD_TO_SIGMA, medianInPlace, medianOfRange } from './stats';
 import { TrendScratch, trendGram, trendParameterCount, trendRhs } from './trend';
 
 /**
@@ -83,29 +83,137 @@ const FINAL_MAX_SWEEPS = 50;
 const CONVERGED = 1e-6;
 const CONVERGED_LOOSE = 1e-6;
 
-/** Buffers for one series' fits; sized for the full history so the calibration fit reuses them. */
+/**
+ * Buffers for fits. A fit allocates nothing of its own but its result: off-heap typed arrays are slow to
+ * create and to collect, and a fleet refit would otherwise churn through dozens of them per series.
+ * Point- and bin-sized buffers are sized at construction; the small matrix buffers grow on demand.
+ * Use {@link FitWorkspace.shared} to reuse one workspace across fits (fits are synchronous, so one per bin
+ * layout suffices).
+ */
 export class FitWorkspace {
+  readonly capacity: number;
+  readonly binsPerWeek: number;
   readonly weight: Float64Array;
   readonly trendValue: Float64Array;
   readonly absResidual: Float64Array;
+  /** The robust start's residuals (medianResiduals writes here). */
+  readonly startResidual: Float64Array;
   readonly weightByTow: Float64Array;
   readonly wyByTow: Float64Array;
   readonly weightByTod: Float64Array;
   readonly weekendWeightByTod: Float64Array;
   readonly dailyTargetByTod: Float64Array;
   readonly weekendTargetByTod: Float64Array;
+  readonly dailyByTod: Float64Array;
+  readonly weekendByTod: Float64Array;
+  readonly weeklyByTow: Float64Array;
+  readonly seasonalByTow: Float64Array;
+  readonly bByTow: Float64Array;
+  readonly wyByTod: Float64Array;
+  readonly wyWeekendByTod: Float64Array;
+  /** Per-group counts and medians of the robust start (binsPerDay + 1 groups at most). */
+  readonly groupCount: Int32Array;
+  readonly groupFill: Int32Array;
+  readonly groupMedian: Float64Array;
+  gramA = new Float64Array(0);
+  rhsA = new Float64Array(0);
+  coefA = new Float64Array(0);
+  gramB = new Float64Array(0);
+  rhsB = new Float64Array(0);
+  coefB = new Float64Array(0);
+  trendRhsBuf = new Float64Array(0);
+  accW = new Float64Array(0);
+  accT = new Float64Array(0);
+  sufW = new Float64Array(0);
+  sufT = new Float64Array(0);
+  specC = new Float64Array(0);
+  specS = new Float64Array(0);
+  weeklyByTodSum = new Float64Array(0);
+  weeklyByTodWeekend = new Float64Array(0);
+  constW = new Float64Array(0);
+  trendScratch = new TrendScratch(0);
+
   constructor(n: number, bins: PhaseBins) {
+    this.capacity = n;
+    this.binsPerWeek = bins.binsPerWeek;
+    const bd = bins.binsPerDay;
+    const bw = bins.binsPerWeek;
     this.weight = new Float64Array(n);
     this.trendValue = new Float64Array(n);
     this.absResidual = new Float64Array(n);
-    this.weightByTow = new Float64Array(bins.binsPerWeek);
-    this.wyByTow = new Float64Array(bins.binsPerWeek);
-    this.weightByTod = new Float64Array(bins.binsPerDay);
-    this.weekendWeightByTod = new Float64Array(bins.binsPerDay);
-    this.dailyTargetByTod = new Float64Array(bins.binsPerDay);
-    this.weekendTargetByTod = new Float64Array(bins.binsPerDay);
+    this.startResidual = new Float64Array(n);
+    this.weightByTow = new Float64Array(bw);
+    this.wyByTow = new Float64Array(bw);
+    this.weightByTod = new Float64Array(bd);
+    this.weekendWeightByTod = new Float64Array(bd);
+    this.dailyTargetByTod = new Float64Array(bd);
+    this.weekendTargetByTod = new Float64Array(bd);
+    this.dailyByTod = new Float64Array(bd);
+    this.weekendByTod = new Float64Array(bd);
+    this.weeklyByTow = new Float64Array(bw);
+    this.seasonalByTow = new Float64Array(bw);
+    this.bByTow = new Float64Array(bw);
+    this.wyByTod = new Float64Array(bd);
+    this.wyWeekendByTod = new Float64Array(bd);
+    this.groupCount = new Int32Array(bd + 1);
+    this.groupFill = new Int32Array(bd + 1);
+    this.groupMedian = new Float64Array(bd);
+  }
+
+  /**
+   * A workspace for `n` points on `bins`, reused from earlier calls when one of this layout is big enough
+   * (a few layouts are kept: a deployment has one or two steps).
+   */
+  static shared(n: number, bins: PhaseBins): FitWorkspace {
+    const hit = SHARED.get(bins.binsPerWeek);
+    if (hit !== undefined && hit.capacity >= n) return hit;
+    // Some headroom, so a rolling window that grows by a few points does not reallocate every fit.
+    const ws = new FitWorkspace(Math.max(n, Math.ceil(n * 1.1)), bins);
+    if (hit === undefined && SHARED.size >= SHARED_LAYOUTS) {
+      const oldest = SHARED.keys().next();
+      if (oldest.done !== true) SHARED.delete(oldest.value);
+    }
+    SHARED.set(bins.binsPerWeek, ws);
+    return ws;
+  }
+
+  /** Makes the matrix buffers large enough for these block sizes (contents are not preserved). */
+  ensure(pt: number, pw: number, pb: number, nc: number, harmonics: number, bd: number): void {
+    const pa = pt + pw;
+    if (this.gramA.length < pa * pa) this.gramA = new Float64Array(pa * pa);
+    if (this.rhsA.length < pa) {
+      this.rhsA = new Float64Array(pa);
+      this.coefA = new Float64Array(pa);
+    }
+    if (this.gramB.length < pb * pb) this.gramB = new Float64Array(pb * pb);
+    if (this.rhsB.length < pb) {
+      this.rhsB = new Float64Array(pb);
+      this.coefB = new Float64Array(pb);
+    }
+    if (this.trendRhsBuf.length < pt) this.trendRhsBuf = new Float64Array(pt);
+    if (this.trendScratch.s0.length < nc + 1) this.trendScratch = new TrendScratch(nc);
+    if (this.accW.length < pw) {
+      this.accW = new Float64Array(pw);
+      this.accT = new Float64Array(pw);
+      this.constW = new Float64Array(pw);
+    }
+    if (this.sufW.length < (nc + 1) * pw) {
+      this.sufW = new Float64Array((nc + 1) * pw);
+      this.sufT = new Float64Array((nc + 1) * pw);
+    }
+    if (this.specC.length < harmonics) {
+      this.specC = new Float64Array(harmonics);
+      this.specS = new Float64Array(harmonics);
+    }
+    if (this.weeklyByTodSum.length < bd * pw) {
+      this.weeklyByTodSum = new Float64Array(bd * pw);
+      this.weeklyByTodWeekend = new Float64Array(bd * pw);
+    }
   }
 }
+
+const SHARED = new Map<number, FitWorkspace>();
+const SHARED_LAYOUTS = 4;
 
 /** A previous fit of (most of) the same points to start from. */
 export interface WarmStart {
@@ -155,34 +263,21 @@ export function fitRobust(
   const eStride = 2 * tables.weekendOrder;
   const wStride = 2 * tables.weeklyOrder;
 
-  const gramA = new Float64Array(pa * pa);
-  const rhsA = new Float64Array(pa);
-  const coefA = new Float64Array(pa);
-  const gramB = new Float64Array(pb * pb);
-  const rhsB = new Float64Array(pb);
-  const coefB = new Float64Array(pb);
-  const trendScratch = new TrendScratch(nc);
-  const trendRhsBuf = new Float64Array(pt);
-  // Suffix sums of w·f and w·t·f (weekly features) past each changepoint, for the trend×weekly block.
-  const accW = new Float64Array(pw);
-  const accT = new Float64Array(pw);
-  const sufW = new Float64Array((nc + 1) * pw);
-  const sufT = new Float64Array((nc + 1) * pw);
-
-  const specC = new Float64Array(Math.max(tables.dayHarmonics, tables.weekHarmonics));
-  const specS = new Float64Array(specC.length);
-  const dailyByTod = new Float64Array(bd);
-  const weekendByTod = new Float64Array(bd);
-  const weeklyByTow = new Float64Array(bw);
-  const seasonalByTow = new Float64Array(bw);
-  const bByTow = new Float64Array(bw);
-  const wyByTod = new Float64Array(bd);
-  const wyWeekendByTod = new Float64Array(bd);
-  const weeklyByTodSum = new Float64Array(bd * pw);
-  const weeklyByTodWeekend = new Float64Array(bd * pw);
-  const constW = new Float64Array(pw);
+  if (ws.capacity < n || ws.binsPerWeek !== bw) throw new RangeError('fitRobust: workspace too small');
+  ws.ensure(pt, pw, pb, nc, Math.max(tables.dayHarmonics, tables.weekHarmonics), bd);
+  const { gramA, rhsA, coefA, gramB, rhsB, coefB, trendScratch, trendRhsBuf } = ws;
+  const { accW, accT, sufW, sufT, specC, specS, weeklyByTodSum, weeklyByTodWeekend, constW } = ws;
+  const { dailyByTod, weekendByTod, weeklyByTow, seasonalByTow, bByTow, wyByTod, wyWeekendByTod } = ws;
   const { weight, trendValue, absResidual, weightByTow, wyByTow } = ws;
   const { weightByTod, weekendWeightByTod, dailyTargetByTod, weekendTargetByTod } = ws;
+  // Buffers are reused: everything read before it is written starts at zero.
+  coefA.fill(0, 0, pa);
+  coefB.fill(0, 0, pb);
+  dailyByTod.fill(0, 0, bd);
+  weekendByTod.fill(0, 0, bd);
+  weeklyByTow.fill(0, 0, bw);
+  seasonalByTow.fill(0, 0, bw);
+  bByTow.fill(0, 0, bw);
 
   const prior = pts.prior;
   let weightSum = 0;
@@ -191,7 +286,7 @@ export function fitRobust(
     weightSum += weight[i];
   }
   const schedule = warm === undefined ? COLD_SCHEDULE : WARM_SCHEDULE;
-  const start = warm?.residual ?? medianResiduals(pts, n, bins, pd > 0, absResidual);
+  const start = warm?.residual ?? medianResiduals(pts, n, bins, pd > 0, ws);
   if (warm !== undefined && pb > 0 && warm.daily.length === pd && warm.weekend.length === pe) {
     // Start block B where the previous fit left it, so the first block-A solve is already consistent.
     coefB.set(warm.daily, 0);
@@ -232,25 +327,27 @@ export function fitRobust(
     }
 
     // ---- Normal equations of this weight set.
-    weightByTow.fill(0);
-    wyByTow.fill(0);
+    weightByTow.fill(0, 0, bw);
+    wyByTow.fill(0, 0, bw);
     for (let i = 0; i < n; i++) {
       weightByTow[tow[i]] += weight[i];
       wyByTow[tow[i]] += weight[i] * y[i];
     }
     // Block A: trend (suffix sums) + weekly (bins) + their cross terms (suffix sums of w·f, w·t·f).
-    gramA.fill(0);
+    gramA.fill(0, 0, pa * pa);
     const deltaRidge = (penalty * weightSum * spanDays * spanDays) / 100;
     trendGram(tDays, weight, n, changepointsDays, deltaRidge, trendScratch, gramA, pa);
     if (pw > 0) {
-      accW.fill(0);
-      accT.fill(0);
+      accW.fill(0, 0, pw);
+      accT.fill(0, 0, pw);
       let k = nc - 1;
       for (let i = n - 1; i >= 0; i--) {
         const ti = tDays[i];
         while (k >= 0 && ti <= changepointsDays[k]) {
-          sufW.set(accW, k * pw);
-          sufT.set(accT, k * pw);
+          for (let c = 0; c < pw; c++) {
+            sufW[k * pw + c] = accW[c];
+            sufT[k * pw + c] = accT[c];
+          }
           k--;
         }
         const wi = weight[i];
@@ -264,8 +361,10 @@ export function fitRobust(
         }
       }
       for (; k >= 0; k--) {
-        sufW.set(accW, k * pw);
-        sufT.set(accT, k * pw);
+        for (let c = 0; c < pw; c++) {
+          sufW[k * pw + c] = accW[c];
+          sufT[k * pw + c] = accT[c];
+        }
       }
       for (let c = 0; c < pw; c++) {
         const r = (pt + c) * pa;
@@ -283,13 +382,13 @@ export function fitRobust(
     choleskyInPlace(gramA, pa);
     // Block B: daily + weekend-daily, all on time-of-day bins.
     if (pb > 0) {
-      weightByTod.fill(0);
-      weekendWeightByTod.fill(0);
+      weightByTod.fill(0, 0, bd);
+      weekendWeightByTod.fill(0, 0, bd);
       for (let tb = 0; tb < bw; tb++) {
         weightByTod[todOf[tb]] += weightByTow[tb];
         if (weekendOf[tb] === 1) weekendWeightByTod[todOf[tb]] += weightByTow[tb];
       }
-      gramB.fill(0);
+      gramB.fill(0, 0, pb * pb);
       const { dayCos, daySin, dayHarmonics } = tables;
       if (pd > 0) {
         weightSpectrum(weightByTod, bd, dayCos, daySin, dayHarmonics, specC, specS);
@@ -310,16 +409,16 @@ export function fitRobust(
 
     // Per-stage sums that let a sweep skip every time-of-week loop: Σ w·y per time of day (all days and
     // weekend days), and the weighted weekly features summed per time of day (M, Me) and overall (constW).
-    wyByTod.fill(0);
-    wyWeekendByTod.fill(0);
+    wyByTod.fill(0, 0, bd);
+    wyWeekendByTod.fill(0, 0, bd);
     for (let tb = 0; tb < bw; tb++) {
       wyByTod[todOf[tb]] += wyByTow[tb];
       if (weekendOf[tb] === 1) wyWeekendByTod[todOf[tb]] += wyByTow[tb];
     }
     if (pw > 0) {
-      weeklyByTodSum.fill(0);
-      weeklyByTodWeekend.fill(0);
-      constW.fill(0);
+      weeklyByTodSum.fill(0, 0, bd * pw);
+      weeklyByTodWeekend.fill(0, 0, bd * pw);
+      constW.fill(0, 0, pw);
       for (let tb = 0; tb < bw; tb++) {
         const wt = weightByTow[tb];
         const wy = wyByTow[tb];
@@ -342,7 +441,7 @@ export function fitRobust(
       let change = 0;
       // Block A against the current daily/weekend values.
       trendRhs(tDays, weight, y, bByTow, tow, n, changepointsDays, trendScratch, trendRhsBuf);
-      rhsA.set(trendRhsBuf);
+      for (let j = 0; j < pt; j++) rhsA[j] = trendRhsBuf[j];
       if (pw > 0) {
         // Σ_tb (wy − W·(D + E))·f = constW − Σ_tod D·M − Σ_tod E·Me.
         for (let c = 0; c < pw; c++) rhsA[pt + c] = constW[c];
@@ -396,7 +495,7 @@ export function fitRobust(
             weekendTargetByTod[b] -= se;
           }
         }
-        rhsB.fill(0);
+        rhsB.fill(0, 0, pb);
         for (let b = 0; b < bd; b++) {
           const vd = dailyTargetByTod[b];
           const ve = weekendTargetByTod[b];
@@ -426,13 +525,13 @@ export function fitRobust(
   }
   return {
     trend: coefA.slice(0, pt),
-    weekly: coefA.slice(pt),
+    weekly: coefA.slice(pt, pa),
     daily: coefB.slice(0, pd),
-    weekend: coefB.slice(pd),
-    dailyByTod,
-    weeklyByTow,
-    weekendByTod,
-    seasonalByTow,
+    weekend: coefB.slice(pd, pb),
+    dailyByTod: dailyByTod.slice(0, bd),
+    weeklyByTow: weeklyByTow.slice(0, bw),
+    weekendByTod: weekendByTod.slice(0, bd),
+    seasonalByTow: seasonalByTow.slice(0, bw),
     weightSum,
   };
 }
@@ -519,27 +618,31 @@ function evaluateBins(
 
 /**
  * Residuals of the first n points about the median of their time-of-day bin (or about the overall median
- * when `byTimeOfDay` is false): a robust start that needs no fit. Uses `scratch` (length ≥ n) as workspace.
+ * when `byTimeOfDay` is false): a robust start that needs no fit. Written to `ws.startResidual`, with
+ * `ws.absResidual` as sorting space.
  */
 function medianResiduals(
   pts: FitPoints,
   n: number,
   bins: PhaseBins,
   byTimeOfDay: boolean,
-  scratch: Float64Array,
+  ws: FitWorkspace,
 ): Float64Array {
-  const out = new Float64Array(n);
+  const out = ws.startResidual;
+  const scratch = ws.absResidual;
   const { y, tow } = pts;
   const groups = byTimeOfDay ? bins.binsPerDay : 1;
-  const count = new Int32Array(groups + 1);
+  const count = ws.groupCount;
+  count.fill(0, 0, groups + 1);
   for (let i = 0; i < n; i++) count[(byTimeOfDay ? bins.todOf[tow[i]] : 0) + 1]++;
   for (let g = 0; g < groups; g++) count[g + 1] += count[g];
-  const fill = count.slice();
+  const fill = ws.groupFill;
+  for (let g = 0; g <= groups; g++) fill[g] = count[g];
   for (let i = 0; i < n; i++) scratch[fill[byTimeOfDay ? bins.todOf[tow[i]] : 0]++] = y[i];
-  const median = new Float64Array(groups);
+  const median = ws.groupMedian;
   for (let g = 0; g < groups; g++) {
     const size = count[g + 1] - count[g];
-    median[g] = size > 0 ? medianInPlace(scratch.subarray(count[g], count[g + 1]), size) : 0;
+    median[g] = size > 0 ? medianOfRange(scratch, count[g], size) : 0;
   }
   for (let i = 0; i < n; i++) out[i] = y[i] - median[byTimeOfDay ? bins.todOf[tow[i]] : 0];
   return out;

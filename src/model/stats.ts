@@ -9,8 +9,13 @@ export const MAD_TO_SIGMA = 1.482602218505602;
  * (Numerical Recipes' `select`), deterministic, no allocation.
  */
 export function selectInPlace(buf: Float64Array, n: number, k: number): number {
-  let l = 0;
-  let ir = n - 1;
+  return selectInRange(buf, 0, n - 1, k);
+}
+
+/** {@link selectInPlace} on entries from..to (inclusive) of `buf`; k is an absolute index in that range. */
+function selectInRange(buf: Float64Array, from: number, to: number, k: number): number {
+  let l = from;
+  let ir = to;
   let t: number;
   for (;;) {
     if (ir <= l + 1) {
@@ -62,12 +67,20 @@ export function selectInPlace(buf: Float64Array, n: number, k: number): number {
 
 /** Median of the first `n` entries of `buf` (reordered in place). NaN when n = 0. */
 export function medianInPlace(buf: Float64Array, n: number): number {
+  return medianOfRange(buf, 0, n);
+}
+
+/**
+ * Median of the `n` entries of `buf` starting at `from` (reordered in place), without the view a
+ * `subarray` would allocate. NaN when n = 0.
+ */
+export function medianOfRange(buf: Float64Array, from: number, n: number): number {
   if (n <= 0) return Number.NaN;
-  const upper = selectInPlace(buf, n, n >> 1);
+  const upper = selectInRange(buf, from, from + n - 1, from + (n >> 1));
   if (n % 2 === 1) return upper;
   // The lower middle is the maximum of the left part after selection.
   let lower = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n >> 1; i++) if (buf[i] > lower) lower = buf[i];
+  for (let i = from; i < from + (n >> 1); i++) if (buf[i] > lower) lower = buf[i];
   return 0.5 * (lower + upper);
 }
 
