@@ -61,6 +61,7 @@ export function fitSection(
       flat[`${name}_predict_ms`] = t.predict_ms;
       flat[`${name}_reps`] = t.reps;
     }
+    flat.anomalyd_cold_ms = c.anomalyd_cold_ms;
     flat.speedup_vs_prophet = c.speedup_vs_prophet;
     flat.speedup_vs_mstl = c.speedup_vs_mstl;
     out[key] = flat;

@@ -54,12 +54,14 @@ describe('results.json keys', () => {
       '5min_2w': {
         points: 4032,
         models: { anomalyd: timing, prophet: { ...timing, fit_ms: 1000 }, mstl: { ...timing, fit_ms: 100 } },
+        anomalyd_cold_ms: 50,
         speedup_vs_prophet: 100,
         speedup_vs_mstl: 10,
       },
       '1min_4w': {
         points: 40320,
         models: { anomalyd: timing, prophet: timing, mstl: timing },
+        anomalyd_cold_ms: 50,
         speedup_vs_prophet: 1,
         speedup_vs_mstl: 1,
       },
@@ -68,6 +70,7 @@ describe('results.json keys', () => {
       anomalyd_ms: 10,
       prophet_ms: 1000,
       mstl_ms: 100,
+      anomalyd_cold_ms: 50,
       speedup_vs_prophet: 100,
     });
   });
