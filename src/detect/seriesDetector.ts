@@ -255,9 +255,12 @@ export class SeriesDetector {
     const episodeIds: string[] = new Array<string>(n);
     const earlierJoins: { timestampMs: number; episodeId: string }[] = [];
     const events: EpisodeEvent[] = [];
-    const indexByTimestamp = new Map<number, number>();
+    // Look-back joins name points by timestamp; they are (almost always) a few points back, so a backward
+    // scan finds them at once. No Map: hashing thousands of epoch-ms doubles cost more than scoring.
+    let increasing = true;
     for (let i = 0; i < n; i++) {
       const t = timestampsMs[i];
+      if (i > 0 && !(t > timestampsMs[i - 1])) increasing = false;
       const result = this.observe(
         t,
         actual[i],
@@ -271,10 +274,9 @@ export class SeriesDetector {
       );
       scored[i] = result.scored;
       episodeIds[i] = result.episodeId;
-      indexByTimestamp.set(t, i);
       for (const joined of result.joinedMs) {
-        const j = indexByTimestamp.get(joined);
-        if (j === undefined) earlierJoins.push({ timestampMs: joined, episodeId: result.episodeId });
+        const j = lastIndexOf(timestampsMs, i, joined, increasing);
+        if (j < 0) earlierJoins.push({ timestampMs: joined, episodeId: result.episodeId });
         else episodeIds[j] = result.episodeId;
       }
       for (const e of result.events) events.push(e);
@@ -310,4 +312,17 @@ export class SeriesDetector {
       this.oneStep.forget();
     }
   }
+}
+
+/**
+ * The largest index j <= last with timestamps[j] === t, or -1. While the timestamps so far are strictly
+ * increasing the scan stops at the first earlier timestamp.
+ */
+function lastIndexOf(timestamps: ArrayLike<number>, last: number, t: number, increasing: boolean): number {
+  for (let j = last; j >= 0; j--) {
+    const tj = timestamps[j];
+    if (tj === t) return j;
+    if (increasing && tj < t) return -1;
+  }
+  return -1;
 }

@@ -337,3 +337,37 @@ describe('SeriesDetector stuck-value rule learns from the training history', () 
     expect(run(0.3).some(Boolean)).toBe(false);
   });
 });
+
+describe('SeriesDetector.observeMany look-back joins', () => {
+  it('applies joins to the latest point with the joined timestamp, also in a batch with a late arrival', () => {
+    const n = 120;
+    const values = scenario(11, n);
+    // A late arrival (an old timestamp) right after the level shift (40..54) starts: the episode opens
+    // after it and joins point 40, so the scan for 40 must look past an earlier timestamp.
+    const times = Array.from({ length: n }, (_, i) => T0 + (i === 41 ? 10 : i) * STEP);
+    const reference = new SeriesDetector('s', RULES_2_OF_3, { stepMs: STEP });
+    const ids: string[] = [];
+    const lastIndex = new Map<number, number>();
+    let joins = 0;
+    times.forEach((t, i) => {
+      const r = reference.observe(t, values[i], BAND, gaussianTail);
+      lastIndex.set(t, i);
+      ids.push(r.episodeId);
+      for (const joined of r.joinedMs) {
+        ids[lastIndex.get(joined) ?? -1] = r.episodeId;
+        joins++;
+      }
+    });
+    expect(joins).toBeGreaterThan(0);
+    expect(ids[40]).not.toBe('');
+    const fill = (v: number): Float64Array => new Float64Array(n).fill(v);
+    const batch = new SeriesDetector('s', RULES_2_OF_3, { stepMs: STEP }).observeMany(
+      Float64Array.from(times),
+      values,
+      { yhat: fill(BAND.yhat), lower: fill(BAND.lower), upper: fill(BAND.upper), scale: fill(BAND.scale) },
+      gaussianTail,
+    );
+    expect(batch.episodeIds).toEqual(ids);
+    expect(batch.earlierJoins).toEqual([]);
+  });
+});
