@@ -1,7 +1,7 @@
 import type { FeatureTables, PhaseBins } from './bins';
 import { choleskyInPlace, choleskySolveInPlace } from './linalg';
 import { MAD_TO_SIGMA, medianInPlace, medianOfRange } from './stats';
-import { TrendScratch, trendGram, trendParameterCount, trendRhs } from './trend';
+import { TrendScratch, trendGram, trendParameterCount } from './trend';
 
 /**
  * Robust additive fit: trend + weekly + daily + weekend-daily, by iteratively reweighted least squares
@@ -98,6 +98,9 @@ export class FitWorkspace {
   readonly absResidual: Float64Array;
   /** The robust start's residuals (medianResiduals writes here). */
   readonly startResidual: Float64Array;
+  /** Time-of-day bin and weekend flag of each point (saves a lookup through its time-of-week bin). */
+  readonly todOfPoint: Int32Array;
+  readonly weekendOfPoint: Uint8Array;
   readonly weightByTow: Float64Array;
   readonly wyByTow: Float64Array;
   readonly weightByTod: Float64Array;
@@ -121,7 +124,6 @@ export class FitWorkspace {
   gramB = new Float64Array(0);
   rhsB = new Float64Array(0);
   coefB = new Float64Array(0);
-  trendRhsBuf = new Float64Array(0);
   accW = new Float64Array(0);
   accT = new Float64Array(0);
   sufW = new Float64Array(0);
@@ -142,6 +144,8 @@ export class FitWorkspace {
     this.trendValue = new Float64Array(n);
     this.absResidual = new Float64Array(n);
     this.startResidual = new Float64Array(n);
+    this.todOfPoint = new Int32Array(n);
+    this.weekendOfPoint = new Uint8Array(n);
     this.weightByTow = new Float64Array(bw);
     this.wyByTow = new Float64Array(bw);
     this.weightByTod = new Float64Array(bd);
@@ -190,7 +194,6 @@ export class FitWorkspace {
       this.rhsB = new Float64Array(pb);
       this.coefB = new Float64Array(pb);
     }
-    if (this.trendRhsBuf.length < pt) this.trendRhsBuf = new Float64Array(pt);
     if (this.trendScratch.s0.length < nc + 1) this.trendScratch = new TrendScratch(nc);
     if (this.accW.length < pw) {
       this.accW = new Float64Array(pw);
@@ -265,11 +268,17 @@ export function fitRobust(
 
   if (ws.capacity < n || ws.binsPerWeek !== bw) throw new RangeError('fitRobust: workspace too small');
   ws.ensure(pt, pw, pb, nc, Math.max(tables.dayHarmonics, tables.weekHarmonics), bd);
-  const { gramA, rhsA, coefA, gramB, rhsB, coefB, trendScratch, trendRhsBuf } = ws;
+  const { gramA, rhsA, coefA, gramB, rhsB, coefB, trendScratch } = ws;
   const { accW, accT, sufW, sufT, specC, specS, weeklyByTodSum, weeklyByTodWeekend, constW } = ws;
   const { dailyByTod, weekendByTod, weeklyByTow, seasonalByTow, bByTow, wyByTod, wyWeekendByTod } = ws;
   const { weight, trendValue, absResidual, weightByTow, wyByTow } = ws;
   const { weightByTod, weekendWeightByTod, dailyTargetByTod, weekendTargetByTod } = ws;
+  const { todOfPoint, weekendOfPoint } = ws;
+  for (let i = 0; i < n; i++) {
+    const tb = tow[i];
+    todOfPoint[i] = todOf[tb];
+    weekendOfPoint[i] = weekendOf[tb];
+  }
   // Buffers are reused: everything read before it is written starts at zero.
   coefA.fill(0, 0, pa);
   coefB.fill(0, 0, pb);
@@ -338,34 +347,7 @@ export function fitRobust(
     const deltaRidge = (penalty * weightSum * spanDays * spanDays) / 100;
     trendGram(tDays, weight, n, changepointsDays, deltaRidge, trendScratch, gramA, pa);
     if (pw > 0) {
-      accW.fill(0, 0, pw);
-      accT.fill(0, 0, pw);
-      let k = nc - 1;
-      for (let i = n - 1; i >= 0; i--) {
-        const ti = tDays[i];
-        while (k >= 0 && ti <= changepointsDays[k]) {
-          for (let c = 0; c < pw; c++) {
-            sufW[k * pw + c] = accW[c];
-            sufT[k * pw + c] = accT[c];
-          }
-          k--;
-        }
-        const wi = weight[i];
-        if (wi === 0) continue;
-        const row = tow[i] * wStride;
-        const wt = wi * ti;
-        for (let c = 0; c < pw; c++) {
-          const f = wTab[row + c];
-          accW[c] += wi * f;
-          accT[c] += wt * f;
-        }
-      }
-      for (; k >= 0; k--) {
-        for (let c = 0; c < pw; c++) {
-          sufW[k * pw + c] = accW[c];
-          sufT[k * pw + c] = accT[c];
-        }
-      }
+      weeklySuffixSums(tDays, weight, tow, n, changepointsDays, wTab, wStride, pw, ws);
       for (let c = 0; c < pw; c++) {
         const r = (pt + c) * pa;
         gramA[r] = accW[c];
@@ -440,8 +422,7 @@ export function fitRobust(
     for (let sweep = 0; sweep < maxSweeps; sweep++) {
       let change = 0;
       // Block A against the current daily/weekend values.
-      trendRhs(tDays, weight, y, bByTow, tow, n, changepointsDays, trendScratch, trendRhsBuf);
-      for (let j = 0; j < pt; j++) rhsA[j] = trendRhsBuf[j];
+      trendRhsAgainst(pts, weight, n, dailyByTod, weekendByTod, ws, changepointsDays, rhsA);
       if (pw > 0) {
         // Σ_tb (wy − W·(D + E))·f = constW − Σ_tod D·M − Σ_tod E·Me.
         for (let c = 0; c < pw; c++) rhsA[pt + c] = constW[c];
@@ -477,10 +458,10 @@ export function fitRobust(
             intercept -= coefA[2 + k] * changepointsDays[k];
             k++;
           }
-          const tb = tow[i];
           const v = weight[i] * (intercept + slope * ti);
-          dailyTargetByTod[todOf[tb]] -= v;
-          if (weekendOf[tb] === 1) weekendTargetByTod[todOf[tb]] -= v;
+          const b = todOfPoint[i];
+          dailyTargetByTod[b] -= v;
+          if (weekendOfPoint[i] === 1) weekendTargetByTod[b] -= v;
         }
         if (pw > 0) {
           for (let b = 0; b < bd; b++) {
@@ -495,13 +476,8 @@ export function fitRobust(
             weekendTargetByTod[b] -= se;
           }
         }
-        rhsB.fill(0, 0, pb);
-        for (let b = 0; b < bd; b++) {
-          const vd = dailyTargetByTod[b];
-          const ve = weekendTargetByTod[b];
-          for (let c = 0; c < pd; c++) rhsB[c] += vd * dTab[b * dStride + c];
-          for (let c = 0; c < pe; c++) rhsB[pd + c] += ve * eTab[b * eStride + c];
-        }
+        projectBins(dailyTargetByTod, dTab, dStride, pd, bd, rhsB, 0);
+        projectBins(weekendTargetByTod, eTab, eStride, pe, bd, rhsB, pd);
         choleskySolveInPlace(gramB, pb, rhsB);
         for (let j = 0; j < pb; j++) {
           const d = Math.abs(rhsB[j] - coefB[j]);
@@ -510,15 +486,15 @@ export function fitRobust(
         }
         if (pd > 0) evaluateBins(coefB, 0, dTab, dStride, pd, dailyByTod, bd);
         if (pe > 0) evaluateBins(coefB, pd, eTab, eStride, pe, weekendByTod, bd);
-        for (let tb = 0; tb < bw; tb++) {
-          const tod = todOf[tb];
-          bByTow[tb] = dailyByTod[tod] + (weekendOf[tb] === 1 ? weekendByTod[tod] : 0);
-        }
       }
       // Without block B there is nothing to alternate with: one solve is exact.
       if (change < tolerance || pb === 0) break;
     }
     // Values of this stage's fit, for the next stage's weights (and the result).
+    for (let tb = 0; tb < bw; tb++) {
+      const tod = todOf[tb];
+      bByTow[tb] = dailyByTod[tod] + (weekendOf[tb] === 1 ? weekendByTod[tod] : 0);
+    }
     evaluateTrendInto(tDays, n, coefA, changepointsDays, trendValue);
     if (pw > 0) evaluateBins(coefA, pt, wTab, wStride, pw, weeklyByTow, bw);
     for (let tb = 0; tb < bw; tb++) seasonalByTow[tb] = bByTow[tb] + weeklyByTow[tb];
@@ -536,7 +512,70 @@ export function fitRobust(
   };
 }
 
-/** C_m = Σ_b w_b·cos(mφ_b), S_m = Σ_b w_b·sin(mφ_b) for m below `harmonics`. */
+/**
+ * For the trend × weekly block: totals of w·f and w·t·f over all points (accW, accT) and over the points
+ * past each changepoint (sufW, sufT, row k for changepoint k), f the weekly features. Two feature columns
+ * (a sine and its cosine) per pass over the points, with the sums in registers; each sum adds its terms
+ * in the same (descending time) order as a single pass would.
+ */
+function weeklySuffixSums(
+  t: Float64Array,
+  w: Float64Array,
+  tow: Int32Array,
+  n: number,
+  cps: Float64Array,
+  table: Float64Array,
+  stride: number,
+  pw: number,
+  ws: FitWorkspace,
+): void {
+  const { accW, accT, sufW, sufT } = ws;
+  const nc = cps.length;
+  for (let c = 0; c < pw; c += 2) {
+    let w0 = 0;
+    let w1 = 0;
+    let t0 = 0;
+    let t1 = 0;
+    let k = nc - 1;
+    for (let i = n - 1; i >= 0; i--) {
+      const ti = t[i];
+      while (k >= 0 && ti <= cps[k]) {
+        const at = k * pw + c;
+        sufW[at] = w0;
+        sufW[at + 1] = w1;
+        sufT[at] = t0;
+        sufT[at + 1] = t1;
+        k--;
+      }
+      const wi = w[i];
+      if (wi === 0) continue;
+      const row = tow[i] * stride + c;
+      const f0 = table[row];
+      const f1 = table[row + 1];
+      const wt = wi * ti;
+      w0 += wi * f0;
+      w1 += wi * f1;
+      t0 += wt * f0;
+      t1 += wt * f1;
+    }
+    for (; k >= 0; k--) {
+      const at = k * pw + c;
+      sufW[at] = w0;
+      sufW[at + 1] = w1;
+      sufT[at] = t0;
+      sufT[at + 1] = t1;
+    }
+    accW[c] = w0;
+    accW[c + 1] = w1;
+    accT[c] = t0;
+    accT[c + 1] = t1;
+  }
+}
+
+/**
+ * C_m = Σ_b w_b·cos(mφ_b), S_m = Σ_b w_b·sin(mφ_b) for m below `harmonics`, summed over b in ascending
+ * order, two harmonics per pass with the sums in registers.
+ */
 function weightSpectrum(
   weightByBin: Float64Array,
   bins: number,
@@ -546,16 +585,36 @@ function weightSpectrum(
   specC: Float64Array,
   specS: Float64Array,
 ): void {
-  specC.fill(0);
-  specS.fill(0);
-  for (let b = 0; b < bins; b++) {
-    const wb = weightByBin[b];
-    if (wb === 0) continue;
-    const row = b * harmonics;
-    for (let m = 0; m < harmonics; m++) {
-      specC[m] += wb * cos[row + m];
-      specS[m] += wb * sin[row + m];
+  let m = 0;
+  for (; m + 1 < harmonics; m += 2) {
+    let c0 = 0;
+    let c1 = 0;
+    let s0 = 0;
+    let s1 = 0;
+    for (let b = 0, row = m; b < bins; b++, row += harmonics) {
+      const wb = weightByBin[b];
+      if (wb === 0) continue;
+      c0 += wb * cos[row];
+      c1 += wb * cos[row + 1];
+      s0 += wb * sin[row];
+      s1 += wb * sin[row + 1];
     }
+    specC[m] = c0;
+    specC[m + 1] = c1;
+    specS[m] = s0;
+    specS[m + 1] = s1;
+  }
+  for (; m < harmonics; m++) {
+    let c0 = 0;
+    let s0 = 0;
+    for (let b = 0, row = m; b < bins; b++, row += harmonics) {
+      const wb = weightByBin[b];
+      if (wb === 0) continue;
+      c0 += wb * cos[row];
+      s0 += wb * sin[row];
+    }
+    specC[m] = c0;
+    specS[m] = s0;
   }
 }
 
@@ -598,7 +657,11 @@ function setLower(gram: Float64Array, p: number, r: number, c: number, v: number
   if (r >= c) gram[r * p + c] = v;
 }
 
-/** value[b] = Σ_c coef[from + c]·table[b, c]. */
+/**
+ * value[b] = Σ_c coef[from + c]·table[b, c]. Four bins at a time: each bin's sum is a chain of dependent
+ * additions, and interleaving independent chains keeps the FPU busy (each sum is still added in the same
+ * order, so the result is bit for bit that of one bin at a time).
+ */
 function evaluateBins(
   coef: Float64Array,
   from: number,
@@ -608,12 +671,116 @@ function evaluateBins(
   out: Float64Array,
   bins: number,
 ): void {
-  for (let b = 0; b < bins; b++) {
+  let b = 0;
+  for (; b + 3 < bins; b += 4) {
+    const r0 = b * stride;
+    const r1 = r0 + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
+    let v0 = 0;
+    let v1 = 0;
+    let v2 = 0;
+    let v3 = 0;
+    for (let c = 0; c < cols; c++) {
+      const k = coef[from + c];
+      v0 += table[r0 + c] * k;
+      v1 += table[r1 + c] * k;
+      v2 += table[r2 + c] * k;
+      v3 += table[r3 + c] * k;
+    }
+    out[b] = v0;
+    out[b + 1] = v1;
+    out[b + 2] = v2;
+    out[b + 3] = v3;
+  }
+  for (; b < bins; b++) {
     const row = b * stride;
     let v = 0;
     for (let c = 0; c < cols; c++) v += table[row + c] * coef[from + c];
     out[b] = v;
   }
+}
+
+/**
+ * out[at + c] = Σ_b value[b]·table[b, c] for c < cols (the transpose of {@link evaluateBins}), summed over b
+ * in ascending order with four columns' sums kept in registers.
+ */
+function projectBins(
+  value: Float64Array,
+  table: Float64Array,
+  stride: number,
+  cols: number,
+  bins: number,
+  out: Float64Array,
+  at: number,
+): void {
+  let c = 0;
+  for (; c + 3 < cols; c += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let b = 0, row = c; b < bins; b++, row += stride) {
+      const v = value[b];
+      s0 += v * table[row];
+      s1 += v * table[row + 1];
+      s2 += v * table[row + 2];
+      s3 += v * table[row + 3];
+    }
+    out[at + c] = s0;
+    out[at + c + 1] = s1;
+    out[at + c + 2] = s2;
+    out[at + c + 3] = s3;
+  }
+  for (; c < cols; c++) {
+    let s = 0;
+    for (let b = 0, row = c; b < bins; b++, row += stride) s += value[b] * table[row];
+    out[at + c] = s;
+  }
+}
+
+/**
+ * The trend block's right-hand side, Σ w·(y − seasonal)·x over the first n points (the seasonal part being
+ * the daily value plus, on weekend days, the weekend value of the point's time of day), into rhs[0 … 2 + C).
+ * Suffix sums past each changepoint (as in `trendGram`), reading the per-point time of day from `ws`.
+ */
+function trendRhsAgainst(
+  pts: FitPoints,
+  w: Float64Array,
+  n: number,
+  daily: Float64Array,
+  weekend: Float64Array,
+  ws: FitWorkspace,
+  cps: Float64Array,
+  rhs: Float64Array,
+): void {
+  const { tDays: t, y } = pts;
+  const { todOfPoint, weekendOfPoint } = ws;
+  const { s0, s1 } = ws.trendScratch;
+  const nc = cps.length;
+  let a0 = 0;
+  let a1 = 0;
+  let k = nc - 1;
+  for (let i = n - 1; i >= 0; i--) {
+    const ti = t[i];
+    while (k >= 0 && ti <= cps[k]) {
+      s0[k] = a0;
+      s1[k] = a1;
+      k--;
+    }
+    const b = todOfPoint[i];
+    const seasonal = daily[b] + (weekendOfPoint[i] === 1 ? weekend[b] : 0);
+    const v = w[i] * (y[i] - seasonal);
+    a0 += v;
+    a1 += v * ti;
+  }
+  for (; k >= 0; k--) {
+    s0[k] = a0;
+    s1[k] = a1;
+  }
+  rhs[0] = a0;
+  rhs[1] = a1;
+  for (let j = 0; j < nc; j++) rhs[2 + j] = s1[j] - cps[j] * s0[j];
 }
 
 /**

@@ -88,43 +88,6 @@ export function trendGram(
   }
 }
 
-/** Fills `rhs` with Σ w·target·x over the first n points, target_i = y_i − seasonal[tow_i]. */
-export function trendRhs(
-  t: Float64Array,
-  w: Float64Array,
-  y: Float64Array,
-  seasonalByTow: Float64Array,
-  tow: Int32Array,
-  n: number,
-  cps: Float64Array,
-  scratch: TrendScratch,
-  rhs: Float64Array,
-): void {
-  const nc = cps.length;
-  const { s0, s1 } = scratch;
-  let a0 = 0;
-  let a1 = 0;
-  let k = nc - 1;
-  for (let i = n - 1; i >= 0; i--) {
-    const ti = t[i];
-    while (k >= 0 && ti <= cps[k]) {
-      s0[k] = a0;
-      s1[k] = a1;
-      k--;
-    }
-    const v = w[i] * (y[i] - seasonalByTow[tow[i]]);
-    a0 += v;
-    a1 += v * ti;
-  }
-  for (; k >= 0; k--) {
-    s0[k] = a0;
-    s1[k] = a1;
-  }
-  rhs[0] = a0;
-  rhs[1] = a1;
-  for (let j = 0; j < nc; j++) rhs[2 + j] = s1[j] - cps[j] * s0[j];
-}
-
 /** Trend value at t (days) for coefficients laid out as in {@link trendParameterCount}. */
 export function trendAt(t: number, coef: ArrayLike<number>, cps: ArrayLike<number>): number {
   let v = coef[0] + coef[1] * t;
