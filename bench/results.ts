@@ -64,6 +64,7 @@ export function fitSection(
     flat.anomalyd_cold_ms = c.anomalyd_cold_ms;
     flat.speedup_vs_prophet = c.speedup_vs_prophet;
     flat.speedup_vs_mstl = c.speedup_vs_mstl;
+    flat.speedup_vs_prophet_cpu = c.speedup_vs_prophet_cpu;
     out[key] = flat;
   }
   return out;

@@ -37,6 +37,11 @@ export interface FitCaseResult {
   /** Median over repetitions of (other model's fit time / anomalyd's fit time in the same repetition). */
   readonly speedup_vs_prophet: number;
   readonly speedup_vs_mstl: number;
+  /**
+   * The same ratio of process CPU times: on a shared machine a fit of a few ms is often preempted, which
+   * inflates its wall time far more (relatively) than a fit of hundreds of ms.
+   */
+  readonly speedup_vs_prophet_cpu: number;
 }
 
 function series(
@@ -114,11 +119,13 @@ export async function measureFitTimes(ctx: BenchContext): Promise<Record<FitCase
     const maxReps = Math.max(...Object.values(reps));
     const ratioProphet: number[] = [];
     const ratioMstl: number[] = [];
+    const ratioProphetCpu: number[] = [];
     for (let r = 0; r < maxReps; r++) {
       const g = series('cpu', 7 + r, c.stepMs, c.points, anomalies).series;
       const input = { timestampsMs: g.timestampsMs, values: g.values, stepMs: g.stepMs };
       const future = futureTimestamps(g.timestampsMs[g.timestampsMs.length - 1], c.stepMs, c.horizon);
       const thisRep: Partial<Record<ModelName, number>> = {};
+      const thisRepCpu: Partial<Record<ModelName, number>> = {};
       for (const name of MODEL_NAMES) {
         if (r >= reps[name]) continue;
         const { value: model, timing } = timeOnce(() => forecasters[name].fit(input));
@@ -127,11 +134,15 @@ export async function measureFitTimes(ctx: BenchContext): Promise<Record<FitCase
         fits[name].push(timing);
         predicts[name].push(p.timing.wallMs);
         thisRep[name] = timing.wallMs;
+        thisRepCpu[name] = timing.cpuMs;
         ctx.log(`  fit ${c.key} ${name} rep ${r + 1}: ${timing.wallMs.toFixed(1)} ms`);
       }
       const a = thisRep.anomalyd;
       if (a !== undefined && thisRep.prophet !== undefined) ratioProphet.push(thisRep.prophet / a);
       if (a !== undefined && thisRep.mstl !== undefined) ratioMstl.push(thisRep.mstl / a);
+      const ac = thisRepCpu.anomalyd;
+      if (ac !== undefined && ac > 0 && thisRepCpu.prophet !== undefined)
+        ratioProphetCpu.push(thisRepCpu.prophet / ac);
     }
     const timingOf = (name: ModelName): ModelTiming => ({
       fit_ms: round(median(fits[name].map((t) => t.wallMs)), 2),
@@ -145,6 +156,7 @@ export async function measureFitTimes(ctx: BenchContext): Promise<Record<FitCase
       anomalyd_cold_ms: round(coldMs, 2),
       speedup_vs_prophet: round(median(ratioProphet), 2),
       speedup_vs_mstl: round(median(ratioMstl), 2),
+      speedup_vs_prophet_cpu: round(median(ratioProphetCpu), 2),
     };
   }
   return out as Record<FitCaseKey, FitCaseResult>;

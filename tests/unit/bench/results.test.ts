@@ -57,6 +57,7 @@ describe('results.json keys', () => {
         anomalyd_cold_ms: 50,
         speedup_vs_prophet: 100,
         speedup_vs_mstl: 10,
+        speedup_vs_prophet_cpu: 120,
       },
       '1min_4w': {
         points: 40320,
@@ -64,6 +65,7 @@ describe('results.json keys', () => {
         anomalyd_cold_ms: 50,
         speedup_vs_prophet: 1,
         speedup_vs_mstl: 1,
+        speedup_vs_prophet_cpu: 1,
       },
     });
     expect(flat['5min_2w']).toMatchObject({
@@ -72,6 +74,7 @@ describe('results.json keys', () => {
       mstl_ms: 100,
       anomalyd_cold_ms: 50,
       speedup_vs_prophet: 100,
+      speedup_vs_prophet_cpu: 120,
     });
   });
 
