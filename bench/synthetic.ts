@@ -164,6 +164,10 @@ export async function runSynthetic(ctx: BenchContext): Promise<SyntheticResult> 
             trainRatio: (trainPoints + 0.5) / points,
             retrainIntervalMs: cfg.model.retrainIntervalMs,
             trainingWindowMs: cfg.model.trainingWindowMs,
+            admission: {
+              acceptAfterMs: cfg.model.acceptAfterMs,
+              maxExcludedFraction: cfg.model.maxExcludedFraction,
+            },
           }),
         );
         const r = out.result;

@@ -1,5 +1,6 @@
 import { DEFAULT_DETECTION_OPTIONS } from '../detect/defaults';
 import { DEFAULT_SEASONAL_OPTIONS } from '../model/options';
+import { DEFAULT_REFIT_ADMISSION } from '../pipeline/refitAdmission';
 import type { AppConfig, QueryConfig } from './types';
 
 const SECOND_MS = 1_000;
@@ -69,6 +70,8 @@ export const DEFAULT_CONFIG: AppConfig = {
     retrainIntervalMs: 24 * HOUR_MS,
     trainingWindowMs: 14 * DAY_MS,
     maxFitsPerCycle: 50,
+    acceptAfterMs: DEFAULT_REFIT_ADMISSION.acceptAfterMs,
+    maxExcludedFraction: DEFAULT_REFIT_ADMISSION.maxExcludedFraction,
   },
   detection: DEFAULT_DETECTION_OPTIONS,
   influxdb: {

@@ -275,6 +275,15 @@ export const CONFIG_SCHEMA: SectionSpec = {
           numberValue({ integer: true, min: 1 }),
           'Maximum model fits per monitor cycle, so fitting never stalls polling. >= 1.',
         ),
+        accept_after: durationMs(
+          'Refits leave out points inside anomaly episodes; an episode lasting this long is the new normal and its points are learnt again (longer than training_window: never). > 0.',
+          'acceptAfterMs',
+        ),
+        max_excluded_fraction: leaf(
+          'number',
+          numberValue({ min: 0, max: 1 }),
+          'When more than this share of the refit window lies in episodes, the refit uses every point (the model, not the series, is wrong; 1 = never). 0–1.',
+        ),
       },
     },
     detection: {

@@ -47,6 +47,10 @@ export interface ModelConfig extends SeasonalOptions {
   readonly trainingWindowMs: number;
   /** Maximum model fits per monitor cycle (fits never stall polling). */
   readonly maxFitsPerCycle: number;
+  /** Episode points re-admitted to refits once their run lasts this long (pipeline/refitAdmission.ts). */
+  readonly acceptAfterMs: number;
+  /** Beyond this share of the window in episodes, refits use every point (pipeline/refitAdmission.ts). */
+  readonly maxExcludedFraction: number;
 }
 
 export interface InfluxConfig {

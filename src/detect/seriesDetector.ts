@@ -2,6 +2,7 @@ import type { Direction, ScoredPoint } from '../domain/anomaly';
 import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
 import { EpisodeTracker, type EpisodeEvent } from './episodes';
+import { shrinkToNormal } from './normalScore';
 import { OneStepCorrection } from './oneStep';
 import {
   deviationScore,
@@ -204,7 +205,7 @@ export class SeriesDetector {
       return { scored: base, episodeId: '', joinedMs: [], events: this.tracker.tick(timestampMs) };
     }
     const stuck = this.stuck.update(actual);
-    const drift = this.drift.update(z).drift || stuck;
+    const drift = this.drift.update(shrinkToNormal(z, tailProbability)).drift || stuck;
     const scored: ScoredPoint = drift ? { ...base, drift } : base;
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;

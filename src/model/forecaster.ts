@@ -1,6 +1,7 @@
 import { featureTablesFor, choosePhaseBins, towBinsInto, type PhaseBins } from './bins';
 import { type ResidualDistribution, calibrateResiduals, profileAtPhase, scaleProfile } from './calibration';
 import { MS_PER_DAY } from './fourier';
+import { balanceBand, removeHoldoutBias } from './holdoutBias';
 import { fitLevelModel } from './levelModel';
 import { resolveSeasonalOptions } from './options';
 import {
@@ -282,6 +283,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     outOfSampleZ = new Float64Array(n - mFull);
     for (let i = mFull; i < n; i++)
       outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / profileAtPhase(profile, phaseOf(i));
+    removeHoldoutBias(outOfSampleZ);
   } else {
     choice = { daily: false, weekly: false, weekend: false };
   }
@@ -304,14 +306,14 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       residualLag1,
       options.intervalWidth,
     );
-    residuals = calibrateResiduals(outOfSampleZ, options.intervalWidth);
+    residuals = balanceBand(calibrateResiduals(outOfSampleZ, options.intervalWidth));
   } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = new Float64Array(n);
     for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
     residualLag1 = lag1Autocorrelation(z, ts, 0, stepMs);
     residualOneStepRatio = oneStepRatio(z, ts, 0, stepMs, residualLag1, options.intervalWidth);
-    residuals = calibrateResiduals(z, options.intervalWidth);
+    residuals = balanceBand(calibrateResiduals(z, options.intervalWidth));
   }
 
   const components: ComponentName[] = ['trend'];

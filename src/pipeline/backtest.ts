@@ -2,6 +2,7 @@ import type { Episode } from '../domain/anomaly';
 import type { LabelledSeries } from '../domain/timeSeries';
 import type { EvaluatedPoints } from '../evaluate/types';
 import type { FittedModel, Forecaster } from '../model/types';
+import type { RefitAdmission } from './refitAdmission';
 import { SeriesRunner, type PointDetector } from './seriesRunner';
 
 export interface BacktestOptions {
@@ -9,6 +10,8 @@ export interface BacktestOptions {
   readonly trainRatio: number;
   readonly retrainIntervalMs: number;
   readonly trainingWindowMs: number;
+  /** Which episode points refits learn from after all (default DEFAULT_REFIT_ADMISSION). */
+  readonly admission?: RefitAdmission;
   /** Use this model for the initial fit instead of fitting (a `train` model file). */
   readonly initialModel?: FittedModel;
   /** Called after each streamed chunk with (points done, points total), for progress bars. */
@@ -56,6 +59,7 @@ export function runBacktest(
     stepMs: series.stepMs,
     retrainIntervalMs: options.retrainIntervalMs,
     trainingWindowMs: options.trainingWindowMs,
+    ...(options.admission ? { admission: options.admission } : {}),
   });
   const ts = series.timestampsMs;
   runner.load({ timestampsMs: ts.subarray(0, testStart), values: series.values.subarray(0, testStart) });

@@ -8,6 +8,7 @@ import { summariseEvaluation } from '../evaluate/summary';
 import type { EpisodeSummary, EvaluatedPoints, EvaluationResult } from '../evaluate/types';
 import type { FittedModel, Forecaster } from '../model/types';
 import { runBacktest, splitIndex, type BacktestResult } from './backtest';
+import type { RefitAdmission } from './refitAdmission';
 
 export type GroundTruth = EvaluationResult['ground_truth'];
 
@@ -23,6 +24,8 @@ export interface EvaluationInput {
   readonly trainRatio: number;
   readonly retrainIntervalMs: number;
   readonly trainingWindowMs: number;
+  /** Which episode points refits learn from after all (default DEFAULT_REFIT_ADMISSION). */
+  readonly admission?: RefitAdmission;
   readonly initialModel?: FittedModel;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -48,6 +51,7 @@ export function evaluateSeries(input: EvaluationInput): EvaluationOutput {
       trainRatio: input.trainRatio,
       retrainIntervalMs: input.retrainIntervalMs,
       trainingWindowMs: input.trainingWindowMs,
+      ...(input.admission ? { admission: input.admission } : {}),
       ...(input.initialModel ? { initialModel: input.initialModel } : {}),
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
     },

@@ -96,6 +96,7 @@ export class Monitor {
       stepMs,
       retrainIntervalMs: m.retrainIntervalMs,
       trainingWindowMs: m.trainingWindowMs,
+      admission: { acceptAfterMs: m.acceptAfterMs, maxExcludedFraction: m.maxExcludedFraction },
     });
     return { runner, stepMs, openEpisodes: new Set() };
   }

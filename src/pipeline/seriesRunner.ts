@@ -1,6 +1,7 @@
 import type { Episode, ScoredPoint } from '../domain/anomaly';
 import type { TimeSeries } from '../domain/timeSeries';
 import type { FittedModel, Forecaster } from '../model/types';
+import { admitForRefit, DEFAULT_REFIT_ADMISSION, type RefitAdmission } from './refitAdmission';
 import { RollingHistory } from './rollingHistory';
 
 /** One forecast point as the detector needs it. */
@@ -44,6 +45,8 @@ export interface SeriesRunnerOptions {
   readonly retrainIntervalMs: number;
   /** Rolling window used for (re)fits. */
   readonly trainingWindowMs: number;
+  /** Which episode points a refit learns from after all (default DEFAULT_REFIT_ADMISSION). */
+  readonly admission?: RefitAdmission;
 }
 
 export interface Observation {
@@ -149,7 +152,12 @@ export class SeriesRunner {
       timestampsMs: snap.timestampsMs,
       values: snap.values,
       stepMs: this.options.stepMs,
-      exclude: snap.exclude,
+      exclude: admitForRefit(
+        snap.timestampsMs,
+        snap.exclude,
+        this.options.stepMs,
+        this.options.admission ?? DEFAULT_REFIT_ADMISSION,
+      ),
     });
     this.useModel(model, nowMs);
     return model;

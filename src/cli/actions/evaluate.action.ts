@@ -96,6 +96,10 @@ export async function runEvaluation(
     trainRatio: req.trainRatio,
     retrainIntervalMs: config.model.retrainIntervalMs,
     trainingWindowMs: config.model.trainingWindowMs,
+    admission: {
+      acceptAfterMs: config.model.acceptAfterMs,
+      maxExcludedFraction: config.model.maxExcludedFraction,
+    },
     ...(initialModel ? { initialModel } : {}),
     ...(progress ? { onProgress: progress } : {}),
   });

@@ -14,7 +14,30 @@ const T0 = 1_700_000_000_000;
 const POINTS_PER_DAY = 288;
 /** A 95% band around 0 for unit-scale Gaussian residuals. */
 const BAND: ForecastPoint = { yhat: 0, lower: -1.96, upper: 1.96, scale: 1 };
-const gaussianTail = (z: number): number => Math.exp(-0.5 * z * z); // any valid tail: 1 at 0, → 0
+/**
+ * The exact two-sided tail P(|N(0,1)| >= |z|) = erfc(|z|/√2) (Numerical Recipes' erfc, relative error
+ * < 1.2e-7): the drift CUSUM reads residuals through the model's tail (detect/normalScore.ts), which for a
+ * standard-normal model must give back z itself.
+ */
+const gaussianTail = (z: number): number => {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const poly =
+    -x * x -
+    1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return Math.min(1, t * Math.exp(poly));
+};
 
 const RULES_2_OF_3: DetectionOptions = {
   ...DEFAULT_DETECTION_OPTIONS,
@@ -171,7 +194,7 @@ describe('SeriesDetector', () => {
       direction: 1,
       drift: false,
     });
-    expect(r.scored.confidence).toBeCloseTo(1 - Math.exp(-0.5 * 3.92 * 3.92), 12);
+    expect(r.scored.confidence).toBeCloseTo(1 - gaussianTail(3.92), 12);
   });
 
   it('opens at most 0.2 false episodes per series per day on white and AR(1) residuals of known φ', () => {

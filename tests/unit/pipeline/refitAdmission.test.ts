@@ -1,0 +1,111 @@
+import { admitForRefit, DEFAULT_REFIT_ADMISSION, joinGapMs } from '../../../src/pipeline/refitAdmission';
+import { SeriesRunner } from '../../../src/pipeline/seriesRunner';
+import { MeanForecaster, ThresholdDetector } from './fakes';
+
+const STEP = 300_000;
+const HOUR = 3_600_000;
+
+/** n samples on a 5-minute grid, excluded where `runs` say ([from, to) indices). */
+function snapshot(n: number, runs: Array<[number, number]>): { ts: Float64Array; ex: Uint8Array } {
+  const ts = Float64Array.from({ length: n }, (_, i) => i * STEP);
+  const ex = new Uint8Array(n);
+  for (const [a, b] of runs) ex.fill(1, a, b);
+  return { ts, ex };
+}
+
+const ones = (a: Uint8Array): number => a.reduce((s, v) => s + v, 0);
+
+describe('admitForRefit', () => {
+  it('keeps short episodes out and re-admits one that lasted accept_after', () => {
+    // 2,000 points; a 1-hour episode (12 points) and a 25-hour one (300 points, 15% of the window).
+    const { ts, ex } = snapshot(2000, [
+      [100, 112],
+      [1000, 1300],
+    ]);
+    const out = admitForRefit(ts, ex, STEP, { acceptAfterMs: 24 * HOUR, maxExcludedFraction: 0.1 });
+    expect(ones(out)).toBe(12);
+    expect(Array.from(out.subarray(100, 112))).toEqual(new Array<number>(12).fill(1));
+    expect(ones(ex)).toBe(312);
+  });
+
+  it('joins an episode that paused for less than the join gap into one run', () => {
+    expect(joinGapMs(STEP)).toBe(HOUR);
+    expect(joinGapMs(HOUR)).toBe(4 * HOUR);
+    // Two 12-hour halves 55 minutes apart are one 24-hour run; 65 minutes apart, two 12-hour runs.
+    const policy = { acceptAfterMs: 24 * HOUR, maxExcludedFraction: 1 };
+    const joined = snapshot(2000, [
+      [0, 144],
+      [155, 288],
+    ]);
+    expect(ones(admitForRefit(joined.ts, joined.ex, STEP, policy))).toBe(0);
+    const apart = snapshot(2000, [
+      [0, 144],
+      [157, 301],
+    ]);
+    expect(ones(admitForRefit(apart.ts, apart.ex, STEP, policy))).toBe(288);
+  });
+
+  it('admits everything once the runs still excluded cover more than the cap', () => {
+    // 20 one-hour episodes: 240 of 2,000 points (12%).
+    const runs: Array<[number, number]> = Array.from({ length: 20 }, (_, k) => [k * 100, k * 100 + 12]);
+    const { ts, ex } = snapshot(2000, runs);
+    expect(ones(admitForRefit(ts, ex, STEP, { acceptAfterMs: 24 * HOUR, maxExcludedFraction: 0.1 }))).toBe(0);
+    expect(ones(admitForRefit(ts, ex, STEP, { acceptAfterMs: 24 * HOUR, maxExcludedFraction: 0.15 }))).toBe(
+      240,
+    );
+  });
+
+  it('never re-admits with an infinite accept_after and a cap of 1', () => {
+    const { ts, ex } = snapshot(500, [[0, 450]]);
+    const out = admitForRefit(ts, ex, STEP, { acceptAfterMs: Infinity, maxExcludedFraction: 1 });
+    expect(out).toEqual(ex);
+    expect(out).not.toBe(ex);
+  });
+
+  it('defaults to one day and a fifth', () => {
+    expect(DEFAULT_REFIT_ADMISSION).toEqual({ acceptAfterMs: 24 * HOUR, maxExcludedFraction: 0.2 });
+  });
+});
+
+describe('SeriesRunner refits with the admission policy', () => {
+  // 3 days at 10, then a step to 50 that persists; refits every 6 h on a 14-day window; the mean model
+  // flags |actual − mean| > 1, so the whole new level is one episode until a refit learns it.
+  function finalMean(policy: { acceptAfterMs: number; maxExcludedFraction: number }): number[] {
+    const forecaster = new MeanForecaster();
+    const runner = new SeriesRunner('s', forecaster, new ThresholdDetector('s'), {
+      stepMs: STEP,
+      retrainIntervalMs: 6 * HOUR,
+      trainingWindowMs: 14 * 24 * HOUR,
+      admission: policy,
+    });
+    const perDay = 288;
+    const value = (i: number): number => (i < 3 * perDay ? 10 : 50);
+    runner.load({
+      timestampsMs: Float64Array.from({ length: perDay }, (_, i) => i * STEP),
+      values: Float64Array.from({ length: perDay }, (_, i) => value(i)),
+    });
+    runner.fit((perDay - 1) * STEP);
+    const means: number[] = [];
+    for (let i = perDay; i < 6 * perDay; i++) {
+      const t = i * STEP;
+      if (runner.refitDue(t)) runner.fit(t);
+      const o = runner.observe(t, value(i));
+      if ((i + 1) % perDay === 0) means.push(o.forecast?.yhat ?? Number.NaN);
+    }
+    return means;
+  }
+
+  it('keeps flagging a new level while it is younger than accept_after, then learns it', () => {
+    // Means at the end of days 1..5. Refits fall on points 287 + 72k; the step starts at point 864. At the
+    // refit on point 1151 the run has lasted 287 steps (< 24 h) and stays out; at 1223 it has lasted 359
+    // and is learnt. The last refit of day 4 (point 1439) sees 864 points at 10 and 575 at 50.
+    const means = finalMean({ acceptAfterMs: 24 * HOUR, maxExcludedFraction: 1 });
+    expect(means.slice(0, 3)).toEqual([10, 10, 10]);
+    expect(means[3]).toBeCloseTo((864 * 10 + 575 * 50) / 1439, 9);
+    expect(means[4]).toBeCloseTo((864 * 10 + 863 * 50) / 1727, 9);
+  });
+
+  it('never learns it when both bounds are off', () => {
+    expect(finalMean({ acceptAfterMs: Infinity, maxExcludedFraction: 1 })).toEqual([10, 10, 10, 10, 10]);
+  });
+});
