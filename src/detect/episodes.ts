@@ -25,6 +25,11 @@ export interface TrackedPoint {
   readonly drift: boolean;
   /** Sign of actual − yhat, whether or not the point is anomalous (it gives a drift episode its side). */
   readonly sign: Direction;
+  /**
+   * The point is rare under the series' own calibrated residual distribution (see detect/rarity.ts). The
+   * spike rule needs it: a score over `immediateScore` on a spiky series is no news. Default true.
+   */
+  readonly rare?: boolean;
 }
 
 /** The tracker's answer for one point. */
@@ -75,7 +80,7 @@ interface EpisodeRecord {
  * - N-of-M: at least `minPoints` of the last `window` points are anomalous, the current one included.
  *   "Last window points" is bounded by time too: a look-back point older than (window − ½)·step is out,
  *   so points separated by missing samples do not add up.
- * - a spike: a single anomalous point with score >= `immediateScore` opens at once.
+ * - a spike: a single anomalous point with score >= `immediateScore` that is also `rare` opens at once.
  * - drift: a point in drift alarm opens at once (the CUSUM has already integrated the evidence), with
  *   cause 'drift' unless the band rules fired too.
  * The anomalous look-back points not yet in an episode join it; the episode starts at the first of them
@@ -172,7 +177,8 @@ export class EpisodeTracker {
 
     const bandTrigger =
       point.isAnomaly &&
-      (point.score >= this.options.immediateScore || this.anomalousInWindow(t) >= this.options.minPoints);
+      ((point.score >= this.options.immediateScore && point.rare !== false) ||
+        this.anomalousInWindow(t) >= this.options.minPoints);
     if (!bandTrigger && !point.drift) {
       this.finaliseIfDue(t, events);
       return { episodeId: '', joinedMs: [], events };

@@ -4,6 +4,7 @@ import { DriftDetector, type DriftTuning } from './drift';
 import { EpisodeTracker, type EpisodeEvent } from './episodes';
 import { shrinkToNormal } from './normalScore';
 import { OneStepCorrection } from './oneStep';
+import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import {
   deviationScore,
   scorePoint,
@@ -151,6 +152,7 @@ export class SeriesDetector {
   private readonly tracker: EpisodeTracker;
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
   private readonly stuck = new StuckValueRule();
+  private spikeLevels: SpikeLevels = NO_SPIKE_LEVELS;
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -216,6 +218,10 @@ export class SeriesDetector {
       isAnomaly: scored.isAnomaly,
       drift,
       sign,
+      // Only asked where the spike rule could fire: a tail probability per point is not free.
+      rare:
+        scored.score >= this.options.episode.immediateScore &&
+        isRare(actual, corrected, point, tailProbability, this.spikeLevels),
     });
     this.oneStep.update(timestampMs, z, step.episodeId === '');
     this.stuck.record(step.episodeId === '');
@@ -304,6 +310,7 @@ export class SeriesDetector {
    */
   onRefit(model?: RefitInfo): void {
     this.stuck.learn(model?.metrics.repeatRate);
+    this.spikeLevels = learnSpikeLevels(model?.metrics);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });
@@ -313,6 +320,16 @@ export class SeriesDetector {
       this.oneStep.forget();
     }
   }
+}
+
+/** The model's spike levels (model/spikeLevel.ts); none for models without them (older files, augurs). */
+function learnSpikeLevels(metrics: RefitInfo['metrics'] | undefined): SpikeLevels {
+  const upper = metrics?.spikeUpper;
+  const lower = metrics?.spikeLower;
+  return {
+    upper: upper !== undefined && Number.isFinite(upper) ? Math.max(0, upper) : 0,
+    lower: lower !== undefined && Number.isFinite(lower) ? Math.min(0, lower) : 0,
+  };
 }
 
 /**

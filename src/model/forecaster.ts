@@ -15,6 +15,7 @@ import {
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, sortedQuantile } from './stats';
+import { spikeLevels } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
 
@@ -316,6 +317,10 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     residuals = balanceBand(calibrateResiduals(z, options.intervalWidth));
   }
 
+  const zTrain = new Float64Array(n);
+  for (let i = 0; i < n; i++) zTrain[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
+  const spikes = spikeLevels(zTrain, n);
+
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
   if (choice.weekly) components.push('weekly');
@@ -362,6 +367,8 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       residualLag1,
       residualOneStepRatio,
       repeatRate: repeatRate(values, n),
+      spikeUpper: spikes.upper,
+      spikeLower: spikes.lower,
     },
   });
 }

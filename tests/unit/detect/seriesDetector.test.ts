@@ -361,6 +361,38 @@ describe('SeriesDetector stuck-value rule learns from the training history', () 
   });
 });
 
+describe('SeriesDetector spike rule: a single point opens an episode only when rare for the series', () => {
+  /** Noise around the forecast, then one point 7 scales up (score 7 / 1.96 ≈ 3.6 half-bands). */
+  const run = (metrics: { readonly [key: string]: number | undefined }): string[] => {
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    d.onRefit({ metrics });
+    const random = new Random(3);
+    const opened: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const v = i === 30 ? 7 : 0.5 * random.normal();
+      const o = d.observe(T0 + i * STEP, v, BAND, gaussianTail);
+      for (const e of o.events) if (e.kind === 'opened') opened.push(`${i}`);
+    }
+    return opened;
+  };
+
+  it('opens on a 7σ spike of a Gaussian model with no spike history (older model files too)', () => {
+    expect(run({})).toEqual(['30']);
+    expect(run({ spikeUpper: 4, spikeLower: -4 })).toEqual(['30']);
+  });
+
+  it('stays quiet when the training history had spikes of that size at least once per 1,000 points', () => {
+    expect(run({ spikeUpper: 8, spikeLower: -1 })).toEqual([]);
+  });
+
+  it('still opens on a spike the other way', () => {
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    d.onRefit({ metrics: { spikeUpper: 20, spikeLower: -4 } });
+    const o = d.observe(T0, -7, BAND, gaussianTail);
+    expect(o.events.map((e) => e.kind)).toEqual(['opened']);
+  });
+});
+
 describe('SeriesDetector.observeMany look-back joins', () => {
   it('applies joins to the latest point with the joined timestamp, also in a batch with a late arrival', () => {
     const n = 120;
