@@ -29,6 +29,17 @@ export const STUCK_RUN = 6;
  */
 const STUCK_MAX_REPEAT_RATE = 0.005;
 const STUCK_PRIOR_PAIRS = 100;
+/**
+ * Long runs of equal values (as long as a stuck run) per day of training history above which they are
+ * normal for the series: a staircase or an often-idle gauge has them every day, while an exporter that froze
+ * once or twice in a two-week history (0.07-0.14 a day) is exactly what the rule is for.
+ */
+const STUCK_MAX_LONG_RUNS_PER_DAY = 0.5;
+/**
+ * Share of the training history inside long runs above which constancy is normal for the series (a
+ * constant or mostly idle series), however few the runs: one stuck exporter for 6 hours of 14 days is 1.8%.
+ */
+const STUCK_MAX_LONG_RUN_SHARE = 0.25;
 
 /**
  * A value repeated exactly, sample after sample, in a series that otherwise (almost) never repeats itself
@@ -48,12 +59,27 @@ class StuckValueRule {
   private repeatsAreNormal = false;
 
   /**
-   * Learns from the training history (the model's `repeatRate`): a series that repeated itself there,
-   * such as a staircase or a quantised gauge, does not get stuck-value alarms.
+   * Learns from the training history: a series that repeated itself there, such as a staircase or a
+   * quantised gauge, does not get stuck-value alarms. With the model's split of repeats
+   * (`shortRepeatRate`, `longRunsPerDay`, `longRunShare`), short repeats, frequent long runs and a mostly
+   * constant history count but a rare long run (a stuck exporter in the history) does not; otherwise the
+   * overall `repeatRate` decides.
    */
-  learn(trainingRepeatRate: number | undefined): void {
-    if (trainingRepeatRate === undefined || !Number.isFinite(trainingRepeatRate)) return;
-    this.repeatsAreNormal = trainingRepeatRate > STUCK_MAX_REPEAT_RATE;
+  learn(metrics: RefitInfo['metrics'] | undefined): void {
+    const short = metrics?.shortRepeatRate;
+    const longRuns = metrics?.longRunsPerDay;
+    const longShare = metrics?.longRunShare;
+    const known = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
+    if (known(short) && known(longRuns) && known(longShare)) {
+      this.repeatsAreNormal =
+        short > STUCK_MAX_REPEAT_RATE ||
+        longRuns > STUCK_MAX_LONG_RUNS_PER_DAY ||
+        longShare > STUCK_MAX_LONG_RUN_SHARE;
+      return;
+    }
+    const rate = metrics?.repeatRate;
+    if (rate === undefined || !Number.isFinite(rate)) return;
+    this.repeatsAreNormal = rate > STUCK_MAX_REPEAT_RATE;
   }
 
   /** Feeds the next finite value; true when it is stuck. */
@@ -300,7 +326,7 @@ export class SeriesDetector {
    * `metrics.residualOneStepRatio`), overriding the constructor's setting; otherwise they keep theirs.
    */
   onRefit(model?: RefitInfo): void {
-    this.stuck.learn(model?.metrics.repeatRate);
+    this.stuck.learn(model?.metrics);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });

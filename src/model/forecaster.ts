@@ -360,6 +360,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       residualLag1,
       residualOneStepRatio,
       repeatRate: repeatRate(values, n),
+      ...repeatProfile(values, n, coveredDays),
     },
   });
 }
@@ -374,6 +375,52 @@ export function repeatRate(values: Float64Array, n: number): number {
   let repeats = 0;
   for (let i = 1; i < n; i++) if (values[i] === values[i - 1]) repeats++;
   return repeats / (n - 1);
+}
+
+/** Equal values in a row that make a "long" run (the detector's stuck-value rule fires at this length). */
+export const LONG_REPEAT_RUN = 6;
+
+/** How a history repeats itself, split into short repeats and long runs (see {@link repeatProfile}). */
+export interface RepeatProfile {
+  /** Share of consecutive pairs that repeat exactly, not counting pairs inside long runs. */
+  readonly shortRepeatRate: number;
+  /** Maximal runs of at least {@link LONG_REPEAT_RUN} equal values, per day of history. */
+  readonly longRunsPerDay: number;
+  /** Share of consecutive pairs that lie inside long runs (1 for a constant series). */
+  readonly longRunShare: number;
+}
+
+/**
+ * Splits a history's exact repeats into short ones (a quantised gauge) and long runs (a staircase, or a
+ * frozen exporter). A stuck exporter inside the training history is one long run: it must not teach the
+ * detector that this series repeats itself (the overall repeat rate of a 14-day history with one 6-hour
+ * flatline is 1.8%, far above what turns the stuck rule off), whereas a staircase has long runs every day.
+ */
+export function repeatProfile(values: Float64Array, n: number, days: number): RepeatProfile {
+  if (n < 2) return { shortRepeatRate: 0, longRunsPerDay: 0, longRunShare: 0 };
+  let shortRepeats = 0;
+  let longRuns = 0;
+  let longPairs = 0;
+  let run = 1;
+  const close = (): void => {
+    if (run >= LONG_REPEAT_RUN) {
+      longRuns++;
+      longPairs += run - 1;
+    } else shortRepeats += run - 1;
+  };
+  for (let i = 1; i < n; i++) {
+    if (values[i] === values[i - 1]) run++;
+    else {
+      close();
+      run = 1;
+    }
+  }
+  close();
+  return {
+    shortRepeatRate: shortRepeats / (n - 1),
+    longRunsPerDay: days > 0 ? longRuns / days : 0,
+    longRunShare: longPairs / (n - 1),
+  };
 }
 
 /** Series with a finer step than this are averaged into AGGREGATE_MS buckets before fitting, ms. */

@@ -336,4 +336,23 @@ describe('SeriesDetector stuck-value rule learns from the training history', () 
   it('stays quiet on a staircase or quantised series whose history repeats values', () => {
     expect(run(0.3).some(Boolean)).toBe(false);
   });
+
+  const runProfile = (shortRepeatRate: number, longRunsPerDay: number, longRunShare = 0.02): boolean => {
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: 60_000 });
+    // repeatRate alone would turn the rule off: the split takes precedence.
+    d.onRefit({ metrics: { repeatRate: 0.02, shortRepeatRate, longRunsPerDay, longRunShare } });
+    let drift = false;
+    for (let i = 0; i < 8; i++) drift ||= d.observe(i * 60_000, 51, POINT, tail).scored.drift;
+    return drift;
+  };
+
+  it('still flags a frozen value when the history held a stuck exporter once (a rare long run)', () => {
+    expect(runProfile(0, 1 / 14)).toBe(true);
+  });
+
+  it('stays quiet when long runs are daily (a staircase), short repeats common or the history mostly constant', () => {
+    expect(runProfile(0, 3)).toBe(false);
+    expect(runProfile(0.2, 0)).toBe(false);
+    expect(runProfile(0, 0.4, 1)).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 import { Random } from '../../../src/domain/random';
 import type { TimeSeries } from '../../../src/domain/timeSeries';
 import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
-import { lag1Autocorrelation, oneStepRatio, repeatRate } from '../../../src/model/forecaster';
+import { lag1Autocorrelation, oneStepRatio, repeatProfile, repeatRate } from '../../../src/model/forecaster';
 import type { FittedModel, TrainingInput } from '../../../src/model';
 import {
   DAY_MS,
@@ -345,5 +345,32 @@ describe('repeatRate', () => {
     const values = Float64Array.from({ length: 300 }, (_, i) => Math.floor(i / 6));
     const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: 300_000 });
     expect(model.metrics.repeatRate).toBeGreaterThan(0.8);
+  });
+});
+
+describe('repeatProfile', () => {
+  it('splits short repeats from long runs of equal values', () => {
+    // 1,1 (1 short pair) | 2 x6 (a long run) | 3,3,3 (2 short pairs) | 4: 12 values, 11 pairs.
+    const v = Float64Array.from([1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 4]);
+    const p = repeatProfile(v, v.length, 2);
+    expect(p.shortRepeatRate).toBeCloseTo(3 / 11, 12);
+    expect(p.longRunsPerDay).toBe(0.5);
+    expect(p.longRunShare).toBeCloseTo(5 / 11, 12);
+    expect(repeatProfile(Float64Array.from([5]), 1, 1)).toEqual({
+      shortRepeatRate: 0,
+      longRunsPerDay: 0,
+      longRunShare: 0,
+    });
+  });
+
+  it('sees one flatline in two weeks of noise as a rare long run, not as a repeating series', () => {
+    const n = 4032;
+    const ts = Float64Array.from({ length: n }, (_, i) => i * 300_000);
+    const values = Float64Array.from({ length: n }, (_, i) => 50 + 10 * Math.sin(i / 7) + Math.cos(i * 1.7));
+    values.fill(values[2000], 2000, 2072); // a 6-hour stuck exporter
+    const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: 300_000 });
+    expect(model.metrics.repeatRate).toBeGreaterThan(0.015);
+    expect(model.metrics.shortRepeatRate).toBe(0);
+    expect(model.metrics.longRunsPerDay).toBeCloseTo(1 / 14, 6);
   });
 });
