@@ -106,9 +106,11 @@ export class OneStepCorrection {
 
   /**
    * Records the outcome at `timestampMs`: `z` is the residual standardised by the MODEL's scale (NaN when
-   * missing), `trusted` false for points inside an episode.
+   * missing), `trusted` false for points inside an episode. `resync` takes a trusted residual whole, without
+   * clipping its innovation: for a point known to be back at the model's normal (see
+   * `SeriesDetector.judgedAgainst`), where clipping would leave the correction stuck at the old excursion.
    */
-  update(timestampMs: number, z: number, trusted: boolean): void {
+  update(timestampMs: number, z: number, trusted: boolean, resync = false): void {
     if (!(timestampMs > this.lastSeenMs)) return;
     if (Number.isFinite(this.lastSeenMs) && this.stepMs === undefined) {
       this.inferredStepMs = Math.min(this.inferredStepMs, timestampMs - this.lastSeenMs);
@@ -118,7 +120,7 @@ export class OneStepCorrection {
     const d = this.decay(timestampMs);
     const predicted = d * this.trustedZ;
     const sd = this.spread(d);
-    const limit = this.clip * sd;
+    const limit = resync ? Number.POSITIVE_INFINITY : this.clip * sd;
     const innovation = Math.min(limit, Math.max(-limit, z - predicted));
     this.trustedZ = predicted + innovation;
     this.trustedMs = timestampMs;

@@ -115,6 +115,15 @@ class StuckValueRule {
   }
 }
 
+/**
+ * Jumps of the residual in one direction per day of training history from which such jumps are the series'
+ * routine (a heap dropping back at GC every 6-30 hours is 0.8-4 a day): at least this many, and at most
+ * {@link RESET_MAX_OTHER_SHARE} as many the other way (a series that jumps both ways is noisy, not resetting).
+ * Two anomalies of a kind in a two-week history are 0.14 a day.
+ */
+const RESET_MIN_PER_DAY = 0.5;
+const RESET_MAX_OTHER_SHARE = 0.25;
+
 /** What the detector learns from a newly fitted model (a `FittedModel` fits). */
 export interface RefitInfo {
   readonly metrics: { readonly [key: string]: number | undefined };
@@ -176,6 +185,8 @@ export class SeriesDetector {
   private readonly tracker: EpisodeTracker;
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
   private readonly stuck = new StuckValueRule();
+  /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
+  private resetDirection: Direction = 0;
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -218,7 +229,7 @@ export class SeriesDetector {
     point: ForecastPoint,
     tailProbability: TailProbability,
   ): SeriesObservation {
-    const corrected = this.judgedAgainst(timestampMs, actual, point);
+    const { against: corrected, reset } = this.judgedAgainst(timestampMs, actual, point);
     const base = scorePoint(timestampMs, actual, corrected, tailProbability, this.options);
     if (!(timestampMs > this.lastTimestampMs))
       return { scored: base, episodeId: '', joinedMs: [], events: [] };
@@ -242,28 +253,42 @@ export class SeriesDetector {
       drift,
       sign,
     });
-    this.oneStep.update(timestampMs, z, step.episodeId === '');
+    this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
     this.stuck.record(step.episodeId === '');
     return { scored, episodeId: step.episodeId, joinedMs: step.joinedMs, events: step.events };
   }
 
   /**
    * The forecast point a value is judged against: the one-step-corrected point (see `OneStepCorrection`),
-   * except that a value that moved from the corrected forecast back towards the model's own forecast,
-   * ending up closer to it than the corrected forecast was and inside the model's band, is judged against
-   * the model: a return to the seasonal normal (a heap dropping back after GC, the end of a noisy
-   * excursion) is no incident, while a jump past the model's forecast to the other side (a spike from a
-   * low) is still judged against the corrected point.
+   * except for a value inside the model's own band that either
+   * - moved from the corrected forecast back towards the model's forecast, ending up closer to it than the
+   *   corrected forecast was: a return to the seasonal normal (the end of a noisy excursion) is no incident,
+   *   while a jump past the model's forecast to the other side (a spike from a low) is still judged against
+   *   the corrected point; or
+   * - jumped out of the corrected band the way this series routinely jumps (`reset`: a heap dropping back
+   *   at GC, learned from the training history's jump rates), even past the model's forecast: that is the
+   *   series' normal reset, and the correction restarts from the new value instead of steering back
+   *   towards the old level.
    */
-  private judgedAgainst(timestampMs: number, actual: number, point: ForecastPoint): ForecastPoint {
+  private judgedAgainst(
+    timestampMs: number,
+    actual: number,
+    point: ForecastPoint,
+  ): { against: ForecastPoint; reset: boolean } {
     const corrected = this.oneStep.correct(timestampMs, point);
-    if (corrected === point) return point;
+    if (corrected === point || deviationScore(actual, point) > this.options.thresholdMultiplier) {
+      return { against: corrected, reset: false };
+    }
+    const move = actual - corrected.yhat;
+    // Only a jump that would flag the point is a reset: smaller moves are judged as usual.
+    const jump = deviationScore(actual, corrected) > this.options.thresholdMultiplier;
+    if (jump && this.resetDirection !== 0 && Math.sign(move) === this.resetDirection) {
+      return { against: point, reset: true };
+    }
     const towardModel =
-      (actual - corrected.yhat) * (point.yhat - corrected.yhat) > 0 &&
+      move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
-    return towardModel && deviationScore(actual, point) <= this.options.thresholdMultiplier
-      ? point
-      : corrected;
+    return { against: towardModel ? point : corrected, reset: false };
   }
 
   /**
@@ -327,6 +352,7 @@ export class SeriesDetector {
    */
   onRefit(model?: RefitInfo): void {
     this.stuck.learn(model?.metrics);
+    this.resetDirection = routineResetDirection(model?.metrics.jumpsUpPerDay, model?.metrics.jumpsDownPerDay);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });
@@ -336,4 +362,12 @@ export class SeriesDetector {
       this.oneStep.forget();
     }
   }
+}
+
+/** The direction in which a series routinely resets, from its training history's jump rates; 0 if none. */
+export function routineResetDirection(up: number | undefined, down: number | undefined): Direction {
+  if (up === undefined || down === undefined || !Number.isFinite(up) || !Number.isFinite(down)) return 0;
+  if (down >= RESET_MIN_PER_DAY && up <= RESET_MAX_OTHER_SHARE * down) return -1;
+  if (up >= RESET_MIN_PER_DAY && down <= RESET_MAX_OTHER_SHARE * up) return 1;
+  return 0;
 }

@@ -5,6 +5,7 @@ import {
   type ForecastPoint,
   type SeriesObservation,
 } from '../../../src/detect';
+import { routineResetDirection } from '../../../src/detect/seriesDetector';
 import type { DetectionOptions } from '../../../src/detect/types';
 import type { ScoredPoint } from '../../../src/domain/anomaly';
 import { Random } from '../../../src/domain/random';
@@ -269,6 +270,36 @@ describe('SeriesDetector', () => {
     const below = other.observe(T0 + STEP, -1.9, BAND, gaussianTail);
     expect(below.scored.yhat).toBeCloseTo(1.62, 12);
     expect(below.scored.isAnomaly).toBe(true);
+  });
+
+  it('takes a jump the series routinely makes (learned from its history) as a reset, not an incident', () => {
+    // The same drop past the model forecast to −1.9 as above, on a series whose history drops that way
+    // twice a day and hardly ever jumps up (a GC sawtooth): judged against the model, and the one-step
+    // forecast restarts from the new value (0.9 · −1.9) instead of steering back to the old level.
+    const detector = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    detector.onRefit({ metrics: { residualLag1: 0.9, jumpsDownPerDay: 2, jumpsUpPerDay: 0.1 } });
+    detector.observe(T0, 1.8, BAND, gaussianTail);
+    const drop = detector.observe(T0 + STEP, -1.9, BAND, gaussianTail);
+    expect(drop.scored).toMatchObject({ yhat: 0, isAnomaly: false });
+    expect(detector.observe(T0 + 2 * STEP, -1.8, BAND, gaussianTail).scored.yhat).toBeCloseTo(-1.71, 12);
+    // Routine or not, a drop out of the model's own band is judged against the one-step point.
+    const far = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    far.onRefit({ metrics: { residualLag1: 0.9, jumpsDownPerDay: 2, jumpsUpPerDay: 0.1 } });
+    far.observe(T0, 1.8, BAND, gaussianTail);
+    expect(far.observe(T0 + STEP, -2.5, BAND, gaussianTail).scored.yhat).toBeCloseTo(1.62, 12);
+    // A jump against the routine direction is no reset.
+    const up = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    up.onRefit({ metrics: { residualLag1: 0.9, jumpsDownPerDay: 2, jumpsUpPerDay: 0.1 } });
+    up.observe(T0, -1.8, BAND, gaussianTail);
+    expect(up.observe(T0 + STEP, 1.9, BAND, gaussianTail).scored.isAnomaly).toBe(true);
+  });
+
+  it('sees routine resets only in one-sided, frequent jumps', () => {
+    expect(routineResetDirection(0.1, 2)).toBe(-1);
+    expect(routineResetDirection(3, 0.5)).toBe(1);
+    expect(routineResetDirection(2, 2)).toBe(0); // noise jumps both ways
+    expect(routineResetDirection(0, 0.14)).toBe(0); // two dips in two weeks are anomalies, not routine
+    expect(routineResetDirection(undefined, 2)).toBe(0);
   });
 
   it('adopts the residual autocorrelation of each new model on refit', () => {

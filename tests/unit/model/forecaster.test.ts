@@ -1,7 +1,13 @@
 import { Random } from '../../../src/domain/random';
 import type { TimeSeries } from '../../../src/domain/timeSeries';
 import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
-import { lag1Autocorrelation, oneStepRatio, repeatProfile, repeatRate } from '../../../src/model/forecaster';
+import {
+  jumpRates,
+  lag1Autocorrelation,
+  oneStepRatio,
+  repeatProfile,
+  repeatRate,
+} from '../../../src/model/forecaster';
 import type { FittedModel, TrainingInput } from '../../../src/model';
 import {
   DAY_MS,
@@ -372,5 +378,30 @@ describe('repeatProfile', () => {
     expect(model.metrics.repeatRate).toBeGreaterThan(0.015);
     expect(model.metrics.shortRepeatRate).toBe(0);
     expect(model.metrics.longRunsPerDay).toBeCloseTo(1 / 14, 6);
+  });
+});
+
+describe('jumpRates', () => {
+  it('counts one-step changes beyond 2 residual scales per day, each way, over samples one step apart', () => {
+    const z = [0, 0.5, -2, -1.9, 0.5, 0.4, 3, 3.1];
+    const ts = Float64Array.from([0, 1, 2, 3, 4, 5, 7, 8]); // the 5 -> 7 gap is no step
+    // -2.5 (down), +2.4 (up); 0.4 -> 3 spans a gap and does not count.
+    expect(jumpRates((i) => z[i], ts, z.length, 1, 2)).toEqual({ up: 0.5, down: 0.5 });
+    expect(jumpRates((i) => z[i], ts, z.length, 1, 0)).toEqual({ up: 0, down: 0 });
+  });
+
+  it('sees a GC sawtooth as routine downward jumps in a fitted model', () => {
+    const step = 300_000;
+    const n = 14 * 288;
+    const ts = Float64Array.from({ length: n }, (_, i) => i * step);
+    const random = new Random(3);
+    // Grows 6 units over 8 hours, then drops back: 3 drops a day, noise sd 0.1.
+    const values = Float64Array.from(
+      { length: n },
+      (_, i) => 40 + 6 * ((i % 96) / 96) + 0.1 * random.normal(),
+    );
+    const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: step });
+    expect(model.metrics.jumpsDownPerDay).toBeGreaterThan(2.5);
+    expect(model.metrics.jumpsUpPerDay).toBeLessThan(0.2);
   });
 });
