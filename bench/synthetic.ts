@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG } from '../src/config/defaults';
 import { evaluateSeries } from '../src/pipeline/evaluation';
+import type { DetectionOptions } from '../src/detect/types';
 import type { EvaluatedPoints } from '../src/evaluate/types';
 import type { Forecaster } from '../src/model/types';
 import {
@@ -240,6 +241,7 @@ export function evaluateSpec(
   g: GeneratedSeries,
   model: ModelName,
   forecaster: Forecaster,
+  detection: DetectionOptions = DEFAULT_CONFIG.detection,
 ): SyntheticSeriesResult {
   const cfg = DEFAULT_CONFIG;
   const points = g.series.timestampsMs.length;
@@ -250,7 +252,7 @@ export function evaluateSpec(
       series: g.series,
       groundTruth: 'labels',
       forecaster,
-      detection: cfg.detection,
+      detection,
       // +0.5 so splitIndex's floor lands exactly on trainPoints.
       trainRatio: (trainPoints + 0.5) / points,
       retrainIntervalMs: cfg.model.retrainIntervalMs,

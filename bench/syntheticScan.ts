@@ -1,6 +1,6 @@
 /**
  * `node dist/bench/syntheticScan.js [--seeds 30] [--from 101] [--step 5m|1m] [--kinds cpu,memory,latency]
- * [--list]`: the synthetic suite's protocol for the default model only (no Prophet/MSTL), over many seeds, in
+ * [--list] [--episode key=value]`: the synthetic suite's protocol for the default model only (no Prophet/MSTL), over many seeds, in
  * seconds. Prints event recall per anomaly type and metric kind, false-alarm episodes per series-day and
  * interval coverage; `--list` adds every series' missed events and false episodes. For iterating on
  * detection; `npm run bench` remains the measurement of record.
@@ -26,10 +26,19 @@ interface ScanArgs {
   step: '5m' | '1m';
   kinds: MetricKind[];
   list: boolean;
+  /** Overrides of the episode rule, to explore (e.g. `--episode immediateScore=2.5`). */
+  episode: Record<string, number>;
 }
 
 function parseArgs(argv: readonly string[]): ScanArgs {
-  const args: ScanArgs = { seeds: 30, from: 101, step: '5m', kinds: [...SYNTHETIC_KINDS], list: false };
+  const args: ScanArgs = {
+    seeds: 30,
+    from: 101,
+    step: '5m',
+    kinds: [...SYNTHETIC_KINDS],
+    list: false,
+    episode: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -45,7 +54,10 @@ function parseArgs(argv: readonly string[]): ScanArgs {
       args.step = v;
     } else if (a === '--kinds') args.kinds = next().split(',') as MetricKind[];
     else if (a === '--list') args.list = true;
-    else throw new Error(`unknown argument ${a}`);
+    else if (a === '--episode') {
+      const [key, value] = next().split('=');
+      args.episode[key] = Number(value);
+    } else throw new Error(`unknown argument ${a}`);
   }
   return args;
 }
@@ -63,7 +75,11 @@ function main(): void {
       const spec = args.step === '5m' ? spec5m(kind, args.from + s) : spec1m(kind, args.from + s);
       const g = generateSpec(spec);
       const forecaster = createForecaster(seasonalOptionsOf(DEFAULT_CONFIG.model));
-      const row = evaluateSpec(spec, g, 'anomalyd', forecaster);
+      const detection = {
+        ...DEFAULT_CONFIG.detection,
+        episode: { ...DEFAULT_CONFIG.detection.episode, ...args.episode },
+      };
+      const row = evaluateSpec(spec, g, 'anomalyd', forecaster, detection);
       rows.push(row);
       if (args.list) {
         const missed = Object.entries(row.by_type)
