@@ -1,6 +1,6 @@
 /**
  * `node dist/bench/syntheticScan.js [--seeds 30] [--from 101] [--step 5m|1m] [--kinds cpu,memory,latency]
- * [--list] [--episode key=value]`: the synthetic suite's protocol for the default model only (no Prophet/MSTL), over many seeds, in
+ * [--list] [--episode key=value] [--drift key=value] [--model key=value]`: the synthetic suite's protocol for the default model only (no Prophet/MSTL), over many seeds, in
  * seconds. Prints event recall per anomaly type and metric kind, false-alarm episodes per series-day and
  * interval coverage; `--list` adds every series' missed events and false episodes. For iterating on
  * detection; `npm run bench` remains the measurement of record.
@@ -28,6 +28,10 @@ interface ScanArgs {
   list: boolean;
   /** Overrides of the episode rule, to explore (e.g. `--episode immediateScore=2.5`). */
   episode: Record<string, number>;
+  /** Overrides of the drift detector (e.g. `--drift k=0.3`). */
+  drift: Record<string, number>;
+  /** Overrides of the seasonal model's options (e.g. `--model weeklyOrder=6`). */
+  model: Record<string, number>;
 }
 
 function parseArgs(argv: readonly string[]): ScanArgs {
@@ -38,6 +42,8 @@ function parseArgs(argv: readonly string[]): ScanArgs {
     kinds: [...SYNTHETIC_KINDS],
     list: false,
     episode: {},
+    drift: {},
+    model: {},
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -54,9 +60,9 @@ function parseArgs(argv: readonly string[]): ScanArgs {
       args.step = v;
     } else if (a === '--kinds') args.kinds = next().split(',') as MetricKind[];
     else if (a === '--list') args.list = true;
-    else if (a === '--episode') {
+    else if (a === '--episode' || a === '--drift' || a === '--model') {
       const [key, value] = next().split('=');
-      args.episode[key] = Number(value);
+      args[a === '--episode' ? 'episode' : a === '--drift' ? 'drift' : 'model'][key] = Number(value);
     } else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -74,10 +80,11 @@ function main(): void {
     for (const kind of args.kinds) {
       const spec = args.step === '5m' ? spec5m(kind, args.from + s) : spec1m(kind, args.from + s);
       const g = generateSpec(spec);
-      const forecaster = createForecaster(seasonalOptionsOf(DEFAULT_CONFIG.model));
+      const forecaster = createForecaster({ ...seasonalOptionsOf(DEFAULT_CONFIG.model), ...args.model });
       const detection = {
         ...DEFAULT_CONFIG.detection,
         episode: { ...DEFAULT_CONFIG.detection.episode, ...args.episode },
+        drift: { ...DEFAULT_CONFIG.detection.drift, ...args.drift },
       };
       const row = evaluateSpec(spec, g, 'anomalyd', forecaster, detection);
       rows.push(row);

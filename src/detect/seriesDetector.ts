@@ -116,13 +116,17 @@ class StuckValueRule {
 }
 
 /**
- * Jumps of the residual in one direction per day of training history from which such jumps are the series'
- * routine (a heap dropping back at GC every 6-30 hours is 0.8-4 a day): at least this many, and at most
- * {@link RESET_MAX_OTHER_SHARE} as many the other way (a series that jumps both ways is noisy, not resetting).
- * Two anomalies of a kind in a two-week history are 0.14 a day.
+ * Resets (persistent jumps, see the model's `resetsUpPerDay` / `resetsDownPerDay`) in one direction per day
+ * of training history from which they are the series' routine (a heap dropping back at GC every 6-30 hours
+ * is 0.8-4 a day): at least this many, and at most {@link RESET_MAX_OTHER_SHARE} as many the other way (a
+ * series that resets both ways is noisy, not resetting). Two level shifts in a two-week history are 0.14 a
+ * day.
  */
 const RESET_MIN_PER_DAY = 0.5;
 const RESET_MAX_OTHER_SHARE = 0.25;
+
+/** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
+const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
 
 /** What the detector learns from a newly fitted model (a `FittedModel` fits). */
 export interface RefitInfo {
@@ -201,7 +205,9 @@ export class SeriesDetector {
     this.options = options;
     this.settings = settings;
     this.drift = new DriftDetector(options.drift, settings);
-    this.oneStep = new OneStepCorrection(settings.stepMs);
+    // A trusted residual carries at most 2 one-step sds of innovation (the band edge), so a level shift is
+    // not absorbed before its N-of-M window fills (clip 3 let a 3σ shift through in two or three samples).
+    this.oneStep = new OneStepCorrection(settings.stepMs, 2);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
     this.tracker = new EpisodeTracker(seriesId, options.episode, {
       severity: options.severity,
@@ -352,7 +358,18 @@ export class SeriesDetector {
    */
   onRefit(model?: RefitInfo): void {
     this.stuck.learn(model?.metrics);
-    this.resetDirection = routineResetDirection(model?.metrics.jumpsUpPerDay, model?.metrics.jumpsDownPerDay);
+    // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
+    // out their 99.5% quantile lies (a point 2.5 bands out is routine on a bursty series).
+    const tail = model?.metrics.oneStepTailRatio;
+    if (tail !== undefined && Number.isFinite(tail)) {
+      this.tracker.setImmediateScore(
+        this.options.episode.immediateScore * Math.max(1, tail / GAUSSIAN_TAIL_RATIO),
+      );
+    }
+    this.resetDirection = routineResetDirection(
+      model?.metrics.resetsUpPerDay,
+      model?.metrics.resetsDownPerDay,
+    );
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });

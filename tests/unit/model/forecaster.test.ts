@@ -2,7 +2,8 @@ import { Random } from '../../../src/domain/random';
 import type { TimeSeries } from '../../../src/domain/timeSeries';
 import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
 import {
-  jumpRates,
+  oneStepTailRatio,
+  resetRates,
   lag1Autocorrelation,
   oneStepRatio,
   repeatProfile,
@@ -381,16 +382,17 @@ describe('repeatProfile', () => {
   });
 });
 
-describe('jumpRates', () => {
-  it('counts one-step changes beyond 2 residual scales per day, each way, over samples one step apart', () => {
-    const z = [0, 0.5, -2, -1.9, 0.5, 0.4, 3, 3.1];
-    const ts = Float64Array.from([0, 1, 2, 3, 4, 5, 7, 8]); // the 5 -> 7 gap is no step
-    // -2.5 (down), +2.4 (up); 0.4 -> 3 spans a gap and does not count.
-    expect(jumpRates((i) => z[i], ts, z.length, 1, 2)).toEqual({ up: 0.5, down: 0.5 });
-    expect(jumpRates((i) => z[i], ts, z.length, 1, 0)).toEqual({ up: 0, down: 0 });
+describe('resetRates', () => {
+  it('counts persistent one-step jumps beyond 2 residual scales per day, each way, over samples one step apart', () => {
+    // 0 -> 2.5 and stays (an upward reset); 2.6 -> 0.1 and straight back (a dip: it does not hold, though
+    // the way back up does); 2.5 -> -0.5 across a gap (not one step).
+    const z = [0, 0, 2.5, 2.5, 2.4, 2.6, 0.1, 2.5, 2.5, 2.5, 2.5, -0.5, -0.4, -0.5, -0.6];
+    const ts = Float64Array.from(z.map((_, i) => (i < 11 ? i : i + 5)));
+    expect(resetRates((i) => z[i], ts, z.length, 1, 2)).toEqual({ up: 1, down: 0 });
+    expect(resetRates((i) => z[i], ts, z.length, 1, 0)).toEqual({ up: 0, down: 0 });
   });
 
-  it('sees a GC sawtooth as routine downward jumps in a fitted model', () => {
+  it('sees a GC sawtooth as routine downward resets in a fitted model', () => {
     const step = 300_000;
     const n = 14 * 288;
     const ts = Float64Array.from({ length: n }, (_, i) => i * step);
@@ -401,7 +403,25 @@ describe('jumpRates', () => {
       (_, i) => 40 + 6 * ((i % 96) / 96) + 0.1 * random.normal(),
     );
     const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: step });
-    expect(model.metrics.jumpsDownPerDay).toBeGreaterThan(2.5);
-    expect(model.metrics.jumpsUpPerDay).toBeLessThan(0.2);
+    expect(model.metrics.resetsDownPerDay).toBeGreaterThan(2.5);
+    expect(model.metrics.resetsUpPerDay).toBeLessThan(0.2);
+  });
+});
+
+describe('oneStepTailRatio', () => {
+  it('is the 95% over the median of the |one-step errors|: ~2.9 for Gaussian AR(1), more for bursts', () => {
+    const n = 20_000;
+    const ts = Float64Array.from({ length: n }, (_, i) => i);
+    const random = new Random(11);
+    const ar = new Float64Array(n);
+    for (let i = 1; i < n; i++) ar[i] = 0.8 * ar[i - 1] + random.normal();
+    expect(oneStepTailRatio((i) => ar[i], ts, n, 1, 0.8)).toBeCloseTo(1.96 / 0.6745, 1);
+    // Laplace errors: 95% / median of |e| = ln 20 / ln 2 = 4.32.
+    const lap = Float64Array.from({ length: n }, () => {
+      const u = random.next() - 0.5;
+      return -Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
+    });
+    expect(oneStepTailRatio((i) => lap[i], ts, n, 1, 0)).toBeCloseTo(Math.log(20) / Math.log(2), 1);
+    expect(oneStepTailRatio((i) => lap[i], ts, 100, 1, 0)).toBeNaN();
   });
 });
