@@ -124,6 +124,12 @@ class StuckValueRule {
  */
 const RESET_MIN_PER_DAY = 0.5;
 const RESET_MAX_OTHER_SHARE = 0.25;
+/**
+ * A routine reset lands within this many of the model's half-bands: a seasonal model cannot know where in
+ * its sawtooth a heap is, so its band covers the bottom of the sawtooth only roughly; a crash to zero is no
+ * GC.
+ */
+const RESET_MAX_MODEL_SCORE = 2;
 
 /** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
 const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
@@ -282,15 +288,20 @@ export class SeriesDetector {
     point: ForecastPoint,
   ): { against: ForecastPoint; reset: boolean } {
     const corrected = this.oneStep.correct(timestampMs, point);
-    if (corrected === point || deviationScore(actual, point) > this.options.thresholdMultiplier) {
-      return { against: corrected, reset: false };
-    }
+    if (corrected === point) return { against: corrected, reset: false };
+    const fromModel = deviationScore(actual, point);
     const move = actual - corrected.yhat;
-    // Only a jump that would flag the point is a reset: smaller moves are judged as usual.
-    const jump = deviationScore(actual, corrected) > this.options.thresholdMultiplier;
-    if (jump && this.resetDirection !== 0 && Math.sign(move) === this.resetDirection) {
+    // A routine reset: a jump out of the corrected band in the series' reset direction, landing within
+    // twice the model's band (a heap dropping to zero is no GC).
+    if (
+      this.resetDirection !== 0 &&
+      Math.sign(move) === this.resetDirection &&
+      deviationScore(actual, corrected) > this.options.thresholdMultiplier &&
+      fromModel <= RESET_MAX_MODEL_SCORE * this.options.thresholdMultiplier
+    ) {
       return { against: point, reset: true };
     }
+    if (fromModel > this.options.thresholdMultiplier) return { against: corrected, reset: false };
     const towardModel =
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
