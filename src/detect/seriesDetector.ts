@@ -3,6 +3,7 @@ import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
 import { EpisodeTracker, type EpisodeEvent } from './episodes';
 import { OneStepCorrection } from './oneStep';
+import { VarianceBurstDetector } from './varianceBurst';
 import {
   deviationScore,
   scorePoint,
@@ -195,6 +196,7 @@ export class SeriesDetector {
   private readonly tracker: EpisodeTracker;
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
   private readonly stuck = new StuckValueRule();
+  private readonly burst: VarianceBurstDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
 
@@ -215,6 +217,7 @@ export class SeriesDetector {
     // not absorbed before its N-of-M window fills (clip 3 let a 3σ shift through in two or three samples).
     this.oneStep = new OneStepCorrection(settings.stepMs, 2);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
+    this.burst = new VarianceBurstDetector(settings.stepMs);
     this.tracker = new EpisodeTracker(seriesId, options.episode, {
       severity: options.severity,
       ...(settings.stepMs !== undefined ? { stepMs: settings.stepMs } : {}),
@@ -250,10 +253,12 @@ export class SeriesDetector {
     const z = standardisedResidual(actual, point);
     if (Number.isNaN(z)) {
       this.oneStep.update(timestampMs, z, false);
+      this.burst.update(timestampMs, z);
       return { scored: base, episodeId: '', joinedMs: [], events: this.tracker.tick(timestampMs) };
     }
     const stuck = this.stuck.update(actual);
-    const drift = this.drift.update(z).drift || stuck;
+    const burst = this.burst.update(timestampMs, z);
+    const drift = this.drift.update(z).drift || stuck || burst;
     const scored: ScoredPoint = drift ? { ...base, drift } : base;
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
@@ -369,6 +374,7 @@ export class SeriesDetector {
    */
   onRefit(model?: RefitInfo): void {
     this.stuck.learn(model?.metrics);
+    this.burst.setReference(model?.metrics.residualDiffMedian);
     // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
     // out their 99.5% quantile lies (a point 2.5 bands out is routine on a bursty series).
     const tail = model?.metrics.oneStepTailRatio;

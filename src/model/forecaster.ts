@@ -317,6 +317,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const zAt = (i: number): number => (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
   const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);
+  const diffMedian = residualDiffMedian(zAt, ts, n, stepMs);
 
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
@@ -368,6 +369,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       resetsUpPerDay: resets.up,
       resetsDownPerDay: resets.down,
       oneStepTailRatio: tailRatio,
+      residualDiffMedian: diffMedian,
     },
   });
 }
@@ -456,6 +458,31 @@ export function oneStepTailRatio(
   const body = sortedQuantile(sorted, 0.95);
   const mid = sortedQuantile(sorted, 0.5);
   return mid > 0 ? body / mid : Number.NaN;
+}
+
+/**
+ * Median of |z(i) − z(i−1)| over samples one step apart: the typical one-step change of the standardised
+ * residual, the reference of the detector's variance-burst rule (detect/varianceBurst.ts). NaN with fewer
+ * than 30 pairs.
+ */
+export function residualDiffMedian(
+  z: (i: number) => number,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+): number {
+  const maxGap = 1.5 * stepMs;
+  const changes = new Float64Array(Math.max(0, n - 1));
+  let m = 0;
+  let prev = n > 0 ? z(0) : Number.NaN;
+  for (let i = 1; i < n; i++) {
+    const cur = z(i);
+    if (ts[i] - ts[i - 1] <= maxGap && Number.isFinite(cur) && Number.isFinite(prev)) {
+      changes[m++] = Math.abs(cur - prev);
+    }
+    prev = cur;
+  }
+  return m >= MIN_RATIO_PAIRS ? medianInPlace(changes, m) : Number.NaN;
 }
 
 /** Equal values in a row that make a "long" run (the detector's stuck-value rule fires at this length). */

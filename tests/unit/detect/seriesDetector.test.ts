@@ -282,11 +282,11 @@ describe('SeriesDetector', () => {
     const drop = detector.observe(T0 + STEP, -1.9, BAND, gaussianTail);
     expect(drop.scored).toMatchObject({ yhat: 0, isAnomaly: false });
     expect(detector.observe(T0 + 2 * STEP, -1.8, BAND, gaussianTail).scored.yhat).toBeCloseTo(-1.71, 12);
-    // Routine or not, a drop out of the model's own band is judged against the one-step point.
+    // Routine or not, a drop beyond twice the model's band (−4.5 < −2 · 1.96) is judged against the one-step point.
     const far = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
     far.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });
     far.observe(T0, 1.8, BAND, gaussianTail);
-    expect(far.observe(T0 + STEP, -2.5, BAND, gaussianTail).scored.yhat).toBeCloseTo(1.62, 12);
+    expect(far.observe(T0 + STEP, -4.5, BAND, gaussianTail).scored.yhat).toBeCloseTo(1.62, 12);
     // A jump against the routine direction is no reset.
     const up = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
     up.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });

@@ -4,6 +4,7 @@ import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
 import {
   oneStepTailRatio,
   resetRates,
+  residualDiffMedian,
   lag1Autocorrelation,
   oneStepRatio,
   repeatProfile,
@@ -423,5 +424,17 @@ describe('oneStepTailRatio', () => {
     });
     expect(oneStepTailRatio((i) => lap[i], ts, n, 1, 0)).toBeCloseTo(Math.log(20) / Math.log(2), 1);
     expect(oneStepTailRatio((i) => lap[i], ts, 100, 1, 0)).toBeNaN();
+  });
+});
+
+describe('residualDiffMedian', () => {
+  it('is the median |z(i) − z(i−1)| over samples one step apart', () => {
+    const z = [0, 1, 3, 2, 2, 10];
+    const ts = Float64Array.from([0, 1, 2, 3, 4, 9]); // the last pair spans a gap
+    const many = Array.from({ length: 40 }, (_, i) => z[i % 5]);
+    const tsMany = Float64Array.from(many.map((_, i) => i));
+    // Changes 1, 2, 1, 0, 2 repeating (and 2 at each wrap): median 1... of 39 pairs.
+    expect(residualDiffMedian((i) => many[i], tsMany, many.length, 1)).toBe(1);
+    expect(residualDiffMedian((i) => z[i], ts, z.length, 1)).toBeNaN(); // too few pairs
   });
 });
