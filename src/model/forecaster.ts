@@ -13,7 +13,7 @@ import {
   fitRobust,
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
-import { MAD_TO_SIGMA, medianInPlace, robustSample, sortedQuantile } from './stats';
+import { MAD_TO_SIGMA, medianInPlace, robustSample, selectInPlace, sortedQuantile } from './stats';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
 
@@ -314,7 +314,10 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     residuals = calibrateResiduals(z, options.intervalWidth);
   }
 
-  const zAt = (i: number): number => (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
+  // In-sample standardised residuals, once, for the detector's statistics below.
+  const zIn = new Float64Array(n);
+  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
+  const zAt = (i: number): number => zIn[i];
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
   const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);
   const diffMedian = residualDiffMedian(zAt, ts, n, stepMs);
@@ -454,9 +457,10 @@ export function oneStepTailRatio(
     prev = cur;
   }
   if (m < 200) return Number.NaN;
-  const sorted = errors.subarray(0, m).sort();
-  const body = sortedQuantile(sorted, 0.95);
-  const mid = sortedQuantile(sorted, 0.5);
+  // Order statistics by selection (O(m), nearest rank): a full sort of 40,000 errors would cost more than
+  // the rest of this pass.
+  const body = selectInPlace(errors, m, Math.round(0.95 * (m - 1)));
+  const mid = selectInPlace(errors, m, Math.round(0.5 * (m - 1)));
   return mid > 0 ? body / mid : Number.NaN;
 }
 
