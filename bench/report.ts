@@ -7,6 +7,7 @@ import type { SmdAsdResult } from './smdAsd';
 import type { FleetResult, ScoringResult } from './speed';
 import type { SyntheticResult } from './synthetic';
 import { MODEL_NAMES } from './models';
+import { ANOMALY_TYPES } from '../src/sources/simulator';
 
 /** Everything one bench run measured (suites that failed are absent and listed in `errors`). */
 export interface BenchResults {
@@ -142,7 +143,18 @@ export function headlineTables(r: BenchResults): string {
           ],
           rows,
         ) +
-        excluded,
+        excluded +
+        '\n\nEvent recall per anomaly type (found / total):\n\n' +
+        table(
+          ['model', ...ANOMALY_TYPES, 'subtle'],
+          MODEL_NAMES.map((m) => {
+            const slice = (x: { detected: number; total: number; recall: number } | undefined): string =>
+              x === undefined || x.total === 0 ? 'n/a' : `${f(x.recall, 2)} (${x.detected}/${x.total})`;
+            // Results files written before the breakdown existed have no by_type.
+            const byType = (s[m] as Partial<(typeof s)[typeof m]>).by_type;
+            return [m, ...ANOMALY_TYPES.map((t) => slice(byType?.[t])), slice(s[m].subtle)];
+          }),
+        ),
     );
   }
   if (r.nab) {

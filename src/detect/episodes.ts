@@ -125,9 +125,13 @@ export class EpisodeTracker {
    * @param prefix series id used as the episode id prefix (`${prefix}:${startMs}`)
    * @param options episode rules (see `EpisodeOptions`; validated by config)
    */
+  /** The score at which a single point opens an episode (`options.immediateScore`, or as adjusted). */
+  private immediateScore: number;
+
   constructor(prefix: string, options: EpisodeOptions, settings: EpisodeTrackerSettings = {}) {
     this.prefix = prefix;
     this.options = options;
+    this.immediateScore = options.immediateScore;
     this.cutoffs = settings.severity ?? DEFAULT_SEVERITY_CUTOFFS;
     this.fixedStepMs = settings.stepMs !== undefined && settings.stepMs > 0 ? settings.stepMs : undefined;
     const size = Math.max(1, Math.floor(options.window));
@@ -136,6 +140,16 @@ export class EpisodeTracker {
     this.bufSign = new Int8Array(size);
     this.bufAnomalous = new Uint8Array(size);
     this.bufAssigned = new Uint8Array(size);
+  }
+
+  /**
+   * Sets the score at which a single point opens an episode, for this series (the series detector raises
+   * `options.immediateScore` on series whose one-step errors have heavy tails). Never below the option.
+   */
+  setImmediateScore(score: number): void {
+    this.immediateScore = Number.isFinite(score)
+      ? Math.max(this.options.immediateScore, score)
+      : this.options.immediateScore;
   }
 
   /** The episode in progress (open or closing), if any. */
@@ -177,7 +191,7 @@ export class EpisodeTracker {
 
     const bandTrigger =
       point.isAnomaly &&
-      ((point.score >= this.options.immediateScore && point.rare !== false) ||
+      ((point.score >= this.immediateScore && point.rare !== false) ||
         this.anomalousInWindow(t) >= this.options.minPoints);
     if (!bandTrigger && !point.drift) {
       this.finaliseIfDue(t, events);

@@ -10,7 +10,11 @@ import type { ForecastPoint } from './score';
  * φᵏ·z₀ with standard deviation √(1 − φ²ᵏ) (in units of the marginal one), so the corrected point is
  *   yhat' = yhat + φᵏ·z₀·scale,   half-bands and scale × √(1 − φ²ᵏ).
  * One sample after a trusted one the band is narrow and follows the series; the longer the gap, the closer
- * it is to the model's own forecast and band.
+ * it is to the model's own forecast and band. The model's half-bands may differ (its calibrated residual
+ * distribution is skewed, or its 2.5% tails were estimated from a few days of strongly autocorrelated
+ * residuals); a one-step error is mostly a fresh innovation, so the corrected half-bands are drawn towards
+ * their mean by φ²ᵏ, the share of the residual the correction explains. On the simulated metrics this
+ * halved cpu false episodes (lopsided bands flagged ordinary noise on their narrow side).
  *
  * A residual is trusted (becomes z₀) only when its point belongs to no episode, and then only up to
  * `clip` one-step standard deviations beyond the prediction: a sudden level shift is therefore not absorbed
@@ -96,19 +100,25 @@ export class OneStepCorrection {
     }
     const shrink = this.spread(d);
     const yhat = point.yhat + d * this.trustedZ * point.scale;
+    const half = 0.5 * (point.upper - point.lower);
+    const w = d * d;
+    const lowHalf = (1 - w) * (point.yhat - point.lower) + w * half;
+    const highHalf = (1 - w) * (point.upper - point.yhat) + w * half;
     return {
       yhat,
-      lower: yhat - (point.yhat - point.lower) * shrink,
-      upper: yhat + (point.upper - point.yhat) * shrink,
+      lower: yhat - lowHalf * shrink,
+      upper: yhat + highHalf * shrink,
       scale: point.scale * shrink,
     };
   }
 
   /**
    * Records the outcome at `timestampMs`: `z` is the residual standardised by the MODEL's scale (NaN when
-   * missing), `trusted` false for points inside an episode.
+   * missing), `trusted` false for points inside an episode. `resync` takes a trusted residual whole, without
+   * clipping its innovation: for a point known to be back at the model's normal (see
+   * `SeriesDetector.judgedAgainst`), where clipping would leave the correction stuck at the old excursion.
    */
-  update(timestampMs: number, z: number, trusted: boolean): void {
+  update(timestampMs: number, z: number, trusted: boolean, resync = false): void {
     if (!(timestampMs > this.lastSeenMs)) return;
     if (Number.isFinite(this.lastSeenMs) && this.stepMs === undefined) {
       this.inferredStepMs = Math.min(this.inferredStepMs, timestampMs - this.lastSeenMs);
@@ -118,7 +128,7 @@ export class OneStepCorrection {
     const d = this.decay(timestampMs);
     const predicted = d * this.trustedZ;
     const sd = this.spread(d);
-    const limit = this.clip * sd;
+    const limit = resync ? Number.POSITIVE_INFINITY : this.clip * sd;
     const innovation = Math.min(limit, Math.max(-limit, z - predicted));
     this.trustedZ = predicted + innovation;
     this.trustedMs = timestampMs;

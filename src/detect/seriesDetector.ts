@@ -5,6 +5,7 @@ import { EpisodeTracker, type EpisodeEvent } from './episodes';
 import { shrinkToNormal } from './normalScore';
 import { OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
+import { VarianceBurstDetector } from './varianceBurst';
 import {
   deviationScore,
   scorePoint,
@@ -31,6 +32,17 @@ export const STUCK_RUN = 6;
  */
 const STUCK_MAX_REPEAT_RATE = 0.005;
 const STUCK_PRIOR_PAIRS = 100;
+/**
+ * Long runs of equal values (as long as a stuck run) per day of training history above which they are
+ * normal for the series: a staircase or an often-idle gauge has them every day, while an exporter that froze
+ * once or twice in a two-week history (0.07-0.14 a day) is exactly what the rule is for.
+ */
+const STUCK_MAX_LONG_RUNS_PER_DAY = 0.5;
+/**
+ * Share of the training history inside long runs above which constancy is normal for the series (a
+ * constant or mostly idle series), however few the runs: one stuck exporter for 6 hours of 14 days is 1.8%.
+ */
+const STUCK_MAX_LONG_RUN_SHARE = 0.25;
 
 /**
  * A value repeated exactly, sample after sample, in a series that otherwise (almost) never repeats itself
@@ -50,12 +62,27 @@ class StuckValueRule {
   private repeatsAreNormal = false;
 
   /**
-   * Learns from the training history (the model's `repeatRate`): a series that repeated itself there,
-   * such as a staircase or a quantised gauge, does not get stuck-value alarms.
+   * Learns from the training history: a series that repeated itself there, such as a staircase or a
+   * quantised gauge, does not get stuck-value alarms. With the model's split of repeats
+   * (`shortRepeatRate`, `longRunsPerDay`, `longRunShare`), short repeats, frequent long runs and a mostly
+   * constant history count but a rare long run (a stuck exporter in the history) does not; otherwise the
+   * overall `repeatRate` decides.
    */
-  learn(trainingRepeatRate: number | undefined): void {
-    if (trainingRepeatRate === undefined || !Number.isFinite(trainingRepeatRate)) return;
-    this.repeatsAreNormal = trainingRepeatRate > STUCK_MAX_REPEAT_RATE;
+  learn(metrics: RefitInfo['metrics'] | undefined): void {
+    const short = metrics?.shortRepeatRate;
+    const longRuns = metrics?.longRunsPerDay;
+    const longShare = metrics?.longRunShare;
+    const known = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
+    if (known(short) && known(longRuns) && known(longShare)) {
+      this.repeatsAreNormal =
+        short > STUCK_MAX_REPEAT_RATE ||
+        longRuns > STUCK_MAX_LONG_RUNS_PER_DAY ||
+        longShare > STUCK_MAX_LONG_RUN_SHARE;
+      return;
+    }
+    const rate = metrics?.repeatRate;
+    if (rate === undefined || !Number.isFinite(rate)) return;
+    this.repeatsAreNormal = rate > STUCK_MAX_REPEAT_RATE;
   }
 
   /** Feeds the next finite value; true when it is stuck. */
@@ -90,6 +117,25 @@ class StuckValueRule {
     }
   }
 }
+
+/**
+ * Resets (persistent jumps, see the model's `resetsUpPerDay` / `resetsDownPerDay`) in one direction per day
+ * of training history from which they are the series' routine (a heap dropping back at GC every 6-30 hours
+ * is 0.8-4 a day): at least this many, and at most {@link RESET_MAX_OTHER_SHARE} as many the other way (a
+ * series that resets both ways is noisy, not resetting). Two level shifts in a two-week history are 0.14 a
+ * day.
+ */
+const RESET_MIN_PER_DAY = 0.5;
+const RESET_MAX_OTHER_SHARE = 0.25;
+/**
+ * A routine reset lands within this many of the model's half-bands: a seasonal model cannot know where in
+ * its sawtooth a heap is, so its band covers the bottom of the sawtooth only roughly; a crash to zero is no
+ * GC.
+ */
+const RESET_MAX_MODEL_SCORE = 2;
+
+/** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
+const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
 
 /** What the detector learns from a newly fitted model (a `FittedModel` fits). */
 export interface RefitInfo {
@@ -153,6 +199,9 @@ export class SeriesDetector {
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
   private readonly stuck = new StuckValueRule();
   private spikeLevels: SpikeLevels = NO_SPIKE_LEVELS;
+  private readonly burst: VarianceBurstDetector;
+  /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
+  private resetDirection: Direction = 0;
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -167,8 +216,11 @@ export class SeriesDetector {
     this.options = options;
     this.settings = settings;
     this.drift = new DriftDetector(options.drift, settings);
-    this.oneStep = new OneStepCorrection(settings.stepMs);
+    // A trusted residual carries at most 2 one-step sds of innovation (the band edge), so a level shift is
+    // not absorbed before its N-of-M window fills (clip 3 let a 3σ shift through in two or three samples).
+    this.oneStep = new OneStepCorrection(settings.stepMs, 2);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
+    this.burst = new VarianceBurstDetector(settings.stepMs);
     this.tracker = new EpisodeTracker(seriesId, options.episode, {
       severity: options.severity,
       ...(settings.stepMs !== undefined ? { stepMs: settings.stepMs } : {}),
@@ -195,7 +247,7 @@ export class SeriesDetector {
     point: ForecastPoint,
     tailProbability: TailProbability,
   ): SeriesObservation {
-    const corrected = this.judgedAgainst(timestampMs, actual, point);
+    const { against: corrected, reset } = this.judgedAgainst(timestampMs, actual, point);
     const base = scorePoint(timestampMs, actual, corrected, tailProbability, this.options);
     if (!(timestampMs > this.lastTimestampMs))
       return { scored: base, episodeId: '', joinedMs: [], events: [] };
@@ -204,10 +256,12 @@ export class SeriesDetector {
     const z = standardisedResidual(actual, point);
     if (Number.isNaN(z)) {
       this.oneStep.update(timestampMs, z, false);
+      this.burst.update(timestampMs, z);
       return { scored: base, episodeId: '', joinedMs: [], events: this.tracker.tick(timestampMs) };
     }
     const stuck = this.stuck.update(actual);
-    const drift = this.drift.update(shrinkToNormal(z, tailProbability)).drift || stuck;
+    const burst = this.burst.update(timestampMs, z);
+    const drift = this.drift.update(shrinkToNormal(z, tailProbability)).drift || stuck || burst;
     const scored: ScoredPoint = drift ? { ...base, drift } : base;
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
@@ -223,28 +277,47 @@ export class SeriesDetector {
         scored.score >= this.options.episode.immediateScore &&
         isRare(actual, corrected, point, tailProbability, this.spikeLevels),
     });
-    this.oneStep.update(timestampMs, z, step.episodeId === '');
+    this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
     this.stuck.record(step.episodeId === '');
     return { scored, episodeId: step.episodeId, joinedMs: step.joinedMs, events: step.events };
   }
 
   /**
    * The forecast point a value is judged against: the one-step-corrected point (see `OneStepCorrection`),
-   * except that a value that moved from the corrected forecast back towards the model's own forecast,
-   * ending up closer to it than the corrected forecast was and inside the model's band, is judged against
-   * the model: a return to the seasonal normal (a heap dropping back after GC, the end of a noisy
-   * excursion) is no incident, while a jump past the model's forecast to the other side (a spike from a
-   * low) is still judged against the corrected point.
+   * except for a value inside the model's own band that either
+   * - moved from the corrected forecast back towards the model's forecast, ending up closer to it than the
+   *   corrected forecast was: a return to the seasonal normal (the end of a noisy excursion) is no incident,
+   *   while a jump past the model's forecast to the other side (a spike from a low) is still judged against
+   *   the corrected point; or
+   * - jumped out of the corrected band the way this series routinely jumps (`reset`: a heap dropping back
+   *   at GC, learned from the training history's jump rates), even past the model's forecast: that is the
+   *   series' normal reset, and the correction restarts from the new value instead of steering back
+   *   towards the old level.
    */
-  private judgedAgainst(timestampMs: number, actual: number, point: ForecastPoint): ForecastPoint {
+  private judgedAgainst(
+    timestampMs: number,
+    actual: number,
+    point: ForecastPoint,
+  ): { against: ForecastPoint; reset: boolean } {
     const corrected = this.oneStep.correct(timestampMs, point);
-    if (corrected === point) return point;
+    if (corrected === point) return { against: corrected, reset: false };
+    const fromModel = deviationScore(actual, point);
+    const move = actual - corrected.yhat;
+    // A routine reset: a jump out of the corrected band in the series' reset direction, landing within
+    // twice the model's band (a heap dropping to zero is no GC).
+    if (
+      this.resetDirection !== 0 &&
+      Math.sign(move) === this.resetDirection &&
+      deviationScore(actual, corrected) > this.options.thresholdMultiplier &&
+      fromModel <= RESET_MAX_MODEL_SCORE * this.options.thresholdMultiplier
+    ) {
+      return { against: point, reset: true };
+    }
+    if (fromModel > this.options.thresholdMultiplier) return { against: corrected, reset: false };
     const towardModel =
-      (actual - corrected.yhat) * (point.yhat - corrected.yhat) > 0 &&
+      move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
-    return towardModel && deviationScore(actual, point) <= this.options.thresholdMultiplier
-      ? point
-      : corrected;
+    return { against: towardModel ? point : corrected, reset: false };
   }
 
   /**
@@ -309,8 +382,21 @@ export class SeriesDetector {
    * `metrics.residualOneStepRatio`), overriding the constructor's setting; otherwise they keep theirs.
    */
   onRefit(model?: RefitInfo): void {
-    this.stuck.learn(model?.metrics.repeatRate);
+    this.stuck.learn(model?.metrics);
     this.spikeLevels = learnSpikeLevels(model?.metrics);
+    this.burst.setReference(model?.metrics.residualDiffMedian);
+    // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
+    // out their 99.5% quantile lies (a point 2.5 bands out is routine on a bursty series).
+    const tail = model?.metrics.oneStepTailRatio;
+    if (tail !== undefined && Number.isFinite(tail)) {
+      this.tracker.setImmediateScore(
+        this.options.episode.immediateScore * Math.max(1, tail / GAUSSIAN_TAIL_RATIO),
+      );
+    }
+    this.resetDirection = routineResetDirection(
+      model?.metrics.resetsUpPerDay,
+      model?.metrics.resetsDownPerDay,
+    );
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });
@@ -343,4 +429,12 @@ function lastIndexOf(timestamps: ArrayLike<number>, last: number, t: number, inc
     if (increasing && tj < t) return -1;
   }
   return -1;
+}
+
+/** The direction in which a series routinely resets, from its training history's jump rates; 0 if none. */
+export function routineResetDirection(up: number | undefined, down: number | undefined): Direction {
+  if (up === undefined || down === undefined || !Number.isFinite(up) || !Number.isFinite(down)) return 0;
+  if (down >= RESET_MIN_PER_DAY && up <= RESET_MAX_OTHER_SHARE * down) return -1;
+  if (up >= RESET_MIN_PER_DAY && down <= RESET_MAX_OTHER_SHARE * up) return 1;
+  return 0;
 }

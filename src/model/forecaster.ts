@@ -14,7 +14,7 @@ import {
   fitRobust,
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
-import { MAD_TO_SIGMA, medianInPlace, robustSample, sortedQuantile } from './stats';
+import { MAD_TO_SIGMA, medianInPlace, robustSample, selectInPlace, sortedQuantile } from './stats';
 import { spikeLevels } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
@@ -317,9 +317,14 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     residuals = balanceBand(calibrateResiduals(z, options.intervalWidth));
   }
 
-  const zTrain = new Float64Array(n);
-  for (let i = 0; i < n; i++) zTrain[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
-  const spikes = spikeLevels(zTrain, n);
+  // In-sample standardised residuals, once, for the detector's statistics below.
+  const zIn = new Float64Array(n);
+  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
+  const zAt = (i: number): number => zIn[i];
+  const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
+  const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);
+  const diffMedian = residualDiffMedian(zAt, ts, n, stepMs);
+  const spikes = spikeLevels(zIn, n);
 
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
@@ -369,6 +374,11 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       repeatRate: repeatRate(values, n),
       spikeUpper: spikes.upper,
       spikeLower: spikes.lower,
+      ...repeatProfile(values, n, coveredDays),
+      resetsUpPerDay: resets.up,
+      resetsDownPerDay: resets.down,
+      oneStepTailRatio: tailRatio,
+      residualDiffMedian: diffMedian,
     },
   });
 }
@@ -383,6 +393,152 @@ export function repeatRate(values: Float64Array, n: number): number {
   let repeats = 0;
   for (let i = 1; i < n; i++) if (values[i] === values[i - 1]) repeats++;
   return repeats / (n - 1);
+}
+
+/**
+ * A one-step change of the standardised residual larger than this (in units of the residual's own robust
+ * scale: the whole normal spread is about ±2) is a jump.
+ */
+export const JUMP_Z = 2;
+/** A jump is a reset when, this many steps later, the residual still holds at least half of it. */
+const RESET_HOLD_STEPS = 3;
+
+/**
+ * Resets per day of history, upward and downward: jumps of the standardised residual z(i) (one-step changes
+ * beyond {@link JUMP_Z}, between samples one step apart) that persist — {@link RESET_HOLD_STEPS} steps
+ * later the residual still holds at least half of the jump. A spike jumps and comes back, so it is no reset;
+ * a heap dropping back at each GC, a cache flush or a log rotation jumps every few hours, always the same
+ * way, and stays there (1-4 a day down and almost none up on the simulated memory metric, while heavy-tailed
+ * noise on the simulated cpu and latency metrics resets both ways about equally). A detector learns from
+ * these rates which sudden moves are the series' routine.
+ */
+export function resetRates(
+  z: (i: number) => number,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  days: number,
+): { up: number; down: number } {
+  if (!(days > 0)) return { up: 0, down: 0 };
+  const maxGap = 1.5 * stepMs;
+  let up = 0;
+  let down = 0;
+  for (let i = 1; i + RESET_HOLD_STEPS < n; i++) {
+    if (ts[i + RESET_HOLD_STEPS] - ts[i - 1] > (RESET_HOLD_STEPS + 1) * maxGap - stepMs) continue;
+    const before = z(i - 1);
+    const jump = z(i) - before;
+    if (!(Math.abs(jump) > JUMP_Z)) continue;
+    const held = (z(i + RESET_HOLD_STEPS) - before) / jump;
+    if (!(held >= 0.5)) continue;
+    if (jump > 0) up++;
+    else down++;
+  }
+  return { up: up / days, down: down / days };
+}
+
+/**
+ * How heavy the tails of the one-step errors z(i) − φ·z(i−1) are (over the whole history, samples one step
+ * apart, φ clamped to [0, 0.95] as the detector does): the 99.5% quantile of |error| over its 95% quantile,
+ * 2.807 / 1.960 = 1.43 for Gaussian errors. Bursty series (tweet volumes, ad exchanges) reach 2-4: a point
+ * 2.5 bands out is routine for them, but 5 Gaussian standard deviations out for a Gaussian one. NaN with fewer
+ * than 200 pairs.
+ */
+export function oneStepTailRatio(
+  z: (i: number) => number,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  phi: number,
+): number {
+  const p = Number.isFinite(phi) ? Math.min(0.95, Math.max(0, phi)) : 0;
+  const maxGap = 1.5 * stepMs;
+  const errors = new Float64Array(Math.max(0, n - 1));
+  let m = 0;
+  let prev = n > 0 ? z(0) : Number.NaN;
+  for (let i = 1; i < n; i++) {
+    const cur = z(i);
+    if (ts[i] - ts[i - 1] <= maxGap && Number.isFinite(cur) && Number.isFinite(prev)) {
+      errors[m++] = Math.abs(cur - p * prev);
+    }
+    prev = cur;
+  }
+  if (m < 200) return Number.NaN;
+  // Order statistics by selection (O(m), nearest rank): a full sort of 40,000 errors would cost more than
+  // the rest of this pass.
+  const body = selectInPlace(errors, m, Math.round(0.95 * (m - 1)));
+  const mid = selectInPlace(errors, m, Math.round(0.5 * (m - 1)));
+  return mid > 0 ? body / mid : Number.NaN;
+}
+
+/**
+ * Median of |z(i) − z(i−1)| over samples one step apart: the typical one-step change of the standardised
+ * residual, the reference of the detector's variance-burst rule (detect/varianceBurst.ts). NaN with fewer
+ * than 30 pairs.
+ */
+export function residualDiffMedian(
+  z: (i: number) => number,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+): number {
+  const maxGap = 1.5 * stepMs;
+  const changes = new Float64Array(Math.max(0, n - 1));
+  let m = 0;
+  let prev = n > 0 ? z(0) : Number.NaN;
+  for (let i = 1; i < n; i++) {
+    const cur = z(i);
+    if (ts[i] - ts[i - 1] <= maxGap && Number.isFinite(cur) && Number.isFinite(prev)) {
+      changes[m++] = Math.abs(cur - prev);
+    }
+    prev = cur;
+  }
+  return m >= MIN_RATIO_PAIRS ? medianInPlace(changes, m) : Number.NaN;
+}
+
+/** Equal values in a row that make a "long" run (the detector's stuck-value rule fires at this length). */
+export const LONG_REPEAT_RUN = 6;
+
+/** How a history repeats itself, split into short repeats and long runs (see {@link repeatProfile}). */
+export interface RepeatProfile {
+  /** Share of consecutive pairs that repeat exactly, not counting pairs inside long runs. */
+  readonly shortRepeatRate: number;
+  /** Maximal runs of at least {@link LONG_REPEAT_RUN} equal values, per day of history. */
+  readonly longRunsPerDay: number;
+  /** Share of consecutive pairs that lie inside long runs (1 for a constant series). */
+  readonly longRunShare: number;
+}
+
+/**
+ * Splits a history's exact repeats into short ones (a quantised gauge) and long runs (a staircase, or a
+ * frozen exporter). A stuck exporter inside the training history is one long run: it must not teach the
+ * detector that this series repeats itself (the overall repeat rate of a 14-day history with one 6-hour
+ * flatline is 1.8%, far above what turns the stuck rule off), whereas a staircase has long runs every day.
+ */
+export function repeatProfile(values: Float64Array, n: number, days: number): RepeatProfile {
+  if (n < 2) return { shortRepeatRate: 0, longRunsPerDay: 0, longRunShare: 0 };
+  let shortRepeats = 0;
+  let longRuns = 0;
+  let longPairs = 0;
+  let run = 1;
+  const close = (): void => {
+    if (run >= LONG_REPEAT_RUN) {
+      longRuns++;
+      longPairs += run - 1;
+    } else shortRepeats += run - 1;
+  };
+  for (let i = 1; i < n; i++) {
+    if (values[i] === values[i - 1]) run++;
+    else {
+      close();
+      run = 1;
+    }
+  }
+  close();
+  return {
+    shortRepeatRate: shortRepeats / (n - 1),
+    longRunsPerDay: days > 0 ? longRuns / days : 0,
+    longRunShare: longPairs / (n - 1),
+  };
 }
 
 /** Series with a finer step than this are averaged into AGGREGATE_MS buckets before fitting, ms. */

@@ -1,6 +1,6 @@
 import { checkTargets, fitSection, getPath, REQUIRED_KEYS, validateResults } from '../../../bench/results';
 import { parseBenchArgs } from '../../../bench/run';
-import { summariseSynthetic, type SyntheticSeriesResult } from '../../../bench/synthetic';
+import { summariseSynthetic, tallyByType, type SyntheticSeriesResult } from '../../../bench/synthetic';
 
 /** A results object with every required key set to `value`. */
 function complete(value: number): Record<string, unknown> {
@@ -106,6 +106,8 @@ describe('the synthetic summary', () => {
     mean_time_to_detect_s: null,
     fits: 8,
     wall_s: 1,
+    by_type: { spike: { detected: 1, total: 1 }, dip: { detected: 0, total: 1 } },
+    subtle: { detected: 0, total: 1 },
     ...over,
   });
 
@@ -121,6 +123,36 @@ describe('the synthetic summary', () => {
     expect(s.interval_coverage).toBeCloseTo(0.975, 3);
     expect(s.mae_over_noise).toBe(2);
     expect(s.failed_series).toBe(1);
+  });
+
+  it('breaks event recall down by anomaly type over the series that ran', () => {
+    const s = summariseSynthetic([
+      row({}),
+      row({ by_type: { dip: { detected: 1, total: 1 } }, subtle: { detected: 1, total: 1 } }),
+      row({ error: 'boom' }),
+    ]);
+    expect(s.by_type.spike).toEqual({ detected: 1, total: 1, recall: 1 });
+    expect(s.by_type.dip).toEqual({ detected: 1, total: 2, recall: 0.5 });
+    expect(s.by_type.flatline).toEqual({ detected: 0, total: 0, recall: 0 });
+    expect(s.subtle).toEqual({ detected: 1, total: 2, recall: 0.5 });
+  });
+});
+
+describe('tallyByType', () => {
+  it('counts an event per type when it reaches the evaluated part, found when any of its points is flagged', () => {
+    const timestampsMs = Float64Array.from([10, 20, 30, 40, 50, 60]);
+    const isAnomaly = Uint8Array.from([0, 1, 0, 0, 0, 0]);
+    const { byType, subtle } = tallyByType(
+      [
+        { type: 'spike', startMs: 0, endMs: 5, subtle: false }, // before the evaluated part: not counted
+        { type: 'level_shift', startMs: 5, endMs: 20, subtle: true }, // straddles the split, flagged at 20
+        { type: 'dip', startMs: 30, endMs: 40, subtle: false }, // missed
+        { type: 'dip', startMs: 60, endMs: 70, subtle: true }, // runs past the end, missed
+      ],
+      { timestampsMs, isAnomaly },
+    );
+    expect(byType).toEqual({ level_shift: { detected: 1, total: 1 }, dip: { detected: 0, total: 2 } });
+    expect(subtle).toEqual({ detected: 1, total: 2 });
   });
 });
 

@@ -13,15 +13,16 @@ describe('OneStepCorrection', () => {
     expect(c.correct(STEP, POINT)).toBe(POINT);
   });
 
-  it('adds φᵏ·z·scale and shrinks the half-bands and scale by √(1 − φ²ᵏ)', () => {
+  it('adds φᵏ·z·scale, shrinks the half-bands and scale by √(1 − φ²ᵏ) and evens the half-bands by φ²ᵏ', () => {
     const c = new OneStepCorrection(STEP);
     c.reset(0.5);
     c.update(0, 2, true); // 4 above the forecast in a scale of 2
     const next = c.correct(STEP, POINT);
     const s1 = Math.sqrt(1 - 0.25);
     expect(next.yhat).toBeCloseTo(10 + 0.5 * 2 * 2, 12);
-    expect(next.lower).toBeCloseTo(next.yhat - 4 * s1, 12);
-    expect(next.upper).toBeCloseTo(next.yhat + 2 * s1, 12);
+    // Half-bands 4 and 2 drawn towards their mean 3 by φ² = 0.25: 3.75 and 2.25.
+    expect(next.lower).toBeCloseTo(next.yhat - 3.75 * s1, 12);
+    expect(next.upper).toBeCloseTo(next.yhat + 2.25 * s1, 12);
     expect(next.scale).toBeCloseTo(2 * s1, 12);
     // Three steps later (two samples missing): φ³.
     const later = c.correct(3 * STEP, POINT);

@@ -5,6 +5,7 @@ import {
   type ForecastPoint,
   type SeriesObservation,
 } from '../../../src/detect';
+import { routineResetDirection } from '../../../src/detect/seriesDetector';
 import type { DetectionOptions } from '../../../src/detect/types';
 import type { ScoredPoint } from '../../../src/domain/anomaly';
 import { Random } from '../../../src/domain/random';
@@ -224,8 +225,8 @@ describe('SeriesDetector', () => {
 
   it('flags a level shift of 3σ on AR(1) φ = 0.9 residuals at once and keeps it flagged (not absorbed)', () => {
     // The one-step band is √(1 − 0.81) ≈ 0.44 of the model's: a jump of 3σ is ~7 one-step sds. Over 20
-    // seeds, a 36-point shift of 3σ opens an episode in 18 (at its first point, via the look-back), and
-    // 68% of its points lie in an episode; a 5σ shift is caught in all 20, every point in the episode.
+    // seeds, a 36-point shift of 3σ opens an episode in all 20 (at its first point, via the look-back), and
+    // 81% of its points lie in an episode; a 5σ shift is caught in all 20, every point in the episode.
     const sd = Math.sqrt(1 - 0.81);
     const run = (shift: number): { detected: number; inEpisode: number } => {
       let detected = 0;
@@ -252,8 +253,8 @@ describe('SeriesDetector', () => {
       return { detected, inEpisode: inEpisode / (20 * 36) };
     };
     const three = run(3);
-    expect(three.detected).toBe(18);
-    expect(three.inEpisode).toBeCloseTo(0.68, 2);
+    expect(three.detected).toBe(20);
+    expect(three.inEpisode).toBeCloseTo(0.814, 3);
     expect(run(5)).toEqual({ detected: 20, inEpisode: 1 });
   });
 
@@ -292,6 +293,51 @@ describe('SeriesDetector', () => {
     const below = other.observe(T0 + STEP, -1.9, BAND, gaussianTail);
     expect(below.scored.yhat).toBeCloseTo(1.62, 12);
     expect(below.scored.isAnomaly).toBe(true);
+  });
+
+  it('takes a jump the series routinely makes (learned from its history) as a reset, not an incident', () => {
+    // The same drop past the model forecast to −1.9 as above, on a series whose history drops that way
+    // twice a day and hardly ever jumps up (a GC sawtooth): judged against the model, and the one-step
+    // forecast restarts from the new value (0.9 · −1.9) instead of steering back to the old level.
+    const detector = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    detector.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });
+    detector.observe(T0, 1.8, BAND, gaussianTail);
+    const drop = detector.observe(T0 + STEP, -1.9, BAND, gaussianTail);
+    expect(drop.scored).toMatchObject({ yhat: 0, isAnomaly: false });
+    expect(detector.observe(T0 + 2 * STEP, -1.8, BAND, gaussianTail).scored.yhat).toBeCloseTo(-1.71, 12);
+    // Routine or not, a drop beyond twice the model's band (−4.5 < −2 · 1.96) is judged against the one-step point.
+    const far = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    far.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });
+    far.observe(T0, 1.8, BAND, gaussianTail);
+    expect(far.observe(T0 + STEP, -4.5, BAND, gaussianTail).scored.yhat).toBeCloseTo(1.62, 12);
+    // A jump against the routine direction is no reset.
+    const up = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    up.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });
+    up.observe(T0, -1.8, BAND, gaussianTail);
+    expect(up.observe(T0 + STEP, 1.9, BAND, gaussianTail).scored.isAnomaly).toBe(true);
+  });
+
+  it('raises the immediate score on series whose one-step errors have heavy tails, never lowers it', () => {
+    const opensAt = (oneStepTailRatio: number | undefined, score: number): boolean => {
+      const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+      d.onRefit({ metrics: { oneStepTailRatio } });
+      // One point `score` half-bands out (band 1.96 around 0).
+      return d.observe(T0, score * 1.96, BAND, gaussianTail).events.some((e) => e.kind === 'opened');
+    };
+    const gaussian = 1.96 / 0.6745;
+    expect(opensAt(gaussian, 2.6)).toBe(true); // the default 2.5 applies
+    expect(opensAt(undefined, 2.6)).toBe(true);
+    expect(opensAt(0.5 * gaussian, 2.4)).toBe(false); // lighter tails keep 2.5
+    expect(opensAt(2 * gaussian, 4.9)).toBe(false); // twice as heavy: 5
+    expect(opensAt(2 * gaussian, 5.1)).toBe(true);
+  });
+
+  it('sees routine resets only in one-sided, frequent jumps', () => {
+    expect(routineResetDirection(0.1, 2)).toBe(-1);
+    expect(routineResetDirection(3, 0.5)).toBe(1);
+    expect(routineResetDirection(2, 2)).toBe(0); // noise jumps both ways
+    expect(routineResetDirection(0, 0.14)).toBe(0); // two dips in two weeks are anomalies, not routine
+    expect(routineResetDirection(undefined, 2)).toBe(0);
   });
 
   it('adopts the residual autocorrelation of each new model on refit', () => {
@@ -358,6 +404,25 @@ describe('SeriesDetector stuck-value rule learns from the training history', () 
 
   it('stays quiet on a staircase or quantised series whose history repeats values', () => {
     expect(run(0.3).some(Boolean)).toBe(false);
+  });
+
+  const runProfile = (shortRepeatRate: number, longRunsPerDay: number, longRunShare = 0.02): boolean => {
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: 60_000 });
+    // repeatRate alone would turn the rule off: the split takes precedence.
+    d.onRefit({ metrics: { repeatRate: 0.02, shortRepeatRate, longRunsPerDay, longRunShare } });
+    let drift = false;
+    for (let i = 0; i < 8; i++) drift ||= d.observe(i * 60_000, 51, POINT, tail).scored.drift;
+    return drift;
+  };
+
+  it('still flags a frozen value when the history held a stuck exporter once (a rare long run)', () => {
+    expect(runProfile(0, 1 / 14)).toBe(true);
+  });
+
+  it('stays quiet when long runs are daily (a staircase), short repeats common or the history mostly constant', () => {
+    expect(runProfile(0, 3)).toBe(false);
+    expect(runProfile(0.2, 0)).toBe(false);
+    expect(runProfile(0, 0.4, 1)).toBe(false);
   });
 });
 

@@ -1,7 +1,15 @@
 import { Random } from '../../../src/domain/random';
 import type { TimeSeries } from '../../../src/domain/timeSeries';
 import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
-import { lag1Autocorrelation, oneStepRatio, repeatRate } from '../../../src/model/forecaster';
+import {
+  oneStepTailRatio,
+  resetRates,
+  residualDiffMedian,
+  lag1Autocorrelation,
+  oneStepRatio,
+  repeatProfile,
+  repeatRate,
+} from '../../../src/model/forecaster';
 import type { FittedModel, TrainingInput } from '../../../src/model';
 import {
   DAY_MS,
@@ -345,5 +353,88 @@ describe('repeatRate', () => {
     const values = Float64Array.from({ length: 300 }, (_, i) => Math.floor(i / 6));
     const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: 300_000 });
     expect(model.metrics.repeatRate).toBeGreaterThan(0.8);
+  });
+});
+
+describe('repeatProfile', () => {
+  it('splits short repeats from long runs of equal values', () => {
+    // 1,1 (1 short pair) | 2 x6 (a long run) | 3,3,3 (2 short pairs) | 4: 12 values, 11 pairs.
+    const v = Float64Array.from([1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 4]);
+    const p = repeatProfile(v, v.length, 2);
+    expect(p.shortRepeatRate).toBeCloseTo(3 / 11, 12);
+    expect(p.longRunsPerDay).toBe(0.5);
+    expect(p.longRunShare).toBeCloseTo(5 / 11, 12);
+    expect(repeatProfile(Float64Array.from([5]), 1, 1)).toEqual({
+      shortRepeatRate: 0,
+      longRunsPerDay: 0,
+      longRunShare: 0,
+    });
+  });
+
+  it('sees one flatline in two weeks of noise as a rare long run, not as a repeating series', () => {
+    const n = 4032;
+    const ts = Float64Array.from({ length: n }, (_, i) => i * 300_000);
+    const values = Float64Array.from({ length: n }, (_, i) => 50 + 10 * Math.sin(i / 7) + Math.cos(i * 1.7));
+    values.fill(values[2000], 2000, 2072); // a 6-hour stuck exporter
+    const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: 300_000 });
+    expect(model.metrics.repeatRate).toBeGreaterThan(0.015);
+    expect(model.metrics.shortRepeatRate).toBe(0);
+    expect(model.metrics.longRunsPerDay).toBeCloseTo(1 / 14, 6);
+  });
+});
+
+describe('resetRates', () => {
+  it('counts persistent one-step jumps beyond 2 residual scales per day, each way, over samples one step apart', () => {
+    // 0 -> 2.5 and stays (an upward reset); 2.6 -> 0.1 and straight back (a dip: it does not hold, though
+    // the way back up does); 2.5 -> -0.5 across a gap (not one step).
+    const z = [0, 0, 2.5, 2.5, 2.4, 2.6, 0.1, 2.5, 2.5, 2.5, 2.5, -0.5, -0.4, -0.5, -0.6];
+    const ts = Float64Array.from(z.map((_, i) => (i < 11 ? i : i + 5)));
+    expect(resetRates((i) => z[i], ts, z.length, 1, 2)).toEqual({ up: 1, down: 0 });
+    expect(resetRates((i) => z[i], ts, z.length, 1, 0)).toEqual({ up: 0, down: 0 });
+  });
+
+  it('sees a GC sawtooth as routine downward resets in a fitted model', () => {
+    const step = 300_000;
+    const n = 14 * 288;
+    const ts = Float64Array.from({ length: n }, (_, i) => i * step);
+    const random = new Random(3);
+    // Grows 6 units over 8 hours, then drops back: 3 drops a day, noise sd 0.1.
+    const values = Float64Array.from(
+      { length: n },
+      (_, i) => 40 + 6 * ((i % 96) / 96) + 0.1 * random.normal(),
+    );
+    const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: step });
+    expect(model.metrics.resetsDownPerDay).toBeGreaterThan(2.5);
+    expect(model.metrics.resetsUpPerDay).toBeLessThan(0.2);
+  });
+});
+
+describe('oneStepTailRatio', () => {
+  it('is the 95% over the median of the |one-step errors|: ~2.9 for Gaussian AR(1), more for bursts', () => {
+    const n = 20_000;
+    const ts = Float64Array.from({ length: n }, (_, i) => i);
+    const random = new Random(11);
+    const ar = new Float64Array(n);
+    for (let i = 1; i < n; i++) ar[i] = 0.8 * ar[i - 1] + random.normal();
+    expect(oneStepTailRatio((i) => ar[i], ts, n, 1, 0.8)).toBeCloseTo(1.96 / 0.6745, 1);
+    // Laplace errors: 95% / median of |e| = ln 20 / ln 2 = 4.32.
+    const lap = Float64Array.from({ length: n }, () => {
+      const u = random.next() - 0.5;
+      return -Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
+    });
+    expect(oneStepTailRatio((i) => lap[i], ts, n, 1, 0)).toBeCloseTo(Math.log(20) / Math.log(2), 1);
+    expect(oneStepTailRatio((i) => lap[i], ts, 100, 1, 0)).toBeNaN();
+  });
+});
+
+describe('residualDiffMedian', () => {
+  it('is the median |z(i) − z(i−1)| over samples one step apart', () => {
+    const z = [0, 1, 3, 2, 2, 10];
+    const ts = Float64Array.from([0, 1, 2, 3, 4, 9]); // the last pair spans a gap
+    const many = Array.from({ length: 40 }, (_, i) => z[i % 5]);
+    const tsMany = Float64Array.from(many.map((_, i) => i));
+    // Changes 1, 2, 1, 0, 2 repeating (and 2 at each wrap): median 1... of 39 pairs.
+    expect(residualDiffMedian((i) => many[i], tsMany, many.length, 1)).toBe(1);
+    expect(residualDiffMedian((i) => z[i], ts, z.length, 1)).toBeNaN(); // too few pairs
   });
 });
