@@ -40,7 +40,13 @@ export const realSleeper: Sleeper = {
 
 const stopwatch = (): number => performance.now();
 
-export function buildSource(config: AppConfig, logger: Logger, metrics: Metrics): MetricSource {
+/** `signal`: the shutdown signal, which cuts Prometheus requests and retry waits short. */
+export function buildSource(
+  config: AppConfig,
+  logger: Logger,
+  metrics: Metrics,
+  signal?: AbortSignal,
+): MetricSource {
   const simulator = new SimulatorSource({
     hosts: config.simulator.hosts,
     seed: config.simulator.seed,
@@ -58,16 +64,20 @@ export function buildSource(config: AppConfig, logger: Logger, metrics: Metrics)
         logger.warn('simulated data (source=simulator)', { series: batches.length });
         return batches;
       },
-      history: (q, w, n) => simulator.history(q, w, n),
+      history: (q, w, n, onBatch) => simulator.history(q, w, n, onBatch),
     };
   }
   const countError = (err: unknown): void => {
+    // A request cut short by shutdown is not a Prometheus error.
+    if (err instanceof PrometheusError && err.kind === 'aborted') return;
     metrics.prometheusErrorsTotal.inc(err instanceof PrometheusError ? err.kind : 'unknown');
   };
   const client = new PrometheusClient({
     url: config.prometheus.url,
     timeoutMs: config.prometheus.timeoutMs,
     retries: config.prometheus.retries,
+    sleep: (ms, s) => realSleeper.sleep(ms, s),
+    ...(signal === undefined ? {} : { signal }),
     logger,
   });
   const prometheus = new PrometheusMetricSource({
@@ -92,7 +102,7 @@ export function buildSource(config: AppConfig, logger: Logger, metrics: Metrics)
           throw err;
         }
       },
-      history: (q, w, n) => prometheus.history(q, w, n),
+      history: (q, w, n, onBatch, expected) => prometheus.history(q, w, n, onBatch, expected),
     };
   }
   const breaker = new CircuitBreaker(
@@ -134,9 +144,10 @@ export async function monitorAction(ctx: MonitorContext): Promise<number> {
   const metrics = createMetrics(registry, { perSeriesGauges: config.telemetry.perSeriesGauges });
   metrics.intervalSeconds.set(config.intervalSeconds);
   const sink = createSink(config.influxdb, config.fileSink, { clock: systemClock, logger });
+  const controller = new AbortController();
   const monitor = new Monitor({
     config,
-    source: buildSource(config, logger, metrics),
+    source: buildSource(config, logger, metrics, controller.signal),
     sink,
     forecaster: await createForecasterFor(config.model),
     createDetector: (id, stepMs) => new SeriesDetector(id, config.detection, { stepMs }),
@@ -149,7 +160,6 @@ export async function monitorAction(ctx: MonitorContext): Promise<number> {
   });
   metrics.readStateFrom({ sink: () => sink.stats(), series: () => monitor.seriesCount });
 
-  const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.info('signal received: finishing the cycle, flushing and exiting', { signal });
     controller.abort();

@@ -2,6 +2,7 @@ import type { Clock } from '../../../src/domain/clock';
 import type { Logger } from '../../../src/domain/logger';
 import { AutoSource, type SourceBatch, type SwitchableSource } from '../../../src/sources/autoSource';
 import { CircuitBreaker } from '../../../src/sources/circuitBreaker';
+import { collect } from '../../helpers/collect';
 
 const SECOND_MS = 1_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -56,11 +57,15 @@ class FakeSource implements SwitchableSource {
     query: { readonly name: string },
     windowMs: number,
     nowMs: number,
-  ): Promise<readonly SourceBatch[]> {
+    onBatch: (batch: SourceBatch) => void,
+  ): Promise<void> {
     this.histories.push([query.name, windowMs, nowMs]);
-    return Promise.resolve([
-      { query: query.name, labels: { from: this.mode }, samples: [{ timestampMs: nowMs - 1, value: 2 }] },
-    ]);
+    onBatch({
+      query: query.name,
+      labels: { from: this.mode },
+      samples: [{ timestampMs: nowMs - 1, value: 2 }],
+    });
+    return Promise.resolve();
   }
 }
 
@@ -183,12 +188,12 @@ describe('AutoSource (source: auto)', () => {
     const r = rig(3);
     const q = { name: 'cpu' };
     await r.tick(0);
-    expect(await r.auto.history(q, 60_000, T0)).toEqual([
+    expect(await collect((on) => r.auto.history(q, 60_000, T0, on))).toEqual([
       { query: 'cpu', labels: { from: 'prometheus' }, samples: [{ timestampMs: T0 - 1, value: 2 }] },
     ]);
     r.prometheus.up = false;
     await r.tick(1);
-    expect(await r.auto.history(q, 60_000, T0 + SECOND_MS)).toEqual([
+    expect(await collect((on) => r.auto.history(q, 60_000, T0 + SECOND_MS, on))).toEqual([
       {
         query: 'cpu',
         labels: { from: 'simulator' },
@@ -197,7 +202,7 @@ describe('AutoSource (source: auto)', () => {
     ]);
     r.prometheus.up = true;
     await r.tick(2);
-    await r.auto.history(q, 60_000, T0 + 2 * SECOND_MS);
+    await collect((on) => r.auto.history(q, 60_000, T0 + 2 * SECOND_MS, on));
     expect(r.prometheus.histories).toEqual([
       ['cpu', 60_000, T0],
       ['cpu', 60_000, T0 + 2 * SECOND_MS],
