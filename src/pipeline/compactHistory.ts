@@ -41,8 +41,16 @@ const DAY_MS = 86_400_000;
 /** Bucket spreads are coded in 1/16 octave (±2.2%) around a per-day reference, ±8 octaves. */
 const SD_CODES_PER_OCTAVE = 16;
 const SD_CODE_ZERO = 128;
+/** Largest share of a bucket's variance the interpolated level may take in a synthesised bucket. */
+const MAX_RAMP_SHARE = 0.5;
+/** Bucket means are coded in steps of the day's reference spread / this. */
+const MEAN_STEPS_PER_SD = 32;
+/** Code of a mean kept outside the 16-bit array. */
+const WIDE_MEAN = -32_768;
+/** More out-of-range means than this switch a series to Float32 means. */
+const MAX_WIDE_MEANS = 64;
 /** The synthesised within-bucket autocorrelation is matched to this many bisection steps. */
-const PHI_ITERATIONS = 14;
+const PHI_ITERATIONS = 8;
 const PHI_LIMIT = 0.999;
 
 /**
@@ -71,15 +79,29 @@ export class CompactHistory implements HistoryStore {
   private readonly ring: Float64Array;
   private readonly ringExcluded: Uint8Array;
   private readonly bucketCap: number;
-  /** Mean minus the day's reference, per bucket. */
-  private readonly means: Float32Array;
+  /**
+   * Mean minus the day's reference mean, per bucket, in steps of 1/32 of the day's reference spread (an
+   * error below 2% of a quiet bucket's spread), or {@link WIDE_MEAN} when it does not fit in 16 bits.
+   */
+  private readonly means: Int16Array;
+  /** Means that did not fit (a spike bucket), by bucket slot; see {@link wideMeans}. */
+  private readonly wideMeanOf = new Map<number, number>();
+  /**
+   * Set when too many means did not fit (a series whose buckets are mostly constant gives no spread to
+   * scale by): from then on every mean is kept here, as a Float32 offset from the day's reference.
+   */
+  private wideMeans: Float32Array | undefined;
   private readonly sdCodes: Uint8Array;
   private readonly counts: Uint8Array | Uint16Array;
-  private readonly repeats: Uint8Array | Uint16Array;
+  /** Exact repeats per bucket; allocated at the first repeat (a noisy float series never repeats). */
+  private repeats: Uint8Array | Uint16Array | undefined;
+  private readonly wideCounts: boolean;
   private readonly dayCap: number;
   private readonly dayTag: Float64Array;
   private readonly dayMeanRef: Float64Array;
   private readonly daySdRef: Float64Array;
+  /** Spread basis of the day's mean coding, fixed at its first bucket (see {@link meanStep}). */
+  private readonly dayMeanStep: Float64Array;
   private readonly dayLagProduct: Float64Array;
   private readonly daySquares: Float64Array;
   private newestIndex: number | undefined;
@@ -99,15 +121,15 @@ export class CompactHistory implements HistoryStore {
     this.ring = new Float64Array(this.ringCap).fill(Number.NaN);
     this.ringExcluded = new Uint8Array(this.ringCap);
     this.bucketCap = Math.ceil(windowMs / BUCKET_MS) + 2;
-    this.means = new Float32Array(this.bucketCap);
+    this.means = new Int16Array(this.bucketCap);
     this.sdCodes = new Uint8Array(this.bucketCap);
-    const wide = maxSlotsPerBucket > 255;
-    this.counts = wide ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
-    this.repeats = wide ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
+    this.wideCounts = maxSlotsPerBucket > 255;
+    this.counts = this.wideCounts ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
     this.dayCap = Math.ceil(windowMs / DAY_MS) + 2;
     this.dayTag = new Float64Array(this.dayCap).fill(Number.NaN);
     this.dayMeanRef = new Float64Array(this.dayCap);
     this.daySdRef = new Float64Array(this.dayCap);
+    this.dayMeanStep = new Float64Array(this.dayCap);
     this.dayLagProduct = new Float64Array(this.dayCap);
     this.daySquares = new Float64Array(this.dayCap);
   }
@@ -127,10 +149,12 @@ export class CompactHistory implements HistoryStore {
       this.ring.byteLength +
       this.ringExcluded.byteLength +
       this.means.byteLength +
+      (this.wideMeans?.byteLength ?? 0) +
+      this.wideMeanOf.size * 16 +
       this.sdCodes.byteLength +
       this.counts.byteLength +
-      this.repeats.byteLength +
-      5 * this.dayTag.byteLength
+      (this.repeats?.byteLength ?? 0) +
+      6 * this.dayTag.byteLength
     );
   }
 
@@ -161,6 +185,7 @@ export class CompactHistory implements HistoryStore {
       this.dayTag[m] = day;
       this.dayMeanRef[m] = Number.NaN;
       this.daySdRef[m] = Number.NaN;
+      this.dayMeanStep[m] = Number.NaN;
       this.dayLagProduct[m] = 0;
       this.daySquares[m] = 0;
     }
@@ -199,7 +224,10 @@ export class CompactHistory implements HistoryStore {
     const target = Math.max(this.sealedUpTo, this.bucketOf(index - this.tailSlots));
     const lastWithData = this.bucketOf(previous);
     const foldEnd = Math.min(target, lastWithData + 1);
-    for (let b = this.sealedUpTo; b < foldEnd; b++) this.fold(b, previous);
+    for (let b = this.sealedUpTo; b < foldEnd; b++) {
+      this.fold(b, previous);
+      this.sealedUpTo = b + 1;
+    }
     for (let b = Math.max(foldEnd, target - this.bucketCap); b < target; b++) {
       this.counts[this.bucketSlot(b)] = 0;
     }
@@ -249,15 +277,61 @@ export class CompactHistory implements HistoryStore {
       previousDev = d;
       previousSlot = i;
     }
-    const sd = Math.sqrt(squares / count);
+    // Equal values leave rounding noise in the spread: that is a constant bucket.
+    const spread = Math.sqrt(squares / count);
+    const sd = spread > Math.abs(mean) * 1e-12 ? spread : 0;
     const day = this.daySlot(b);
-    if (Number.isNaN(this.dayMeanRef[day])) this.dayMeanRef[day] = mean;
+    if (Number.isNaN(this.dayMeanRef[day])) {
+      this.dayMeanRef[day] = mean;
+      // Fixed for the day at its first bucket, so decoding never depends on what came later.
+      this.dayMeanStep[day] = sd > 0 ? sd : Math.max(Math.abs(mean), 1) * 2 ** -16;
+    }
     if (Number.isNaN(this.daySdRef[day]) && sd > 0) this.daySdRef[day] = sd;
-    this.means[bs] = mean - this.dayMeanRef[day];
     this.sdCodes[bs] = sd > 0 ? encodeSd(sd, this.daySdRef[day]) : 0;
-    this.repeats[bs] = repeats;
+    this.storeMean(bs, mean - this.dayMeanRef[day], this.meanStep(bs, day));
+    if (this.repeats === undefined && repeats > 0) {
+      this.repeats = this.wideCounts ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
+    }
+    if (this.repeats !== undefined) this.repeats[bs] = repeats;
     this.dayLagProduct[day] += lagProduct;
     this.daySquares[day] += squares;
+  }
+
+  /**
+   * Coding step of a bucket mean: 1/32 of the larger of its own spread and the day's reference spread, so
+   * the error stays far below the noise (a quiet night bucket does not make busy hours overflow).
+   */
+  private meanStep(bs: number, day: number): number {
+    const own = this.sdCodes[bs] === 0 ? 0 : decodeSd(this.sdCodes[bs], this.daySdRef[day]);
+    return Math.max(own, this.dayMeanStep[day]) / MEAN_STEPS_PER_SD;
+  }
+
+  /** Stores a bucket mean's offset from its day's reference (see {@link means}). */
+  private storeMean(bs: number, offset: number, step: number): void {
+    if (this.wideMeans !== undefined) {
+      this.wideMeans[bs] = offset;
+      return;
+    }
+    const q = Math.round(offset / step);
+    if (Math.abs(q) <= 32_767) {
+      this.means[bs] = q;
+      this.wideMeanOf.delete(bs);
+      return;
+    }
+    this.means[bs] = WIDE_MEAN;
+    this.wideMeanOf.set(bs, offset);
+    if (this.wideMeanOf.size > MAX_WIDE_MEANS) {
+      // Mostly unscalable means: keep them all as Float32 offsets (4 bytes a bucket, still compact).
+      const wide = new Float32Array(this.bucketCap);
+      for (let b = this.sealedUpTo - this.bucketCap; b < this.sealedUpTo; b++) {
+        const slot = this.bucketSlot(b);
+        if (this.counts[slot] > 0 && slot !== bs)
+          wide[slot] = this.meanOf(b) - this.dayMeanRef[this.daySlotOf(b)];
+      }
+      wide[bs] = offset;
+      this.wideMeans = wide;
+      this.wideMeanOf.clear();
+    }
   }
 
   excludeFrom(fromMs: number): void {
@@ -306,7 +380,7 @@ export class CompactHistory implements HistoryStore {
         synth.add(
           count,
           decodeSd(this.sdCodes[bs], this.daySdRef[daySlot]),
-          this.repeats[bs],
+          this.repeats?.[bs] ?? 0,
           (q) => (placeOf(q, count, slots) + 0.5) / slots - 0.5,
           this.meanOf(x - 1) - mean,
           this.meanOf(x + 1) - mean,
@@ -354,7 +428,10 @@ export class CompactHistory implements HistoryStore {
     const bs = this.bucketSlot(b);
     if (this.counts[bs] === 0) return Number.NaN;
     const day = this.daySlotOf(b);
-    return this.dayMeanRef[day] + this.means[bs];
+    if (this.wideMeans !== undefined) return this.dayMeanRef[day] + this.wideMeans[bs];
+    const q = this.means[bs];
+    if (q === WIDE_MEAN) return this.dayMeanRef[day] + (this.wideMeanOf.get(bs) ?? Number.NaN);
+    return this.dayMeanRef[day] + q * this.meanStep(bs, day);
   }
 
   /** Day slot of bucket b without resetting it (for grouping). */
@@ -512,14 +589,13 @@ class BucketSynthesiser {
         nn += v * v;
       }
       const target = this.sd[j] * this.sd[j] * c;
-      let rampScale = 1;
-      let a = 0;
-      if (rr >= target || nn === 0) {
-        rampScale = rr > 0 ? Math.sqrt(target / rr) : 0;
-      } else {
-        // nn·a² + 2·rn·a + rr − target = 0, positive root.
-        a = (-rn + Math.sqrt(rn * rn - nn * (rr - target))) / nn;
-      }
+      // The ramp takes at most half the spread: noise always keeps samples distinct (a flat stretch
+      // would read as exact repeats) and the bucket from looking like a straight line.
+      const rampScale = rr > MAX_RAMP_SHARE * target ? Math.sqrt((MAX_RAMP_SHARE * target) / rr) : 1;
+      const rs = rr * rampScale * rampScale;
+      const rns = rn * rampScale;
+      // nn·a² + 2·rns·a + rs − target = 0, positive root (rs < target, so it exists).
+      const a = nn > 0 ? (-rns + Math.sqrt(rns * rns - nn * (rs - target))) / nn : 0;
       for (let q = 0; q < c; q++) {
         const d = rampScale * (this.ramp[o + q] - rampMean) + a * (this.out[o + q] - mean);
         this.out[o + q] = d;

@@ -81,6 +81,13 @@ export class Monitor {
     return true;
   }
 
+  /** Mean typed-array bytes of the tracked series' rolling histories (memory accounting). */
+  get historyBytesPerSeries(): number {
+    let bytes = 0;
+    for (const s of this.registry.values()) bytes += s.state.runner.historyBytes;
+    return this.registry.size === 0 ? 0 : Math.round(bytes / this.registry.size);
+  }
+
   get summary(): MonitorTotals {
     return { ...this.totals };
   }

@@ -25,8 +25,8 @@ export interface MetricSource {
   /**
    * History of one query's series over `windowMs` before `nowMs`, for initial fits, handed to `onBatch`
    * piece by piece (a series, or a time chunk of many series) in time order per series, so a fleet's
-   * backfill is never held in memory at once. `expectedSeries` (how many new series the query has) lets
-   * a source size its requests.
+   * backfill is never held in memory at once; a batch's arrays may be reused once `onBatch` returns.
+   * `expectedSeries` (how many new series the query has) lets a source size its requests.
    */
   history(
     query: QueryConfig,

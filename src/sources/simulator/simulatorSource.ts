@@ -31,6 +31,13 @@ interface SimulatedSeries {
   historyPending: boolean;
 }
 
+/**
+ * Samples per history batch. The buffer is reused for the next batch (the consumer must copy what it
+ * keeps), so a backfill allocates no large arrays: big short-lived buffers are what leave a process's
+ * resident memory high after start-up.
+ */
+const CHUNK_POINTS = 2_880;
+
 /** Series generated between two yields to the event loop while backfilling (timers, signals, /healthz). */
 const SERIES_PER_YIELD = 25;
 
@@ -89,7 +96,8 @@ export class SimulatorSource {
 
   /**
    * Hands the backfilled history of the query's series within the window to `onBatch`, one series at a
-   * time (each series once; the array is not reused, but nothing needs to keep it).
+   * time in chunks of {@link CHUNK_POINTS} samples (each series once). The values array is reused for the
+   * next chunk: `onBatch` must copy what it keeps.
    */
   async history(
     query: { readonly name: string },
@@ -104,22 +112,23 @@ export class SimulatorSource {
       Math.max(0, Math.floor((nowMs - windowMs - this.historyStartMs) / stepMs) + 1),
     );
     let generated = 0;
+    // One reused chunk buffer: a series' history goes out in pieces of CHUNK_POINTS, in time order.
+    const chunk = new Float64Array(CHUNK_POINTS);
     for (const s of this.series ?? []) {
       if (s.query !== query.name || !s.historyPending) continue;
       s.historyPending = false;
       const generator = this.generatorFor(s.spec);
-      const values = new Float64Array(this.historyPoints - skip);
-      for (let i = 0; i < this.historyPoints; i++) {
-        const t = this.historyStartMs + i * stepMs;
-        if (i < skip) generator.skip(t);
-        else values[i - skip] = generator.nextValue(t);
+      for (let i = 0; i < skip; i++) generator.skip(this.historyStartMs + i * stepMs);
+      for (let from = skip; from < this.historyPoints; from += CHUNK_POINTS) {
+        const n = Math.min(CHUNK_POINTS, this.historyPoints - from);
+        for (let k = 0; k < n; k++) chunk[k] = generator.nextValue(this.historyStartMs + (from + k) * stepMs);
+        onBatch({
+          query: s.query,
+          labels: s.labels,
+          samples: [],
+          grid: { startMs: this.historyStartMs + from * stepMs, stepMs, values: chunk.subarray(0, n) },
+        });
       }
-      onBatch({
-        query: s.query,
-        labels: s.labels,
-        samples: [],
-        grid: { startMs: this.historyStartMs + skip * stepMs, stepMs, values },
-      });
       if (++generated % SERIES_PER_YIELD === 0) await yieldToEventLoop();
     }
   }

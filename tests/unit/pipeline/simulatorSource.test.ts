@@ -34,7 +34,12 @@ function historyOf(
   windowMs: number,
   nowMs: number,
 ): Promise<SimulatedBatch[]> {
-  return collect((on) => sim.history(query, windowMs, nowMs, on));
+  // The simulator reuses its chunk buffer: copy each batch as it comes.
+  return collect((on) =>
+    sim.history(query, windowMs, nowMs, (b) =>
+      on({ ...b, ...(b.grid ? { grid: { ...b.grid, values: Float64Array.from(b.grid.values) } } : {}) }),
+    ),
+  );
 }
 
 describe('SimulatorSource', () => {
@@ -136,10 +141,11 @@ describe('SimulatorSource', () => {
     for (const kind of KINDS) {
       histories.push(...(await historyOf(sim, { name: kind }, options.backfillMs + HOUR_MS, NOW)));
     }
-    expect(histories).toHaveLength(6);
+    // 3 days at 30 s = 8,640 samples per series, in chunks of 2,880.
+    expect(histories).toHaveLength(6 * 3);
     for (const spec of simulatedHosts(options.hosts, options.seed)) {
-      const h = histories.find((b) => b.query === spec.kind && b.labels.host === spec.labels.host);
-      if (h === undefined) throw new Error(`no history for ${spec.kind} ${spec.labels.host}`);
+      const pieces = histories.filter((b) => b.query === spec.kind && b.labels.host === spec.labels.host);
+      expect(pieces).toHaveLength(3);
       const reference = createSeriesGenerator({
         kind: spec.kind,
         seed: spec.seed,
@@ -151,7 +157,7 @@ describe('SimulatorSource', () => {
       for (let t = firstMs; t < NOW; t += options.stepMs) expected.push(reference.next(t).value);
       for (let i = 0; i < 5; i++) expected.push(reference.next(NOW + i * options.stepMs).value);
       const got = [
-        ...historySamples(h).map((x) => x.value),
+        ...pieces.flatMap((h) => historySamples(h).map((x) => x.value)),
         ...live.map(
           (batches) =>
             batches.find((b) => b.query === spec.kind && b.labels.host === spec.labels.host)?.samples[0]
