@@ -40,6 +40,8 @@ class FakeSource implements SwitchableSource {
   /** `[query, windowMs, nowMs]` of every history() call. */
   readonly histories: Array<[string, number, number]> = [];
   up = true;
+  /** When set, polls fail with this error instead of the generic one. */
+  failWith: Error | undefined;
 
   constructor(readonly mode: 'prometheus' | 'simulator') {}
 
@@ -49,7 +51,7 @@ class FakeSource implements SwitchableSource {
 
   poll(nowMs: number): Promise<readonly SourceBatch[]> {
     this.polls.push(nowMs);
-    if (!this.up) return Promise.reject(new Error(`${this.mode} connection refused`));
+    if (!this.up) return Promise.reject(this.failWith ?? new Error(`${this.mode} connection refused`));
     return Promise.resolve(this.batchesAt(nowMs));
   }
 
@@ -143,6 +145,19 @@ describe('AutoSource (source: auto)', () => {
       breaker: 'closed',
       next_probe: 'next cycle',
     });
+  });
+
+  it('passes a poll cancelled by shutdown (kind aborted) through: no simulated data, no breaker failure', async () => {
+    const r = rig();
+    await r.tick(0);
+    r.prometheus.up = false;
+    r.prometheus.failWith = Object.assign(new Error('cancelled: anomalyd is shutting down'), {
+      kind: 'aborted',
+    });
+    await expect(r.tick(1)).rejects.toMatchObject({ kind: 'aborted' });
+    expect(r.simulator.polls).toEqual([]);
+    expect(r.errors).toEqual([]);
+    expect(r.auto.mode).toBe('prometheus');
   });
 
   it('stops asking Prometheus on every tick once the breaker opens, and probes on the backoff schedule', async () => {
