@@ -104,6 +104,8 @@ export class CompactHistory implements HistoryStore {
   private readonly dayMeanStep: Float64Array;
   private readonly dayLagProduct: Float64Array;
   private readonly daySquares: Float64Array;
+  /** The one buffer behind the arrays above. */
+  private readonly buffer: ArrayBuffer;
   private newestIndex: number | undefined;
   private firstIndex = 0;
   /** Buckets below this are folded; the ring holds every slot of the buckets from here on. */
@@ -118,20 +120,38 @@ export class CompactHistory implements HistoryStore {
     const maxSlotsPerBucket = Math.ceil(BUCKET_MS / stepMs) + 1;
     this.tailSlots = Math.ceil(RAW_TAIL_MS / stepMs);
     this.ringCap = this.tailSlots + maxSlotsPerBucket + 1;
-    this.ring = new Float64Array(this.ringCap).fill(Number.NaN);
-    this.ringExcluded = new Uint8Array(this.ringCap);
     this.bucketCap = Math.ceil(windowMs / BUCKET_MS) + 2;
-    this.means = new Int16Array(this.bucketCap);
-    this.sdCodes = new Uint8Array(this.bucketCap);
-    this.wideCounts = maxSlotsPerBucket > 255;
-    this.counts = this.wideCounts ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
     this.dayCap = Math.ceil(windowMs / DAY_MS) + 2;
-    this.dayTag = new Float64Array(this.dayCap).fill(Number.NaN);
-    this.dayMeanRef = new Float64Array(this.dayCap);
-    this.daySdRef = new Float64Array(this.dayCap);
-    this.dayMeanStep = new Float64Array(this.dayCap);
-    this.dayLagProduct = new Float64Array(this.dayCap);
-    this.daySquares = new Float64Array(this.dayCap);
+    this.wideCounts = maxSlotsPerBucket > 255;
+    // Every array is a view into one buffer: at 10,000 series, a separate ArrayBuffer per array would
+    // cost more than a kilobyte per series in object headers. Widest elements first, so all are aligned.
+    const countBytes = this.wideCounts ? 2 : 1;
+    const buffer = new ArrayBuffer(
+      8 * (6 * this.dayCap + this.ringCap) + (2 + countBytes + 1) * this.bucketCap + this.ringCap,
+    );
+    let offset = 0;
+    const f64 = (n: number): Float64Array => {
+      const a = new Float64Array(buffer, offset, n);
+      offset += 8 * n;
+      return a;
+    };
+    this.dayTag = f64(this.dayCap).fill(Number.NaN);
+    this.dayMeanRef = f64(this.dayCap);
+    this.daySdRef = f64(this.dayCap);
+    this.dayMeanStep = f64(this.dayCap);
+    this.dayLagProduct = f64(this.dayCap);
+    this.daySquares = f64(this.dayCap);
+    this.ring = f64(this.ringCap).fill(Number.NaN);
+    this.means = new Int16Array(buffer, offset, this.bucketCap);
+    offset += 2 * this.bucketCap;
+    this.counts = this.wideCounts
+      ? new Uint16Array(buffer, offset, this.bucketCap)
+      : new Uint8Array(buffer, offset, this.bucketCap);
+    offset += countBytes * this.bucketCap;
+    this.sdCodes = new Uint8Array(buffer, offset, this.bucketCap);
+    offset += this.bucketCap;
+    this.ringExcluded = new Uint8Array(buffer, offset, this.ringCap);
+    this.buffer = buffer;
   }
 
   get newestMs(): number | undefined {
@@ -146,15 +166,10 @@ export class CompactHistory implements HistoryStore {
 
   get bytes(): number {
     return (
-      this.ring.byteLength +
-      this.ringExcluded.byteLength +
-      this.means.byteLength +
+      this.buffer.byteLength +
       (this.wideMeans?.byteLength ?? 0) +
       this.wideMeanOf.size * 16 +
-      this.sdCodes.byteLength +
-      this.counts.byteLength +
-      (this.repeats?.byteLength ?? 0) +
-      6 * this.dayTag.byteLength
+      (this.repeats?.byteLength ?? 0)
     );
   }
 
