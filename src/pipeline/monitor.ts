@@ -81,6 +81,13 @@ export class Monitor {
     return true;
   }
 
+  /** Mean typed-array bytes of the tracked series' rolling histories (memory accounting). */
+  get historyBytesPerSeries(): number {
+    let bytes = 0;
+    for (const s of this.registry.values()) bytes += s.state.runner.historyBytes;
+    return this.registry.size === 0 ? 0 : Math.round(bytes / this.registry.size);
+  }
+
   get summary(): MonitorTotals {
     return { ...this.totals };
   }
@@ -111,9 +118,14 @@ export class Monitor {
       batches = await source.poll(nowMs);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.totals.failedCycles++;
       this.totals.cycles++;
-      logger.error('poll failed; no samples this cycle', { error: message, source: source.mode });
+      if (isAbort(err)) {
+        // SIGTERM cut a waiting poll short: nothing was read, nothing failed.
+        logger.info('poll cancelled: shutting down', { source: source.mode });
+      } else {
+        this.totals.failedCycles++;
+        logger.error('poll failed; no samples this cycle', { error: message, source: source.mode });
+      }
       const durationMs = stopwatch() - t0;
       metrics.cycleCompleted(durationMs / 1000, nowMs);
       return this.emptySummary(nowMs, durationMs, message);
@@ -153,8 +165,10 @@ export class Monitor {
     // 2. Backfill new series from history, before their first live samples.
     await this.backfill(fresh, work, nowMs);
 
-    // 3. Fits, bounded in count and time so polling is never stalled.
-    const { fits, pending } = this.runFits(nowMs, t0);
+    // 3. Fits, bounded in count and time so polling is never stalled. The time budget starts after the
+    // backfill: a long first backfill must not leave room for a single fit (models would trickle in one
+    // per cycle), and the backfill is a one-off per series.
+    const { fits, pending } = this.runFits(nowMs, stopwatch());
 
     // 4. Score and hand to the sink.
     const records: PointRecord[] = [];
@@ -309,16 +323,36 @@ export class Monitor {
       if (batch.samples.length > 0) firstLive.set(series.id, batch.samples[0].timestampMs);
     }
     const freshIds = new Set(fresh.map((s) => s.id));
-    const queries = new Set(fresh.map((s) => s.query));
-    for (const queryName of queries) {
+    const perQuery = new Map<string, number>();
+    for (const s of fresh) perQuery.set(s.query, (perQuery.get(s.query) ?? 0) + 1);
+    // Each piece goes straight into its series' (compact) history and is dropped: the backfill of a
+    // whole fleet never sits in memory at once.
+    const load = (h: SeriesBatch): void => {
+      const id = canonicalSeriesId(h.query, h.labels);
+      const tracked = freshIds.has(id) ? this.registry.get(id) : undefined;
+      if (!tracked) return;
+      const cutoff = firstLive.get(tracked.id) ?? Number.POSITIVE_INFINITY;
+      if (h.grid) tracked.state.runner.loadGrid(h.grid.startMs, h.grid.stepMs, h.grid.values, cutoff);
+      const samples = h.samples.filter((s) => s.timestampMs < cutoff);
+      if (samples.length > 0) {
+        tracked.state.runner.load({
+          timestampsMs: Float64Array.from(samples, (s) => s.timestampMs),
+          values: Float64Array.from(samples, (s) => s.value),
+        });
+      }
+    };
+    for (const [queryName, count] of perQuery) {
       const query = config.prometheus.queries.find((q) => q.name === queryName) ?? {
         name: queryName,
         promql: '',
       };
-      let history: readonly SeriesBatch[];
       try {
-        history = await source.history(query, config.prometheus.trainingWindowMs, nowMs);
+        await source.history(query, config.prometheus.trainingWindowMs, nowMs, load, count);
       } catch (err) {
+        if (isAbort(err)) {
+          logger.info('history fetch cancelled: shutting down', { query: queryName });
+          continue;
+        }
         metrics.prometheusError(
           err instanceof Error && 'kind' in err && typeof err.kind === 'string' ? err.kind : 'unknown',
         );
@@ -326,21 +360,6 @@ export class Monitor {
           query: queryName,
           error: err instanceof Error ? err.message : String(err),
         });
-        continue;
-      }
-      for (const h of history) {
-        const id = canonicalSeriesId(h.query, h.labels);
-        const tracked = freshIds.has(id) ? this.registry.get(id) : undefined;
-        if (!tracked) continue;
-        const cutoff = firstLive.get(tracked.id) ?? Number.POSITIVE_INFINITY;
-        if (h.grid) tracked.state.runner.loadGrid(h.grid.startMs, h.grid.stepMs, h.grid.values, cutoff);
-        const samples = h.samples.filter((s) => s.timestampMs < cutoff);
-        if (samples.length > 0) {
-          tracked.state.runner.load({
-            timestampsMs: Float64Array.from(samples, (s) => s.timestampMs),
-            values: Float64Array.from(samples, (s) => s.value),
-          });
-        }
       }
     }
     if (initialModel) {
@@ -359,7 +378,8 @@ export class Monitor {
     }
   }
 
-  private runFits(nowMs: number, cycleStart: number): { fits: number; pending: number } {
+  /** Fits due series, at most `maxFitsPerCycle` and (after the first) within half the interval from `budgetStart`. */
+  private runFits(nowMs: number, budgetStart: number): { fits: number; pending: number } {
     const { config, stopwatch, metrics, logger } = this.deps;
     const due: Array<TrackedSeries<SeriesState>> = [];
     for (const s of this.registry.values()) if (s.state.runner.refitDue(nowMs)) due.push(s);
@@ -371,7 +391,7 @@ export class Monitor {
     let fits = 0;
     for (const s of due) {
       if (fits >= config.model.maxFitsPerCycle) break;
-      if (fits > 0 && stopwatch() - cycleStart > budgetMs) break;
+      if (fits > 0 && stopwatch() - budgetStart > budgetMs) break;
       const t = stopwatch();
       try {
         s.state.runner.fit(nowMs);
@@ -427,6 +447,11 @@ export class Monitor {
     }
     return this.summary;
   }
+}
+
+/** A source error that means "cancelled because the daemon is stopping" (Prometheus kind `aborted`). */
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && 'kind' in err && err.kind === 'aborted';
 }
 
 function round(x: number): number {

@@ -22,8 +22,19 @@ export interface MetricSource {
   readonly mode: SourceTag;
   /** Every sample since the previous poll, for every series of every query. */
   poll(nowMs: number): Promise<readonly SeriesBatch[]>;
-  /** History of one query's series over `windowMs` before `nowMs`, for initial fits. */
-  history(query: QueryConfig, windowMs: number, nowMs: number): Promise<readonly SeriesBatch[]>;
+  /**
+   * History of one query's series over `windowMs` before `nowMs`, for initial fits, handed to `onBatch`
+   * piece by piece (a series, or a time chunk of many series) in time order per series, so a fleet's
+   * backfill is never held in memory at once; a batch's arrays may be reused once `onBatch` returns.
+   * `expectedSeries` (how many new series the query has) lets a source size its requests.
+   */
+  history(
+    query: QueryConfig,
+    windowMs: number,
+    nowMs: number,
+    onBatch: (batch: SeriesBatch) => void,
+    expectedSeries?: number,
+  ): Promise<void>;
 }
 
 /** Cancellable waiting, so tests drive time and SIGTERM interrupts a sleeping daemon at once. */

@@ -1,3 +1,5 @@
+import type { HistorySnapshot, HistoryStore } from './compactHistory';
+
 /**
  * A fixed-capacity history of one series on a regular time grid, for refits.
  *
@@ -6,7 +8,7 @@
  * sample off the grid (scrape jitter) goes to the nearest slot. Float32 keeps ~7 significant digits, far
  * below the noise of any metric we model.
  */
-export class RollingHistory {
+export class RollingHistory implements HistoryStore {
   readonly stepMs: number;
   readonly capacity: number;
   private readonly values: Float32Array;
@@ -86,7 +88,7 @@ export class RollingHistory {
    * The kept history within the last `windowMs` as column arrays, oldest first, leaving out empty slots.
    * Allocates once per call (called per refit, not per point).
    */
-  snapshot(windowMs: number): { timestampsMs: Float64Array; values: Float64Array; exclude: Uint8Array } {
+  snapshot(windowMs: number): HistorySnapshot {
     if (this.newestIndex === undefined) {
       return { timestampsMs: new Float64Array(0), values: new Float64Array(0), exclude: new Uint8Array(0) };
     }

@@ -2,6 +2,7 @@ import type { Episode, ScoredPoint } from '../domain/anomaly';
 import type { TimeSeries } from '../domain/timeSeries';
 import type { FittedModel, Forecaster } from '../model/types';
 import { admitForRefit, DEFAULT_REFIT_ADMISSION, type RefitAdmission } from './refitAdmission';
+import { COMPACT_BELOW_MS, CompactHistory, type HistoryStore } from './compactHistory';
 import { RollingHistory } from './rollingHistory';
 
 /** One forecast point as the detector needs it. */
@@ -66,6 +67,16 @@ const NO_JOINS: readonly number[] = [];
 const NO_EVENTS: readonly DetectorEvent[] = [];
 
 /**
+ * The rolling history of a series: compact (10-minute buckets plus a raw tail, see compactHistory.ts) for
+ * steps under 5 minutes, which the forecaster fits on 10-minute means anyway; a plain grid otherwise.
+ */
+export function createHistory(stepMs: number, windowMs: number): HistoryStore {
+  if (stepMs < COMPACT_BELOW_MS) return new CompactHistory(stepMs, windowMs + 2 * stepMs);
+  // A little slack beyond the window so a refit always sees a full window.
+  return new RollingHistory(stepMs, Math.ceil(windowMs / stepMs) + 16);
+}
+
+/**
  * Model + refit schedule + detection for one series. Pure: time is the samples' own timestamps and the
  * `nowMs` the caller passes, so the backtest (`anomalyd evaluate`) and the daemon run exactly this code.
  */
@@ -74,7 +85,7 @@ export class SeriesRunner {
   private readonly forecaster: Forecaster;
   private readonly detector: PointDetector;
   private readonly options: SeriesRunnerOptions;
-  private readonly history: RollingHistory;
+  private readonly history: HistoryStore;
   private fitted: FittedModel | undefined;
   private version = '';
   private lastFitAtMs = Number.NEGATIVE_INFINITY;
@@ -90,9 +101,7 @@ export class SeriesRunner {
     this.forecaster = forecaster;
     this.detector = detector;
     this.options = options;
-    // A little slack beyond the window so a refit always sees a full window.
-    const capacity = Math.ceil(options.trainingWindowMs / options.stepMs) + 16;
-    this.history = new RollingHistory(options.stepMs, capacity);
+    this.history = createHistory(options.stepMs, options.trainingWindowMs);
   }
 
   get model(): FittedModel | undefined {

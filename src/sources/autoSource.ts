@@ -8,13 +8,21 @@ export interface SourceBatch {
   readonly query: string;
   readonly labels: Labels;
   readonly samples: readonly Sample[];
+  /** History as a regular grid (the simulator's backfill). */
+  readonly grid?: { readonly startMs: number; readonly stepMs: number; readonly values: ArrayLike<number> };
 }
 
 /** What AutoSource switches between (the Prometheus and simulator adapters have this shape). */
 export interface SwitchableSource {
   readonly mode: 'prometheus' | 'simulator';
   poll(nowMs: number): Promise<readonly SourceBatch[]>;
-  history(query: { readonly name: string }, windowMs: number, nowMs: number): Promise<readonly SourceBatch[]>;
+  history(
+    query: { readonly name: string },
+    windowMs: number,
+    nowMs: number,
+    onBatch: (batch: SourceBatch) => void,
+    expectedSeries?: number,
+  ): Promise<void>;
 }
 
 /**
@@ -48,6 +56,8 @@ export class AutoSource {
         this.current = 'prometheus';
         return batches;
       } catch (err) {
+        // Shutting down: not an outage, and nothing should be simulated for it.
+        if (isAbort(err)) throw err;
         this.onPrometheusError(err);
         const state = this.breaker.recordFailure();
         const nextProbe = this.breaker.nextProbeAtMs;
@@ -69,7 +79,14 @@ export class AutoSource {
     query: { readonly name: string },
     windowMs: number,
     nowMs: number,
-  ): Promise<readonly SourceBatch[]> {
-    return (this.current === 'prometheus' ? this.prometheus : this.simulator).history(query, windowMs, nowMs);
+    onBatch: (batch: SourceBatch) => void,
+    expectedSeries?: number,
+  ): Promise<void> {
+    const source = this.current === 'prometheus' ? this.prometheus : this.simulator;
+    return source.history(query, windowMs, nowMs, onBatch, expectedSeries);
   }
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && 'kind' in err && err.kind === 'aborted';
 }

@@ -25,8 +25,20 @@ export interface PrometheusClientOptions {
   readonly retryMaxMs?: number;
   /** Evaluation points per series per request; default (and maximum Prometheus accepts) 11,000. */
   readonly maxPointsPerRequest?: number;
-  /** Sleep port used between retries; tests inject a fake. */
+  /**
+   * Samples (series x points) a streamed range request aims at, default 250,000: a backfill of many series
+   * is fetched in time chunks this small so one answer (JSON text plus parsed samples) stays a few tens of
+   * MB, and Prometheus' own per-query sample limit (50 M by default) is never near.
+   */
+  readonly maxSamplesPerRequest?: number;
+  /** Sleep port used between retries (given `signal`, so it can end early); tests inject a fake. */
   readonly sleep?: Sleep;
+  /**
+   * The daemon's shutdown signal: aborting it cancels the request in flight and the wait between retries,
+   * so SIGTERM during a hanging Prometheus stops at once instead of after timeout x (retries + 1). Calls
+   * then fail with kind `aborted`.
+   */
+  readonly signal?: AbortSignal;
   readonly logger?: Logger;
 }
 
@@ -35,6 +47,7 @@ export const DEFAULT_PROMETHEUS_CLIENT_OPTIONS = {
   retryInitialMs: 500,
   retryMaxMs: 10_000,
   maxPointsPerRequest: PROMETHEUS_MAX_POINTS_PER_SERIES,
+  maxSamplesPerRequest: 250_000,
 } as const;
 
 /** Per-call options. */
@@ -70,7 +83,9 @@ export class PrometheusClient {
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
   private readonly maxPoints: number;
+  private readonly maxSamples: number;
   private readonly sleep: Sleep;
+  private readonly signal: AbortSignal | undefined;
   private readonly logger: Logger;
 
   constructor(options: PrometheusClientOptions) {
@@ -87,7 +102,12 @@ export class PrometheusClient {
     this.retryInitialMs = o.retryInitialMs;
     this.retryMaxMs = o.retryMaxMs;
     this.maxPoints = Math.min(o.maxPointsPerRequest, PROMETHEUS_MAX_POINTS_PER_SERIES);
+    if (!(o.maxSamplesPerRequest >= 1)) {
+      throw new RangeError(`maxSamplesPerRequest must be >= 1, got ${o.maxSamplesPerRequest}`);
+    }
+    this.maxSamples = o.maxSamplesPerRequest;
     this.sleep = o.sleep;
+    this.signal = o.signal;
     this.logger = o.logger;
     this.http = axios.create({
       baseURL: this.baseUrl,
@@ -140,6 +160,38 @@ export class PrometheusClient {
   }
 
   /**
+   * Like {@link queryRange}, but hands each time chunk's series to `onChunk` as it arrives (in time order,
+   * no point twice) instead of merging them, and sizes chunks so that `expectedSeries` series x points
+   * stays near `maxSamplesPerRequest`: a fleet's backfill is streamed, never held whole.
+   * @throws {PrometheusError} on any failure, after retries; chunks already handed over stay handed over.
+   */
+  async queryRangeChunks(
+    promql: string,
+    startMs: number,
+    endMs: number,
+    stepSeconds: number,
+    onChunk: (seriesList: SeriesData[]) => void,
+    options: QueryOptions & { readonly expectedSeries?: number } = {},
+  ): Promise<void> {
+    if (!(stepSeconds > 0) || !Number.isFinite(stepSeconds)) {
+      throw new RangeError(`stepSeconds must be a finite number > 0, got ${stepSeconds}`);
+    }
+    const series = Math.max(1, Math.floor(options.expectedSeries ?? 1));
+    const points = Math.max(1, Math.min(this.maxPoints, Math.floor(this.maxSamples / series)));
+    for (const chunk of planChunks(startMs, endMs, stepSeconds * 1000, points)) {
+      const params = new URLSearchParams({
+        query: promql,
+        start: toPromTime(chunk.startMs),
+        end: toPromTime(chunk.endMs),
+        step: String(stepSeconds),
+      });
+      const context = this.context('/api/v1/query_range', promql, options);
+      const data = await this.request(context, params);
+      onChunk(applyMetricNamePolicy(parseMatrix(context, data), options.metricName ?? 'auto'));
+    }
+  }
+
+  /**
    * Evaluates `promql` at one instant (epoch ms). Each series carries one sample.
    * @throws {PrometheusError} on any failure, after retries for retryable ones.
    */
@@ -163,6 +215,7 @@ export class PrometheusClient {
   /** One API call with retries; returns the validated envelope's `data`. */
   private async request(context: PrometheusRequestContext, params: URLSearchParams): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
+      if (this.signal?.aborted === true) throw abortedError(context);
       try {
         const { data, warnings } = parseEnvelope(context, await this.send(context, params));
         for (const w of warnings) {
@@ -188,7 +241,7 @@ export class PrometheusClient {
           delayMs,
           error: e.detail,
         });
-        await this.sleep(delayMs);
+        await this.sleep(delayMs, this.signal);
       }
     }
   }
@@ -196,7 +249,11 @@ export class PrometheusClient {
   /** Sends the form-encoded POST (long PromQL does not fit in a URL) and maps transport failures. */
   private async send(context: PrometheusRequestContext, params: URLSearchParams): Promise<RawHttpResponse> {
     try {
-      const res = await this.http.post<string>(context.url.slice(this.baseUrl.length), params);
+      const res = await this.http.post<string>(
+        context.url.slice(this.baseUrl.length),
+        params,
+        this.signal === undefined ? {} : { signal: this.signal },
+      );
       const retryAfter: unknown = res.headers['retry-after'];
       return {
         status: res.status,
@@ -204,10 +261,22 @@ export class PrometheusClient {
         ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
       };
     } catch (e) {
+      if (axios.isCancel(e) || this.signal?.aborted === true) throw abortedError(context);
       if (!isAxiosError(e)) throw e;
       throw transportError(context, e);
     }
   }
+}
+
+/** The request was given up because the daemon is shutting down. Never retried. */
+function abortedError(context: PrometheusRequestContext): PrometheusError {
+  return new PrometheusError({
+    kind: 'aborted',
+    context,
+    detail: 'cancelled: anomalyd is shutting down',
+    hint: 'Nothing to fix: the daemon was asked to stop while this request was waiting.',
+    retryable: false,
+  });
 }
 
 /** Maps an axios/network failure (no HTTP answer) to `timeout` or `unreachable`. */

@@ -5,8 +5,10 @@
  * - `http`: an HTTP status that is not a query error: 5xx and 429 (retryable), 401/403/404… (not).
  * - `bad_query`: Prometheus rejected the PromQL (400 bad_data, 422 execution). Retrying cannot help.
  * - `bad_response`: the body is not the Prometheus API JSON we expect (garbage, truncated, wrong shape).
+ * - `aborted`: given up because the daemon is shutting down (SIGTERM); not a Prometheus problem.
  */
-export type PrometheusErrorKind = 'unreachable' | 'timeout' | 'http' | 'bad_query' | 'bad_response';
+export type PrometheusErrorKind =
+  'unreachable' | 'timeout' | 'http' | 'bad_query' | 'bad_response' | 'aborted';
 
 /** Where a failed request went and what it asked, so the message can tell the user what to fix. */
 export interface PrometheusRequestContext {

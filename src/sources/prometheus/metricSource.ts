@@ -47,14 +47,26 @@ export class PrometheusMetricSource {
     return flattenPolls(polls, this.logger);
   }
 
-  /** The query's series over `(nowMs - windowMs, nowMs]` (see {@link PrometheusSource.history}). */
+  /**
+   * The query's series over `(nowMs - windowMs, nowMs]`, handed to `onBatch` one series of one time chunk
+   * at a time (see {@link PrometheusSource.history}).
+   */
   async history(
     query: { readonly name: string },
     windowMs: number,
     nowMs: number,
-  ): Promise<PrometheusBatch[]> {
-    const seriesList = await this.source.history(query.name, windowMs, nowMs);
-    return flattenPolls([{ query: query.name, seriesList }], this.logger);
+    onBatch: (batch: PrometheusBatch) => void,
+    expectedSeries?: number,
+  ): Promise<void> {
+    await this.source.history(
+      query.name,
+      windowMs,
+      nowMs,
+      (seriesList) => {
+        for (const b of flattenPolls([{ query: query.name, seriesList }], this.logger)) onBatch(b);
+      },
+      expectedSeries,
+    );
   }
 }
 

@@ -17,6 +17,14 @@ export interface PrometheusQueryApi {
     options?: QueryOptions,
   ): Promise<SeriesData[]>;
   query(promql: string, timeMs: number, options?: QueryOptions): Promise<SeriesData[]>;
+  queryRangeChunks(
+    promql: string,
+    startMs: number,
+    endMs: number,
+    stepSeconds: number,
+    onChunk: (seriesList: SeriesData[]) => void,
+    options?: QueryOptions & { readonly expectedSeries?: number },
+  ): Promise<void>;
 }
 
 /** Options of {@link PrometheusSource}. */
@@ -166,18 +174,33 @@ export class PrometheusSource {
 
   /**
    * Fetches the training window `(nowMs - windowMs, nowMs]` (ends on the step grid) for all series of a
-   * query, chunked as needed. Read-only: it does not move the poll cursor, so call it with the same `nowMs`
-   * as the poll that discovered the series to continue exactly where the history ends.
+   * query and hands it to `onChunk` time chunk by time chunk (oldest first), sized for `expectedSeries`
+   * series so no answer is large. Read-only: it does not move the poll cursor, so call it with the same
+   * `nowMs` as the poll that discovered the series to continue exactly where the history ends.
    */
-  async history(queryName: string, windowMs: number, nowMs: number): Promise<SeriesData[]> {
+  async history(
+    queryName: string,
+    windowMs: number,
+    nowMs: number,
+    onChunk: (seriesList: SeriesData[]) => void,
+    expectedSeries = 1,
+  ): Promise<void> {
     const q = this.lookup(queryName);
     const stepMs = this.stepMsOf(q);
     const endMs = alignDown(nowMs, stepMs);
     const startMs = alignDown(endMs - windowMs, stepMs) + stepMs;
-    if (startMs > endMs) return [];
-    const result = await this.client.queryRange(q.promql, startMs, endMs, stepMs / 1000, this.options(q));
-    this.noteMetricNames(q.name, result);
-    return result;
+    if (startMs > endMs) return;
+    await this.client.queryRangeChunks(
+      q.promql,
+      startMs,
+      endMs,
+      stepMs / 1000,
+      (seriesList) => {
+        this.noteMetricNames(q.name, seriesList);
+        onChunk(seriesList);
+      },
+      { ...this.options(q), expectedSeries },
+    );
   }
 
   /** Runs every query once (instant, at the clock's now) and says whether it works and how many series it has. */

@@ -23,11 +23,27 @@ export interface SeriesData {
   readonly nonFinite: NonFiniteCounts;
 }
 
-/** The sleep port: resolves after `ms` milliseconds. Tests inject a fake that records and resolves at once. */
-export type Sleep = (ms: number) => Promise<void>;
+/**
+ * The sleep port: resolves after `ms` milliseconds, or as soon as `signal` aborts. Tests inject a fake that
+ * records and resolves at once.
+ */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** The real sleeper, backed by `setTimeout`. */
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The real sleeper, backed by `setTimeout`; an abort ends the wait at once. */
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted === true) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /** Sums the non-finite counts of several series (for the log line / metric of one poll). */
 export function totalNonFinite(seriesList: readonly SeriesData[]): NonFiniteCounts {

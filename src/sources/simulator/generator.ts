@@ -78,6 +78,8 @@ class Engine implements SeriesGenerator {
   private z = 0;
   private lastMs: number | undefined;
   private lastLatent: number | undefined;
+  /** Set by `skip`: the reading whose latent value was not computed (time and noise state). */
+  private pendingLatent: { timestampMs: number; z: number } | undefined;
   private stuck: { anomaly: ScheduledAnomaly; latent: number } | undefined;
   /** The anomaly behind the latest labelled point, for `generateSeries` to group points into events. */
   lastAnomaly: ScheduledAnomaly | undefined;
@@ -91,7 +93,8 @@ class Engine implements SeriesGenerator {
     this.noiseRng = new Random(subSeed(seed, NOISE_STREAM + kindIndex(profile.kind)));
   }
 
-  next(timestampMs: number): GeneratedPoint {
+  /** Advances the autocorrelated noise to `timestampMs` (unchanged for a time not after the last). */
+  private advanceNoise(timestampMs: number): void {
     if (this.lastMs === undefined) {
       this.z = this.noiseRng.normal();
       this.lastMs = timestampMs;
@@ -100,6 +103,43 @@ class Engine implements SeriesGenerator {
       this.z = phi * this.z + Math.sqrt(1 - phi * phi) * this.noiseRng.normal();
       this.lastMs = timestampMs;
     }
+  }
+
+  skip(timestampMs: number): void {
+    if (this.schedule.at(timestampMs) !== undefined) {
+      this.next(timestampMs);
+      return;
+    }
+    this.advanceNoise(timestampMs);
+    // The latent value is only ever read by a flatline that starts at the next reading: computed then.
+    this.pendingLatent = { timestampMs, z: this.z };
+    this.lastAnomaly = undefined;
+  }
+
+  /** The latent value of the previous reading, computing it if that reading was skipped. */
+  private previousLatent(): number | undefined {
+    const pending = this.pendingLatent;
+    if (pending === undefined) return this.lastLatent;
+    const p = this.profile;
+    const load = p.load(pending.timestampMs);
+    return p.latent(pending.timestampMs, load) + p.latentSigma(load) * pending.z;
+  }
+
+  nextValue(timestampMs: number): number {
+    // Readings an anomaly may touch take the full path (labels, flatline state); the rest only the value.
+    if (this.schedule.at(timestampMs) !== undefined) return this.next(timestampMs).value;
+    this.advanceNoise(timestampMs);
+    const p = this.profile;
+    const load = p.load(timestampMs);
+    const latent = p.latent(timestampMs, load) + p.latentSigma(load) * this.z;
+    this.lastLatent = latent;
+    this.pendingLatent = undefined;
+    this.lastAnomaly = undefined;
+    return p.output(latent);
+  }
+
+  next(timestampMs: number): GeneratedPoint {
+    this.advanceNoise(timestampMs);
     const p = this.profile;
     const load = p.load(timestampMs);
     const clean = p.latent(timestampMs, load);
@@ -109,6 +149,7 @@ class Engine implements SeriesGenerator {
     const latent =
       anomaly === undefined ? normal : this.applyAnomaly(anomaly, timestampMs, load, normal, sigma);
     this.lastLatent = latent;
+    this.pendingLatent = undefined;
 
     const value = p.output(latent);
     // The label is the truth of what happened: a point is anomalous exactly when the anomaly changed its
@@ -143,7 +184,7 @@ class Engine implements SeriesGenerator {
       case 'flatline': {
         if (this.stuck?.anomaly !== a) {
           // Frozen at the last value before the window (the noise-free level if there was none).
-          const held = this.lastLatent ?? p.latent(a.startMs, p.load(a.startMs));
+          const held = this.previousLatent() ?? p.latent(a.startMs, p.load(a.startMs));
           this.stuck = { anomaly: a, latent: held };
         }
         return this.stuck.latent;

@@ -68,6 +68,13 @@ export interface SeriesGenerator {
    * previous one is answered without advancing the noise.
    */
   next(timestampMs: number): GeneratedPoint;
+  /**
+   * Moves to `timestampMs` exactly as `next` would — the readings after it are the same — without
+   * computing this reading (much cheaper; for fast-forwarding over a backfill generated elsewhere).
+   */
+  skip(timestampMs: number): void;
+  /** `next(timestampMs).value`, without building the reading's other fields (for backfills). */
+  nextValue(timestampMs: number): number;
 }
 
 /** Options of `generateSeries`. Give `anomalies` (an exact count) or `anomalyRatePerDay`, not both. */

@@ -411,6 +411,80 @@ telemetry:
       expect(d.stderr()).not.toMatch(/^\s+at /m);
     });
 
+    it('SIGTERM while Prometheus hangs shuts down at once (the request and its retries are cancelled), losing no point', async () => {
+      // Answers normally (one series, with an hour of history) until `hang`; then never answers.
+      let hang = false;
+      let hangingRequests = 0;
+      let reachedHang: () => void = () => undefined;
+      const hangReached = new Promise<void>((resolve) => {
+        reachedHang = resolve;
+      });
+      stub = createServer((req: IncomingMessage, res: ServerResponse) => {
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (c: string) => {
+          body += c;
+        });
+        req.on('end', () => {
+          if (hang) {
+            hanging.push(res);
+            hangingRequests++;
+            reachedHang();
+            return;
+          }
+          const params = new URLSearchParams(body);
+          const start = Number(params.get('start'));
+          const end = Number(params.get('end'));
+          const step = Number(params.get('step'));
+          const values: Array<[number, string]> = [];
+          for (let t = start; t <= end; t += step) values.push([t, String(40 + (t % 7))]);
+          const result = [{ metric: { host: 'a' }, values }];
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
+        });
+      });
+      await new Promise<void>((resolve) => stub?.listen(0, '127.0.0.1', resolve));
+      const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+      // Without cancellation a hanging poll would hold the shutdown for timeout x (retries + 1) = 4 minutes.
+      const config = write(
+        'config.yaml',
+        `source: prometheus
+interval_seconds: 1
+prometheus:
+  url: ${stubUrl}
+  timeout: 60s
+  retries: 3
+  training_window: 1h
+  queries:
+    - name: demo
+      promql: demo_cpu
+model:
+  training_window: 1h
+telemetry:
+  metrics_port: 0
+`,
+      );
+      const d = daemon(['monitor', '--config', config]);
+      await d.waitForLog(isCycle, 20_000, 3);
+      hang = true;
+      await within(hangReached, 20_000, 'a poll reaching the hanging Prometheus');
+      const signalledAt = Date.now();
+      d.signal('SIGTERM');
+      expect(await d.exited(20_000)).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+      expect(hangingRequests).toBe(1);
+      expect(d.logs.some(isLog('poll cancelled: shutting down'))).toBe(true);
+
+      // Zero lost: every processed point reached the file sink, each line once.
+      const summary = finalSummary(d);
+      expect(summary.points).toBeGreaterThanOrEqual(3);
+      const lines = readLines(path.join(dir, 'data'), /\.lp$/);
+      expect(summary.sink_points).toMatchObject({ written: lines.length, dropped: 0, dead_letter: 0 });
+      expect(lines.map(parseLine).filter((l) => l.measurement === 'actual')).toHaveLength(summary.points);
+      expect(new Set(lines).size).toBe(lines.length);
+    });
+
     it('counts a failed history fetch under its error kind (timeout), like every other Prometheus error', async () => {
       // Polls (one step: start = end) get one series; the history fetch (a longer range) hangs past the timeout.
       stub = createServer((req: IncomingMessage, res: ServerResponse) => {

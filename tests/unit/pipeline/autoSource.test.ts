@@ -2,6 +2,7 @@ import type { Clock } from '../../../src/domain/clock';
 import type { Logger } from '../../../src/domain/logger';
 import { AutoSource, type SourceBatch, type SwitchableSource } from '../../../src/sources/autoSource';
 import { CircuitBreaker } from '../../../src/sources/circuitBreaker';
+import { collect } from '../../helpers/collect';
 
 const SECOND_MS = 1_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -39,6 +40,8 @@ class FakeSource implements SwitchableSource {
   /** `[query, windowMs, nowMs]` of every history() call. */
   readonly histories: Array<[string, number, number]> = [];
   up = true;
+  /** When set, polls fail with this error instead of the generic one. */
+  failWith: Error | undefined;
 
   constructor(readonly mode: 'prometheus' | 'simulator') {}
 
@@ -48,7 +51,7 @@ class FakeSource implements SwitchableSource {
 
   poll(nowMs: number): Promise<readonly SourceBatch[]> {
     this.polls.push(nowMs);
-    if (!this.up) return Promise.reject(new Error(`${this.mode} connection refused`));
+    if (!this.up) return Promise.reject(this.failWith ?? new Error(`${this.mode} connection refused`));
     return Promise.resolve(this.batchesAt(nowMs));
   }
 
@@ -56,11 +59,15 @@ class FakeSource implements SwitchableSource {
     query: { readonly name: string },
     windowMs: number,
     nowMs: number,
-  ): Promise<readonly SourceBatch[]> {
+    onBatch: (batch: SourceBatch) => void,
+  ): Promise<void> {
     this.histories.push([query.name, windowMs, nowMs]);
-    return Promise.resolve([
-      { query: query.name, labels: { from: this.mode }, samples: [{ timestampMs: nowMs - 1, value: 2 }] },
-    ]);
+    onBatch({
+      query: query.name,
+      labels: { from: this.mode },
+      samples: [{ timestampMs: nowMs - 1, value: 2 }],
+    });
+    return Promise.resolve();
   }
 }
 
@@ -140,6 +147,19 @@ describe('AutoSource (source: auto)', () => {
     });
   });
 
+  it('passes a poll cancelled by shutdown (kind aborted) through: no simulated data, no breaker failure', async () => {
+    const r = rig();
+    await r.tick(0);
+    r.prometheus.up = false;
+    r.prometheus.failWith = Object.assign(new Error('cancelled: anomalyd is shutting down'), {
+      kind: 'aborted',
+    });
+    await expect(r.tick(1)).rejects.toMatchObject({ kind: 'aborted' });
+    expect(r.simulator.polls).toEqual([]);
+    expect(r.errors).toEqual([]);
+    expect(r.auto.mode).toBe('prometheus');
+  });
+
   it('stops asking Prometheus on every tick once the breaker opens, and probes on the backoff schedule', async () => {
     const r = rig(3);
     r.prometheus.up = false;
@@ -183,12 +203,12 @@ describe('AutoSource (source: auto)', () => {
     const r = rig(3);
     const q = { name: 'cpu' };
     await r.tick(0);
-    expect(await r.auto.history(q, 60_000, T0)).toEqual([
+    expect(await collect((on) => r.auto.history(q, 60_000, T0, on))).toEqual([
       { query: 'cpu', labels: { from: 'prometheus' }, samples: [{ timestampMs: T0 - 1, value: 2 }] },
     ]);
     r.prometheus.up = false;
     await r.tick(1);
-    expect(await r.auto.history(q, 60_000, T0 + SECOND_MS)).toEqual([
+    expect(await collect((on) => r.auto.history(q, 60_000, T0 + SECOND_MS, on))).toEqual([
       {
         query: 'cpu',
         labels: { from: 'simulator' },
@@ -197,7 +217,7 @@ describe('AutoSource (source: auto)', () => {
     ]);
     r.prometheus.up = true;
     await r.tick(2);
-    await r.auto.history(q, 60_000, T0 + 2 * SECOND_MS);
+    await collect((on) => r.auto.history(q, 60_000, T0 + 2 * SECOND_MS, on));
     expect(r.prometheus.histories).toEqual([
       ['cpu', 60_000, T0],
       ['cpu', 60_000, T0 + 2 * SECOND_MS],

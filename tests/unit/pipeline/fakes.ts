@@ -99,17 +99,27 @@ export class ScriptedSource implements MetricSource {
   mode: 'prometheus' | 'simulator' = 'prometheus';
   next: SeriesBatch[] = [];
   fail: Error | undefined;
-  historyCalls: Array<{ query: string; windowMs: number; nowMs: number }> = [];
+  historyCalls: Array<{ query: string; windowMs: number; nowMs: number; expectedSeries?: number }> = [];
   histories = new Map<string, SeriesBatch[]>();
+  /** Called before each history answer (e.g. to advance a fake stopwatch: a slow backfill). */
+  onHistory: () => void = () => undefined;
   poll(): Promise<readonly SeriesBatch[]> {
     if (this.fail) return Promise.reject(this.fail);
     const b = this.next;
     this.next = [];
     return Promise.resolve(b);
   }
-  history(query: QueryConfig, windowMs: number, nowMs: number): Promise<readonly SeriesBatch[]> {
-    this.historyCalls.push({ query: query.name, windowMs, nowMs });
-    return Promise.resolve(this.histories.get(query.name) ?? []);
+  history(
+    query: QueryConfig,
+    windowMs: number,
+    nowMs: number,
+    onBatch: (batch: SeriesBatch) => void,
+    expectedSeries?: number,
+  ): Promise<void> {
+    this.historyCalls.push({ query: query.name, windowMs, nowMs, expectedSeries });
+    this.onHistory();
+    for (const b of this.histories.get(query.name) ?? []) onBatch(b);
+    return Promise.resolve();
   }
 }
 

@@ -35,14 +35,23 @@ function setup(overrides: Partial<AppConfig['prometheus']> = {}, model: Partial<
   };
   const dropped: number[] = [];
   const sleeper: Sleeper = { sleep: () => Promise.resolve() };
+  // A fake stopwatch: time passes only when a test says a fit (or a backfill) costs some.
+  let watchMs = 0;
+  const cost = { fitMs: 0 };
   const monitor = new Monitor({
     config,
     source,
     sink,
-    forecaster,
+    forecaster: {
+      kind: forecaster.kind,
+      fit: (input) => {
+        watchMs += cost.fitMs;
+        return forecaster.fit(input);
+      },
+    },
     createDetector: (id) => new ThresholdDetector(id),
     clock,
-    stopwatch: () => 0,
+    stopwatch: () => watchMs,
     sleeper,
     logger,
     metrics: { ...noopMetrics, seriesDropped: (n) => dropped.push(n) },
@@ -56,6 +65,8 @@ function setup(overrides: Partial<AppConfig['prometheus']> = {}, model: Partial<
     dropped,
     advance: (ms: number) => (now += ms),
     now: () => now,
+    cost,
+    spend: (ms: number) => (watchMs += ms),
   };
 }
 
@@ -68,7 +79,7 @@ describe('Monitor cycle', () => {
     const summary = await s.monitor.runCycle();
     expect(summary).toMatchObject({ series: 1, newSeries: 1, points: 1, fits: 1, anomalies: 0 });
     expect(s.source.historyCalls).toEqual([
-      { query: 'cpu', windowMs: DEFAULT_CONFIG.prometheus.trainingWindowMs, nowMs: T0 },
+      { query: 'cpu', windowMs: DEFAULT_CONFIG.prometheus.trainingWindowMs, nowMs: T0, expectedSeries: 1 },
     ]);
     expect(s.forecaster.fits).toEqual([100]);
     expect(s.sink.records).toHaveLength(1);
@@ -166,6 +177,27 @@ describe('Monitor cycle', () => {
     s.advance(STEP);
     s.source.next = hosts.map((h) => batch('cpu', { host: h }, s.now(), STEP, [1]));
     expect(await s.monitor.runCycle()).toMatchObject({ fits: 1, pendingFits: 0 });
+    expect(s.monitor.modelsReady).toBe(true);
+  });
+
+  it('starts the fit time budget after the backfill, so a slow first backfill still fits many series', async () => {
+    const s = setup({ maxSeries: 100 }, { maxFitsPerCycle: 50 });
+    const hosts = Array.from({ length: 30 }, (_, i) => `h${i}`);
+    s.source.histories.set(
+      'cpu',
+      hosts.map((h) => batch('cpu', { host: h }, T0 - 10 * STEP, STEP, new Array<number>(10).fill(1))),
+    );
+    // The backfill takes 40 s of the 30 s interval; each fit 1 s; the budget is half the interval (15 s).
+    s.source.onHistory = () => s.spend(40_000);
+    s.cost.fitMs = 1_000;
+    s.source.next = hosts.map((h) => batch('cpu', { host: h }, T0, STEP, [1]));
+    const first = await s.monitor.runCycle();
+    expect(first.series).toBe(30);
+    // Fits run while at most 15 s have passed since the backfill ended: 16 (the 16th starts at 15 s).
+    expect(first).toMatchObject({ fits: 16, pendingFits: 14 });
+    s.advance(STEP);
+    s.source.next = hosts.map((h) => batch('cpu', { host: h }, s.now(), STEP, [1]));
+    expect(await s.monitor.runCycle()).toMatchObject({ fits: 14, pendingFits: 0 });
     expect(s.monitor.modelsReady).toBe(true);
   });
 

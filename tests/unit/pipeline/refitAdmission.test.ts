@@ -3,6 +3,7 @@ import { SeriesRunner } from '../../../src/pipeline/seriesRunner';
 import { MeanForecaster, ThresholdDetector } from './fakes';
 
 const STEP = 300_000;
+const DAY_MS = 86_400_000;
 const HOUR = 3_600_000;
 
 /** n samples on a 5-minute grid, excluded where `runs` say ([from, to) indices). */
@@ -70,7 +71,10 @@ describe('admitForRefit', () => {
 describe('SeriesRunner refits with the admission policy', () => {
   // 3 days at 10, then a step to 50 that persists; refits every 6 h on a 14-day window; the mean model
   // flags |actual − mean| > 1, so the whole new level is one episode until a refit learns it.
-  function finalMean(policy: { acceptAfterMs: number; maxExcludedFraction: number }): number[] {
+  function finalMean(
+    policy: { acceptAfterMs: number; maxExcludedFraction: number },
+    STEP = 300_000,
+  ): number[] {
     const forecaster = new MeanForecaster();
     const runner = new SeriesRunner('s', forecaster, new ThresholdDetector('s'), {
       stepMs: STEP,
@@ -78,7 +82,7 @@ describe('SeriesRunner refits with the admission policy', () => {
       trainingWindowMs: 14 * 24 * HOUR,
       admission: policy,
     });
-    const perDay = 288;
+    const perDay = DAY_MS / STEP;
     const value = (i: number): number => (i < 3 * perDay ? 10 : 50);
     runner.load({
       timestampsMs: Float64Array.from({ length: perDay }, (_, i) => i * STEP),
@@ -107,5 +111,14 @@ describe('SeriesRunner refits with the admission policy', () => {
 
   it('never learns it when both bounds are off', () => {
     expect(finalMean({ acceptAfterMs: Infinity, maxExcludedFraction: 1 })).toEqual([10, 10, 10, 10, 10]);
+  });
+
+  it('learns it too at 30 s, where old history is kept in compact 10-minute buckets', () => {
+    // The compact history keeps an episode's buckets (flagged), so accept_after can still re-admit them.
+    const learnt = finalMean({ acceptAfterMs: 24 * HOUR, maxExcludedFraction: 1 }, 30_000);
+    expect(learnt.slice(0, 3).map((m) => Math.round(m))).toEqual([10, 10, 10]);
+    expect(learnt[4]).toBeGreaterThan(25);
+    const never = finalMean({ acceptAfterMs: Infinity, maxExcludedFraction: 1 }, 30_000);
+    for (const m of never) expect(m).toBeCloseTo(10, 3);
   });
 });

@@ -264,6 +264,50 @@ describe('PrometheusClient.queryRange', () => {
     expect(e.message).toContain('prometheus.timeoutMs');
   });
 
+  it('aborts a hanging request at once when its signal aborts (SIGTERM), and does not retry it', async () => {
+    const controller = new AbortController();
+    // The abort comes while the request hangs on the server (timeout 60 s, 3 retries: minutes otherwise).
+    stub.setHandler(() => {
+      controller.abort();
+      return { hang: true };
+    });
+    const { c, delays } = client({ timeoutMs: 60_000, retries: 3, signal: controller.signal });
+    const started = Date.now();
+    const e = await failureOf(c.queryRange('m', T0, T0, 60, { queryName: 'cpu' }));
+    expect(e.kind).toBe('aborted');
+    expect(e.retryable).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(stub.requests).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  it('cuts the wait between retries short when the signal aborts, and sends nothing more', async () => {
+    const controller = new AbortController();
+    stub.setHandler(() => ({ status: 503, body: 'down' }));
+    const waits: number[] = [];
+    // A sleep that only ends on abort: without the signal the call would never return.
+    const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+      new Promise((resolve) => {
+        waits.push(ms);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+        controller.abort();
+      });
+    const c = new PrometheusClient({
+      url: stub.url,
+      timeoutMs: 2000,
+      retries: 3,
+      sleep,
+      signal: controller.signal,
+    });
+    const e = await failureOf(c.queryRange('m', T0, T0, 60));
+    expect(e.kind).toBe('aborted');
+    expect(waits).toEqual([500]);
+    expect(stub.requests).toHaveLength(1);
+    // Once aborted, no request is even sent.
+    await expect(c.query('m', T0)).rejects.toMatchObject({ kind: 'aborted' });
+    expect(stub.requests).toHaveLength(1);
+  });
+
   it('reports connection refused as unreachable after retrying', async () => {
     const port = await freePort();
     const { sleep, delays } = fakeSleep();

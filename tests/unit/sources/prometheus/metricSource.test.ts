@@ -11,6 +11,8 @@ import {
   startStubPrometheus,
   type StubPrometheus,
 } from './stubPrometheus';
+import { collect } from '../../../helpers/collect';
+import type { SeriesBatch } from '../../../../src/pipeline/ports';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -62,7 +64,9 @@ describe('PrometheusMetricSource', () => {
 
   it('returns history batches tagged with the query name', async () => {
     const port: MetricSource = adapter([]);
-    const history = await port.history({ name: 'cpu', promql: 'x' }, 3 * MIN, T0 + 3 * MIN);
+    const history = await collect<SeriesBatch>((on) =>
+      port.history({ name: 'cpu', promql: 'x' }, 3 * MIN, T0 + 3 * MIN, on),
+    );
     expect(history.map((b) => [b.query, b.labels.host, b.samples.length])).toEqual([
       ['cpu', 'a', 3],
       ['cpu', 'b', 3],

@@ -4,6 +4,8 @@ import { PrometheusClient } from '../../../../src/sources/prometheus/client';
 import { PrometheusError } from '../../../../src/sources/prometheus/errors';
 import { PrometheusSource, type QueryPoll } from '../../../../src/sources/prometheus/source';
 import type { SeriesData } from '../../../../src/sources/prometheus/types';
+import { mergeChunks } from '../../../../src/sources/prometheus/chunks';
+import { collect } from '../../../helpers/collect';
 import {
   failure,
   fakeSleep,
@@ -170,11 +172,18 @@ describe('PrometheusSource.poll', () => {
 });
 
 describe('PrometheusSource.history', () => {
-  it('fetches the 14-day window at 30 s for every series in 4 requests, without moving the cursor', async () => {
+  it('streams the 14-day window at 30 s for every series in 4 chunks, without moving the cursor', async () => {
     const source = makeSource([{ name: 'cpu', promql: 'demo_cpu', stepSeconds: 30 }]);
     const nowMs = T0 + 14 * DAY_MS + 10_000;
-    const history = await source.history('cpu', 14 * DAY_MS, nowMs);
+    const chunks = await collect<SeriesData[]>((on) => source.history('cpu', 14 * DAY_MS, nowMs, on, 2));
     expect(stub.requests).toHaveLength(4);
+    expect(chunks).toHaveLength(4);
+    // Handed over oldest first, each chunk with both series.
+    for (const c of chunks) expect(c.map((s) => s.labels.host)).toEqual(['a', 'b']);
+    expect(chunks[1][0].samples[0].timestampMs).toBeGreaterThan(
+      chunks[0][0].samples.at(-1)?.timestampMs ?? 0,
+    );
+    const history = mergeChunks(chunks);
     expect(history.map((s) => s.labels.host)).toEqual(['a', 'b']);
     for (const s of history) {
       expect(s.samples).toHaveLength(40_320);
@@ -186,8 +195,20 @@ describe('PrometheusSource.history', () => {
     expect(source.cursorOf('cpu')).toBeUndefined();
   });
 
+  it('sizes chunks by the expected series count, so no answer holds more than ~250,000 samples', async () => {
+    const source = makeSource([{ name: 'cpu', promql: 'demo_cpu', stepSeconds: 30 }]);
+    const nowMs = T0 + 14 * DAY_MS + 10_000;
+    let samples = 0;
+    // 100 series: 2,500 points per request, so 40,320 points take 17 requests.
+    await source.history('cpu', 14 * DAY_MS, nowMs, (c) => (samples += c[0].samples.length), 100);
+    expect(stub.requests).toHaveLength(17);
+    expect(samples).toBe(40_320);
+  });
+
   it('rejects an unknown query name', async () => {
-    await expect(makeSource().history('nope', DAY_MS, T0)).rejects.toThrow('unknown prometheus query "nope"');
+    await expect(makeSource().history('nope', DAY_MS, T0, () => undefined)).rejects.toThrow(
+      'unknown prometheus query "nope"',
+    );
   });
 });
 

@@ -131,7 +131,10 @@ export function rangeEvaluator(series: () => readonly StubSeries[]): StubHandler
 }
 
 /** A sleep port that records the delays asked for and resolves at once. */
-export function fakeSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
+export function fakeSleep(): {
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  delays: number[];
+} {
   const delays: number[] = [];
   return {
     delays,

@@ -1,0 +1,691 @@
+import { Random } from '../domain/random';
+
+/** The kept history as columns, oldest first, for a (re)fit. */
+export interface HistorySnapshot {
+  readonly timestampsMs: Float64Array;
+  readonly values: Float64Array;
+  /** 1 = inside an anomaly episode: left out of the fit. */
+  readonly exclude: Uint8Array;
+}
+
+/** What a series runner needs from its rolling history (a plain grid or the compact form below). */
+export interface HistoryStore {
+  readonly stepMs: number;
+  /** Grid slots between the oldest kept and the newest slot (gaps included); 0 when empty. */
+  readonly span: number;
+  readonly newestMs: number | undefined;
+  /** Records a sample; false when it is too old to be kept. */
+  push(timestampMs: number, value: number, exclude?: boolean): boolean;
+  /** Marks every kept sample at or after `fromMs` as excluded from refits. */
+  excludeFrom(fromMs: number): void;
+  /** The history within the last `windowMs`. Allocates once per call (per refit, not per point). */
+  snapshot(windowMs: number): HistorySnapshot;
+  /** Bytes of typed-array memory held. */
+  readonly bytes: number;
+}
+
+/**
+ * Width of the aggregation buckets, ms. It is the width of the means the seasonal forecaster fits
+ * sub-5-minute data on (model/forecaster.ts), so the fit sees the same bucket means it would see from the
+ * raw samples; it divides a day, so buckets never straddle an hour or a day.
+ */
+export const BUCKET_MS = 600_000;
+/** Series with a step below this are kept compact (the forecaster averages them into buckets anyway). */
+export const COMPACT_BELOW_MS = 300_000;
+/**
+ * Raw samples are kept this long behind the bucket being filled before they are folded into a bucket, so
+ * an episode that opens with a look-back (N of M points) can still exclude them one by one.
+ */
+export const RAW_TAIL_MS = 30 * 60_000;
+const DAY_MS = 86_400_000;
+/** Bucket spreads are coded in 1/16 octave (±2.2%) around a per-day reference, ±8 octaves. */
+const SD_CODES_PER_OCTAVE = 16;
+const SD_CODE_ZERO = 128;
+/** Largest share of a bucket's variance the interpolated level may take in a synthesised bucket. */
+const MAX_RAMP_SHARE = 0.5;
+/** Bucket means are coded in steps of the day's reference spread / this. */
+const MEAN_STEPS_PER_SD = 32;
+/** Code of a mean kept outside the 16-bit array. */
+const WIDE_MEAN = -32_768;
+/** More out-of-range means than this switch a series to Float32 means. */
+const MAX_WIDE_MEANS = 64;
+/** The synthesised within-bucket autocorrelation is matched to this many bisection steps. */
+const PHI_ITERATIONS = 8;
+const PHI_LIMIT = 0.999;
+
+/**
+ * A rolling history of one fine-grained series (step < 5 minutes) in about 7 bytes per 10 minutes instead
+ * of 5 bytes per sample: 14 days at 30 s is ~14 KB rather than ~200 KB, which is what lets 10,000 series
+ * keep the default 14-day window in a few hundred MB.
+ *
+ * Samples are kept raw for the newest bucket plus {@link RAW_TAIL_MS}; older ones are folded into
+ * 10-minute buckets of the finite samples: count, mean, spread (population standard deviation), the
+ * number of exact repeats of the previous sample and whether any sample lay inside an anomaly episode, plus
+ * per day the within-bucket lag-1 autocorrelation. A bucket holding an excluded sample (or reached by a
+ * later exclusion) is excluded whole; its samples are kept so the refit admission rules can learn them back.
+ *
+ * A snapshot turns each bucket back into `count` samples on its grid slots whose mean and sum of squares
+ * are the bucket's (exactly, and to 0.3% after coding), whose lag-1 autocorrelation over the day matches
+ * the measured one, and which repeat exactly as often — so the bucket means the forecaster fits are
+ * unchanged, and its calibration (hour-of-day scale profile, residual quantiles, lag-1 autocorrelation,
+ * repeat rate), which reads full-resolution residuals, sees the same spread and persistence. The shapes
+ * inside a bucket are synthetic (a seeded AR(1) draw), so single-sample extremes inside a folded bucket
+ * are spread over it. Deterministic: the same pushes give the same snapshot.
+ */
+export class CompactHistory implements HistoryStore {
+  readonly stepMs: number;
+  private readonly tailSlots: number;
+  private readonly ringCap: number;
+  private readonly ring: Float64Array;
+  private readonly ringExcluded: Uint8Array;
+  private readonly bucketCap: number;
+  /**
+   * Mean minus the day's reference mean, per bucket, in steps of 1/32 of the day's reference spread (an
+   * error below 2% of a quiet bucket's spread), or {@link WIDE_MEAN} when it does not fit in 16 bits.
+   */
+  private readonly means: Int16Array;
+  /** Means that did not fit (a spike bucket), by bucket slot; see {@link wideMeans}. */
+  private readonly wideMeanOf = new Map<number, number>();
+  /**
+   * Set when too many means did not fit (a series whose buckets are mostly constant gives no spread to
+   * scale by): from then on every mean is kept here, as a Float32 offset from the day's reference.
+   */
+  private wideMeans: Float32Array | undefined;
+  private readonly sdCodes: Uint8Array;
+  /**
+   * One bit per bucket: it held samples inside an anomaly episode. The bucket keeps all its samples, so a
+   * refit can still learn them once the episode has lasted `model.accept_after`, or when too much of the
+   * window is excluded (pipeline/refitAdmission.ts); a bucket is excluded whole.
+   */
+  private readonly excludedBits: Uint8Array;
+  private readonly counts: Uint8Array | Uint16Array;
+  /** Exact repeats per bucket; allocated at the first repeat (a noisy float series never repeats). */
+  private repeats: Uint8Array | Uint16Array | undefined;
+  private readonly wideCounts: boolean;
+  private readonly dayCap: number;
+  private readonly dayTag: Float64Array;
+  private readonly dayMeanRef: Float64Array;
+  private readonly daySdRef: Float64Array;
+  /** Spread basis of the day's mean coding, fixed at its first bucket (see {@link meanStep}). */
+  private readonly dayMeanStep: Float64Array;
+  private readonly dayLagProduct: Float64Array;
+  private readonly daySquares: Float64Array;
+  /** The one buffer behind the arrays above. */
+  private readonly buffer: ArrayBuffer;
+  private newestIndex: number | undefined;
+  private firstIndex = 0;
+  /** Buckets below this are folded; the ring holds every slot of the buckets from here on. */
+  private sealedUpTo = 0;
+
+  constructor(stepMs: number, windowMs: number) {
+    if (!(stepMs > 0) || !(stepMs < BUCKET_MS)) {
+      throw new RangeError(`stepMs must be > 0 and < ${BUCKET_MS}, got ${stepMs}`);
+    }
+    if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0, got ${windowMs}`);
+    this.stepMs = stepMs;
+    const maxSlotsPerBucket = Math.ceil(BUCKET_MS / stepMs) + 1;
+    this.tailSlots = Math.ceil(RAW_TAIL_MS / stepMs);
+    this.ringCap = this.tailSlots + maxSlotsPerBucket + 1;
+    this.bucketCap = Math.ceil(windowMs / BUCKET_MS) + 2;
+    this.dayCap = Math.ceil(windowMs / DAY_MS) + 2;
+    this.wideCounts = maxSlotsPerBucket > 255;
+    // Every array is a view into one buffer: at 10,000 series, a separate ArrayBuffer per array would
+    // cost more than a kilobyte per series in object headers. Widest elements first, so all are aligned.
+    const countBytes = this.wideCounts ? 2 : 1;
+    const buffer = new ArrayBuffer(
+      8 * (6 * this.dayCap + this.ringCap) +
+        (2 + countBytes + 1) * this.bucketCap +
+        this.ringCap +
+        Math.ceil(this.bucketCap / 8),
+    );
+    let offset = 0;
+    const f64 = (n: number): Float64Array => {
+      const a = new Float64Array(buffer, offset, n);
+      offset += 8 * n;
+      return a;
+    };
+    this.dayTag = f64(this.dayCap).fill(Number.NaN);
+    this.dayMeanRef = f64(this.dayCap);
+    this.daySdRef = f64(this.dayCap);
+    this.dayMeanStep = f64(this.dayCap);
+    this.dayLagProduct = f64(this.dayCap);
+    this.daySquares = f64(this.dayCap);
+    this.ring = f64(this.ringCap).fill(Number.NaN);
+    this.means = new Int16Array(buffer, offset, this.bucketCap);
+    offset += 2 * this.bucketCap;
+    this.counts = this.wideCounts
+      ? new Uint16Array(buffer, offset, this.bucketCap)
+      : new Uint8Array(buffer, offset, this.bucketCap);
+    offset += countBytes * this.bucketCap;
+    this.sdCodes = new Uint8Array(buffer, offset, this.bucketCap);
+    offset += this.bucketCap;
+    this.ringExcluded = new Uint8Array(buffer, offset, this.ringCap);
+    offset += this.ringCap;
+    this.excludedBits = new Uint8Array(buffer, offset, Math.ceil(this.bucketCap / 8));
+    this.buffer = buffer;
+  }
+
+  get newestMs(): number | undefined {
+    return this.newestIndex === undefined ? undefined : this.newestIndex * this.stepMs;
+  }
+
+  get span(): number {
+    if (this.newestIndex === undefined) return 0;
+    const oldest = Math.max(this.firstIndex, this.firstSlot(this.sealedUpTo - this.bucketCap));
+    return this.newestIndex - oldest + 1;
+  }
+
+  get bytes(): number {
+    return (
+      this.buffer.byteLength +
+      (this.wideMeans?.byteLength ?? 0) +
+      this.wideMeanOf.size * 16 +
+      (this.repeats?.byteLength ?? 0)
+    );
+  }
+
+  private bucketOf(slot: number): number {
+    return Math.floor((slot * this.stepMs) / BUCKET_MS);
+  }
+
+  /** First grid slot whose time lies in bucket b. */
+  private firstSlot(b: number): number {
+    return Math.ceil((b * BUCKET_MS) / this.stepMs);
+  }
+
+  private ringSlot(index: number): number {
+    const m = index % this.ringCap;
+    return m < 0 ? m + this.ringCap : m;
+  }
+
+  private isExcluded(bs: number): boolean {
+    return (this.excludedBits[bs >> 3] & (1 << (bs & 7))) !== 0;
+  }
+
+  private setExcluded(bs: number, excluded: boolean): void {
+    if (excluded) this.excludedBits[bs >> 3] |= 1 << (bs & 7);
+    else this.excludedBits[bs >> 3] &= ~(1 << (bs & 7));
+  }
+
+  private bucketSlot(b: number): number {
+    const m = b % this.bucketCap;
+    return m < 0 ? m + this.bucketCap : m;
+  }
+
+  /** The day slot of bucket b, reset when it last held another day. */
+  private daySlot(b: number): number {
+    const day = Math.floor((b * BUCKET_MS) / DAY_MS);
+    const m = ((day % this.dayCap) + this.dayCap) % this.dayCap;
+    if (this.dayTag[m] !== day) {
+      this.dayTag[m] = day;
+      this.dayMeanRef[m] = Number.NaN;
+      this.daySdRef[m] = Number.NaN;
+      this.dayMeanStep[m] = Number.NaN;
+      this.dayLagProduct[m] = 0;
+      this.daySquares[m] = 0;
+    }
+    return m;
+  }
+
+  /** Oldest slot index the ring still holds. */
+  private oldestRaw(): number {
+    const newest = this.newestIndex ?? 0;
+    return Math.max(this.firstIndex, newest - this.ringCap + 1, this.firstSlot(this.sealedUpTo));
+  }
+
+  push(timestampMs: number, value: number, exclude = false): boolean {
+    const index = Math.round(timestampMs / this.stepMs);
+    if (this.newestIndex === undefined) {
+      this.newestIndex = index;
+      this.firstIndex = index;
+      this.sealedUpTo = this.bucketOf(index);
+    } else if (index > this.newestIndex) {
+      this.advance(index);
+    } else if (index < Math.max(this.newestIndex - this.ringCap + 1, this.firstSlot(this.sealedUpTo))) {
+      // Raw samples older than the tail were folded already; a late one cannot join them.
+      return false;
+    }
+    if (index < this.firstIndex) this.firstIndex = index;
+    const s = this.ringSlot(index);
+    this.ring[s] = value;
+    this.ringExcluded[s] = exclude ? 1 : 0;
+    return true;
+  }
+
+  /** Moves the newest slot to `index`: folds buckets that leave the raw tail, clears skipped slots. */
+  private advance(index: number): void {
+    const previous = this.newestIndex ?? index;
+    // Fold every bucket whose last slot is more than the tail behind the new newest slot.
+    const target = Math.max(this.sealedUpTo, this.bucketOf(index - this.tailSlots));
+    const lastWithData = this.bucketOf(previous);
+    const foldEnd = Math.min(target, lastWithData + 1);
+    for (let b = this.sealedUpTo; b < foldEnd; b++) {
+      this.fold(b, previous);
+      this.sealedUpTo = b + 1;
+    }
+    for (let b = Math.max(foldEnd, target - this.bucketCap); b < target; b++) {
+      this.counts[this.bucketSlot(b)] = 0;
+      this.setExcluded(this.bucketSlot(b), false);
+    }
+    this.sealedUpTo = target;
+    const clearFrom = Math.max(previous + 1, index - this.ringCap + 1);
+    for (let i = clearFrom; i < index; i++) {
+      const s = this.ringSlot(i);
+      this.ring[s] = Number.NaN;
+      this.ringExcluded[s] = 0;
+    }
+    this.newestIndex = index;
+  }
+
+  /** Folds bucket b's raw samples (all still in the ring, none newer than `newest`) into its statistics. */
+  private fold(b: number, newest: number): void {
+    const from = Math.max(this.firstSlot(b), this.firstIndex, newest - this.ringCap + 1);
+    const to = Math.min(this.firstSlot(b + 1) - 1, newest);
+    let count = 0;
+    let sum = 0;
+    let excluded = false;
+    for (let i = from; i <= to; i++) {
+      const s = this.ringSlot(i);
+      const v = this.ring[s];
+      if (Number.isFinite(v)) {
+        count++;
+        sum += v;
+        if (this.ringExcluded[s] !== 0) excluded = true;
+      }
+    }
+    const bs = this.bucketSlot(b);
+    this.counts[bs] = count;
+    this.setExcluded(bs, excluded);
+    if (count === 0) return;
+    const mean = sum / count;
+    let squares = 0;
+    let lagProduct = 0;
+    let repeats = 0;
+    let previous = Number.NaN;
+    let previousDev = Number.NaN;
+    let previousSlot = Number.NaN;
+    for (let i = from; i <= to; i++) {
+      const s = this.ringSlot(i);
+      const v = this.ring[s];
+      if (!Number.isFinite(v)) continue;
+      const d = v - mean;
+      squares += d * d;
+      if (previousSlot === i - 1) lagProduct += d * previousDev;
+      if (v === previous) repeats++;
+      previous = v;
+      previousDev = d;
+      previousSlot = i;
+    }
+    // Equal values leave rounding noise in the spread: that is a constant bucket.
+    const spread = Math.sqrt(squares / count);
+    const sd = spread > Math.abs(mean) * 1e-12 ? spread : 0;
+    const day = this.daySlot(b);
+    if (Number.isNaN(this.dayMeanRef[day])) {
+      this.dayMeanRef[day] = mean;
+      // Fixed for the day at its first bucket, so decoding never depends on what came later.
+      this.dayMeanStep[day] = sd > 0 ? sd : Math.max(Math.abs(mean), 1) * 2 ** -16;
+    }
+    if (Number.isNaN(this.daySdRef[day]) && sd > 0) this.daySdRef[day] = sd;
+    this.sdCodes[bs] = sd > 0 ? encodeSd(sd, this.daySdRef[day]) : 0;
+    this.storeMean(bs, mean - this.dayMeanRef[day], this.meanStep(bs, day));
+    if (this.repeats === undefined && repeats > 0) {
+      this.repeats = this.wideCounts ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
+    }
+    if (this.repeats !== undefined) this.repeats[bs] = repeats;
+    this.dayLagProduct[day] += lagProduct;
+    this.daySquares[day] += squares;
+  }
+
+  /**
+   * Coding step of a bucket mean: 1/32 of the larger of its own spread and the day's reference spread, so
+   * the error stays far below the noise (a quiet night bucket does not make busy hours overflow).
+   */
+  private meanStep(bs: number, day: number): number {
+    const own = this.sdCodes[bs] === 0 ? 0 : decodeSd(this.sdCodes[bs], this.daySdRef[day]);
+    return Math.max(own, this.dayMeanStep[day]) / MEAN_STEPS_PER_SD;
+  }
+
+  /** Stores a bucket mean's offset from its day's reference (see {@link means}). */
+  private storeMean(bs: number, offset: number, step: number): void {
+    if (this.wideMeans !== undefined) {
+      this.wideMeans[bs] = offset;
+      return;
+    }
+    const q = Math.round(offset / step);
+    if (Math.abs(q) <= 32_767) {
+      this.means[bs] = q;
+      this.wideMeanOf.delete(bs);
+      return;
+    }
+    this.means[bs] = WIDE_MEAN;
+    this.wideMeanOf.set(bs, offset);
+    if (this.wideMeanOf.size > MAX_WIDE_MEANS) {
+      // Mostly unscalable means: keep them all as Float32 offsets (4 bytes a bucket, still compact).
+      const wide = new Float32Array(this.bucketCap);
+      for (let b = this.sealedUpTo - this.bucketCap; b < this.sealedUpTo; b++) {
+        const slot = this.bucketSlot(b);
+        if (this.counts[slot] > 0 && slot !== bs)
+          wide[slot] = this.meanOf(b) - this.dayMeanRef[this.daySlotOf(b)];
+      }
+      wide[bs] = offset;
+      this.wideMeans = wide;
+      this.wideMeanOf.clear();
+    }
+  }
+
+  excludeFrom(fromMs: number): void {
+    if (this.newestIndex === undefined) return;
+    const from = Math.ceil(fromMs / this.stepMs - 1e-9);
+    for (let i = Math.max(from, this.oldestRaw()); i <= this.newestIndex; i++) {
+      this.ringExcluded[this.ringSlot(i)] = 1;
+    }
+    // Folded buckets cannot mark single samples: any bucket reaching past `from` is excluded whole.
+    const firstBucket = Math.max(this.bucketOf(from), this.sealedUpTo - this.bucketCap);
+    for (let b = firstBucket; b < this.sealedUpTo; b++) this.setExcluded(this.bucketSlot(b), true);
+  }
+
+  snapshot(windowMs: number): HistorySnapshot {
+    const newest = this.newestIndex;
+    if (newest === undefined) {
+      return { timestampsMs: new Float64Array(0), values: new Float64Array(0), exclude: new Uint8Array(0) };
+    }
+    const windowSlots = Math.max(1, Math.floor(windowMs / this.stepMs));
+    const start = Math.max(newest - windowSlots + 1, this.firstIndex);
+    const firstBucket = Math.max(this.sealedUpTo - this.bucketCap, this.bucketOf(start));
+    const rawFrom = Math.max(start, this.oldestRaw());
+    let n = 0;
+    for (let b = firstBucket; b < this.sealedUpTo; b++) n += this.counts[this.bucketSlot(b)];
+    for (let i = rawFrom; i <= newest; i++) if (!Number.isNaN(this.ring[this.ringSlot(i)])) n++;
+    const timestampsMs = new Float64Array(n);
+    const values = new Float64Array(n);
+    const exclude = new Uint8Array(n);
+    let k = 0;
+    const synth = new BucketSynthesiser();
+    // Day by day: the within-bucket autocorrelation is a per-day figure.
+    let b = firstBucket;
+    while (b < this.sealedUpTo) {
+      const daySlot = this.daySlotOf(b);
+      let end = b + 1;
+      while (end < this.sealedUpTo && this.daySlotOf(end) === daySlot) end++;
+      synth.reset(b);
+      const kept: number[] = [];
+      for (let x = b; x < end; x++) {
+        const bs = this.bucketSlot(x);
+        const count = this.counts[bs];
+        if (count === 0) continue;
+        kept.push(x);
+        const mean = this.meanOf(x);
+        const slots = this.firstSlot(x + 1) - this.firstSlot(x);
+        synth.add(
+          count,
+          decodeSd(this.sdCodes[bs], this.daySdRef[daySlot]),
+          this.repeats?.[bs] ?? 0,
+          (q) => (placeOf(q, count, slots) + 0.5) / slots - 0.5,
+          this.meanOf(x - 1) - mean,
+          this.meanOf(x + 1) - mean,
+        );
+      }
+      const squares = this.daySquares[daySlot];
+      synth.generate(squares > 0 ? this.dayLagProduct[daySlot] / squares : 0);
+      for (let j = 0; j < kept.length; j++) {
+        const x = kept[j];
+        const mean = this.meanOf(x);
+        const count = this.counts[this.bucketSlot(x)];
+        const s0 = this.firstSlot(x);
+        const slots = this.firstSlot(x + 1) - s0;
+        const dev = synth.deviations(j);
+        const excluded = this.isExcluded(this.bucketSlot(x)) ? 1 : 0;
+        for (let q = 0; q < count; q++) {
+          const slot = s0 + placeOf(q, count, slots);
+          if (slot < start) continue;
+          timestampsMs[k] = slot * this.stepMs;
+          values[k] = mean + dev[q];
+          exclude[k] = excluded;
+          k++;
+        }
+      }
+      b = end;
+    }
+    for (let i = rawFrom; i <= newest; i++) {
+      const s = this.ringSlot(i);
+      const v = this.ring[s];
+      if (Number.isNaN(v)) continue;
+      timestampsMs[k] = i * this.stepMs;
+      values[k] = v;
+      exclude[k] = this.ringExcluded[s];
+      k++;
+    }
+    // Synthesised samples before `start` (of a bucket straddling it) were skipped: trim.
+    return {
+      timestampsMs: timestampsMs.subarray(0, k),
+      values: values.subarray(0, k),
+      exclude: exclude.subarray(0, k),
+    };
+  }
+
+  /** Mean of bucket b in series units, or NaN when it holds nothing (or lies outside the ring). */
+  private meanOf(b: number): number {
+    if (b < this.sealedUpTo - this.bucketCap || b >= this.sealedUpTo) return Number.NaN;
+    const bs = this.bucketSlot(b);
+    if (this.counts[bs] === 0) return Number.NaN;
+    const day = this.daySlotOf(b);
+    if (this.wideMeans !== undefined) return this.dayMeanRef[day] + this.wideMeans[bs];
+    const q = this.means[bs];
+    if (q === WIDE_MEAN) return this.dayMeanRef[day] + (this.wideMeanOf.get(bs) ?? Number.NaN);
+    return this.dayMeanRef[day] + q * this.meanStep(bs, day);
+  }
+
+  /** Day slot of bucket b without resetting it (for grouping). */
+  private daySlotOf(b: number): number {
+    const day = Math.floor((b * BUCKET_MS) / DAY_MS);
+    return ((day % this.dayCap) + this.dayCap) % this.dayCap;
+  }
+}
+
+/** Slot (within its bucket) of synthesised sample q: a full bucket fills its slots, a partial one is spread evenly. */
+function placeOf(q: number, count: number, slots: number): number {
+  return count === slots ? q : Math.round(((q + 0.5) * slots) / count - 0.5);
+}
+
+function encodeSd(sd: number, reference: number): number {
+  const code = Math.round(SD_CODES_PER_OCTAVE * Math.log2(sd / reference)) + SD_CODE_ZERO;
+  return Math.min(255, Math.max(1, code));
+}
+
+function decodeSd(code: number, reference: number): number {
+  if (code === 0) return 0;
+  return reference * 2 ** ((code - SD_CODE_ZERO) / SD_CODES_PER_OCTAVE);
+}
+
+/**
+ * Synthesises the within-bucket deviations of one day's buckets. The level runs piecewise-linearly through
+ * the bucket means (so consecutive buckets join without a jump, as raw samples do); seeded AR(1) noise,
+ * continuous over the day and with its own bucket means interpolated away the same way, fills the rest of
+ * each bucket's spread. The noise coefficient is bisected until the day's lag-1 autocorrelation of the
+ * deviations equals the measured one. Every bucket is then centred and scaled to its mean and spread
+ * exactly, and gets as many exact repeats as it had.
+ */
+class BucketSynthesiser {
+  private count: number[] = [];
+  private sd: number[] = [];
+  private repeat: number[] = [];
+  private offsets: number[] = [];
+  private positions: number[] = [];
+  private ramps: number[] = [];
+  private noise = new Float64Array(0);
+  private ramp = new Float64Array(0);
+  private phase = new Float64Array(0);
+  private out = new Float64Array(0);
+  private path = new Float64Array(0);
+  private seed = 0;
+
+  get buckets(): number {
+    return this.count.length;
+  }
+
+  reset(seed: number): void {
+    this.count = [];
+    this.sd = [];
+    this.repeat = [];
+    this.offsets = [];
+    this.positions = [];
+    this.ramps = [];
+    this.seed = seed;
+  }
+
+  /**
+   * Adds a bucket: `position(q)` is sample q's place in the bucket in [-0.5, 0.5), `before`/`after` the
+   * neighbouring buckets' means minus this one's (NaN when empty).
+   */
+  add(
+    count: number,
+    sd: number,
+    repeats: number,
+    position: (q: number) => number,
+    before: number,
+    after: number,
+  ): void {
+    this.offsets.push(this.positions.length);
+    this.count.push(count);
+    this.sd.push(sd);
+    this.repeat.push(repeats);
+    for (let q = 0; q < count; q++) {
+      const u = position(q);
+      this.positions.push(u);
+      this.ramps.push(interpolate(u, 0, before, after));
+    }
+  }
+
+  generate(targetRho: number): void {
+    const total = this.positions.length;
+    this.phase = Float64Array.from(this.positions);
+    this.ramp = Float64Array.from(this.ramps);
+    this.noise = new Float64Array(total);
+    this.out = new Float64Array(total);
+    this.path = new Float64Array(total);
+    const rng = new Random(this.seed);
+    for (let i = 0; i < total; i++) this.noise[i] = rng.normal();
+    const target = Math.min(PHI_LIMIT, Math.max(-PHI_LIMIT, targetRho));
+    let lo = -PHI_LIMIT;
+    let hi = PHI_LIMIT;
+    let phi = target;
+    for (let it = 0; it < PHI_ITERATIONS; it++) {
+      const rho = this.shape(phi);
+      if (rho < target) lo = phi;
+      else hi = phi;
+      phi = 0.5 * (lo + hi);
+    }
+    this.shape(phi);
+    for (let j = 0; j < this.count.length; j++) this.finish(j);
+  }
+
+  /** Deviations of bucket j (valid after generate). */
+  deviations(j: number): Float64Array {
+    const o = this.offsets[j];
+    return this.out.subarray(o, o + this.count[j]);
+  }
+
+  /** Builds the deviations for noise coefficient `phi`; returns the day's lag-1 autocorrelation of them. */
+  private shape(phi: number): number {
+    const total = this.positions.length;
+    const innovation = Math.sqrt(1 - phi * phi);
+    let x = 0;
+    for (let i = 0; i < total; i++) {
+      x = i === 0 ? this.noise[0] : phi * x + innovation * this.noise[i];
+      this.path[i] = x;
+    }
+    const m = this.count.length;
+    const noiseMean = new Float64Array(m);
+    for (let j = 0; j < m; j++) {
+      const o = this.offsets[j];
+      let sum = 0;
+      for (let q = 0; q < this.count[j]; q++) sum += this.path[o + q];
+      noiseMean[j] = sum / this.count[j];
+    }
+    let product = 0;
+    let squares = 0;
+    for (let j = 0; j < m; j++) {
+      const o = this.offsets[j];
+      const c = this.count[j];
+      const before = j > 0 ? noiseMean[j - 1] - noiseMean[j] : Number.NaN;
+      const after = j + 1 < m ? noiseMean[j + 1] - noiseMean[j] : Number.NaN;
+      // Noise around its own interpolated level, centred.
+      let mean = 0;
+      for (let q = 0; q < c; q++) {
+        const v = this.path[o + q] - noiseMean[j] - interpolate(this.phase[o + q], 0, before, after);
+        this.out[o + q] = v;
+        mean += v / c;
+      }
+      let rampMean = 0;
+      for (let q = 0; q < c; q++) rampMean += this.ramp[o + q] / c;
+      // Spread = |ramp + a·noise|: solve for a ≥ 0, or shrink the ramp when it alone is too wide.
+      let rr = 0;
+      let rn = 0;
+      let nn = 0;
+      for (let q = 0; q < c; q++) {
+        const r = this.ramp[o + q] - rampMean;
+        const v = this.out[o + q] - mean;
+        rr += r * r;
+        rn += r * v;
+        nn += v * v;
+      }
+      const target = this.sd[j] * this.sd[j] * c;
+      // The ramp takes at most half the spread: noise always keeps samples distinct (a flat stretch
+      // would read as exact repeats) and the bucket from looking like a straight line.
+      const rampScale = rr > MAX_RAMP_SHARE * target ? Math.sqrt((MAX_RAMP_SHARE * target) / rr) : 1;
+      const rs = rr * rampScale * rampScale;
+      const rns = rn * rampScale;
+      // nn·a² + 2·rns·a + rs − target = 0, positive root (rs < target, so it exists).
+      const a = nn > 0 ? (-rns + Math.sqrt(rns * rns - nn * (rs - target))) / nn : 0;
+      for (let q = 0; q < c; q++) {
+        const d = rampScale * (this.ramp[o + q] - rampMean) + a * (this.out[o + q] - mean);
+        this.out[o + q] = d;
+        squares += d * d;
+        if (q > 0) product += d * this.out[o + q - 1];
+      }
+    }
+    return squares > 0 ? product / squares : 0;
+  }
+
+  /** Centres bucket [o, o+c) and scales it to population sd `sd`. */
+  private normalise(o: number, c: number, sd: number): void {
+    let mean = 0;
+    for (let q = 0; q < c; q++) mean += this.out[o + q];
+    mean /= c;
+    let ss = 0;
+    for (let q = 0; q < c; q++) {
+      const d = this.out[o + q] - mean;
+      this.out[o + q] = d;
+      ss += d * d;
+    }
+    const scale = ss > 0 && sd > 0 ? sd / Math.sqrt(ss / c) : 0;
+    for (let q = 0; q < c; q++) this.out[o + q] *= scale;
+  }
+
+  /** Makes the bucket's closest consecutive pairs exact repeats, then restores its mean and spread. */
+  private finish(j: number): void {
+    const o = this.offsets[j];
+    const c = this.count[j];
+    this.normalise(o, c, this.sd[j]);
+    const r = Math.min(this.repeat[j], c - 1);
+    if (r <= 0 || this.sd[j] === 0) return;
+    const order = Array.from({ length: c - 1 }, (_, q) => q + 1).sort(
+      (a, b) =>
+        Math.abs(this.out[o + a] - this.out[o + a - 1]) - Math.abs(this.out[o + b] - this.out[o + b - 1]) ||
+        a - b,
+    );
+    const tie = new Uint8Array(c);
+    for (let q = 0; q < r; q++) tie[order[q]] = 1;
+    for (let q = 1; q < c; q++) if (tie[q] === 1) this.out[o + q] = this.out[o + q - 1];
+    this.normalise(o, c, this.sd[j]);
+  }
+}
+
+/**
+ * The piecewise-linear level through bucket centres at place u in [-0.5, 0.5) of a bucket whose mean is
+ * `here`, with the neighbours' means `before` and `after` (NaN: flat on that side).
+ */
+function interpolate(u: number, here: number, before: number, after: number): number {
+  if (u < 0) return Number.isFinite(before) ? here - u * (before - here) : here;
+  return Number.isFinite(after) ? here + u * (after - here) : here;
+}
