@@ -5,6 +5,7 @@ import { EpisodeTracker, type EpisodeEvent } from './episodes';
 import { shrinkToNormal } from './normalScore';
 import { OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
+import { RunRarity } from './runRarity';
 import {
   deviationScore,
   scorePoint,
@@ -153,6 +154,7 @@ export class SeriesDetector {
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
   private readonly stuck = new StuckValueRule();
   private spikeLevels: SpikeLevels = NO_SPIKE_LEVELS;
+  private readonly runRarity: RunRarity;
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -169,6 +171,7 @@ export class SeriesDetector {
     this.drift = new DriftDetector(options.drift, settings);
     this.oneStep = new OneStepCorrection(settings.stepMs);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
+    this.runRarity = new RunRarity(options.episode.window, options.episode.minPoints, settings.stepMs);
     this.tracker = new EpisodeTracker(seriesId, options.episode, {
       severity: options.severity,
       ...(settings.stepMs !== undefined ? { stepMs: settings.stepMs } : {}),
@@ -209,6 +212,7 @@ export class SeriesDetector {
     const stuck = this.stuck.update(actual);
     const drift = this.drift.update(shrinkToNormal(z, tailProbability)).drift || stuck;
     const scored: ScoredPoint = drift ? { ...base, drift } : base;
+    const runRare = this.runRarity.observe(timestampMs, Math.abs(standardisedResidual(actual, corrected)));
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
     const step = this.tracker.observe({
@@ -222,6 +226,7 @@ export class SeriesDetector {
       rare:
         scored.score >= this.options.episode.immediateScore &&
         isRare(actual, corrected, point, tailProbability, this.spikeLevels),
+      runRare,
     });
     this.oneStep.update(timestampMs, z, step.episodeId === '');
     this.stuck.record(step.episodeId === '');
@@ -311,6 +316,7 @@ export class SeriesDetector {
   onRefit(model?: RefitInfo): void {
     this.stuck.learn(model?.metrics.repeatRate);
     this.spikeLevels = learnSpikeLevels(model?.metrics);
+    this.runRarity.learn(model?.metrics.runLevel);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });

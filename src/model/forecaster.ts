@@ -15,6 +15,7 @@ import {
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, sortedQuantile } from './stats';
+import { runLevel } from './runLevel';
 import { spikeLevels } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
@@ -369,6 +370,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       repeatRate: repeatRate(values, n),
       spikeUpper: spikes.upper,
       spikeLower: spikes.lower,
+      runLevel: runLevel(zTrain, ts, n, stepMs, residualLag1, residualOneStepRatio),
     },
   });
 }
