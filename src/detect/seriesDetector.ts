@@ -6,6 +6,7 @@ import { shrinkToNormal } from './normalScore';
 import { OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { RunRarity } from './runRarity';
+import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
   deviationScore,
   scorePoint,
@@ -319,13 +320,25 @@ export class SeriesDetector {
     this.runRarity.learn(model?.metrics.runLevel);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
-      this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });
+      this.drift = new DriftDetector(this.options.drift, {
+        ...this.settings,
+        residualAutocorrelation: phi,
+        minThreshold: learnDriftLevel(model?.metrics.driftLevel, this.options.drift.k),
+      });
       this.oneStep.reset(phi, model?.metrics.residualOneStepRatio);
     } else {
       this.drift.reset();
       this.oneStep.forget();
     }
   }
+}
+
+/**
+ * The model's drift level (model/driftLevel.ts), learnt for the default allowance: with another k the
+ * sums climb differently and the level would answer a different question, so it is not used.
+ */
+function learnDriftLevel(level: number | undefined, k: number): number {
+  return k === DRIFT_LEVEL_K && level !== undefined && Number.isFinite(level) && level > 0 ? level : 0;
 }
 
 /** The model's spike levels (model/spikeLevel.ts); none for models without them (older files, augurs). */

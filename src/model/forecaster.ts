@@ -1,5 +1,11 @@
 import { featureTablesFor, choosePhaseBins, towBinsInto, type PhaseBins } from './bins';
-import { type ResidualDistribution, calibrateResiduals, profileAtPhase, scaleProfile } from './calibration';
+import {
+  type ResidualDistribution,
+  calibrateResiduals,
+  profileAtPhase,
+  scaleProfile,
+  TailModel,
+} from './calibration';
 import { MS_PER_DAY } from './fourier';
 import { balanceBand, removeHoldoutBias } from './holdoutBias';
 import { fitLevelModel } from './levelModel';
@@ -15,6 +21,7 @@ import {
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, sortedQuantile } from './stats';
+import { driftLevel } from './driftLevel';
 import { runLevel } from './runLevel';
 import { spikeLevels } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
@@ -321,6 +328,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const zTrain = new Float64Array(n);
   for (let i = 0; i < n; i++) zTrain[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
   const spikes = spikeLevels(zTrain, n);
+  const tail = new TailModel(residuals.quantiles);
 
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
@@ -371,6 +379,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       spikeUpper: spikes.upper,
       spikeLower: spikes.lower,
       runLevel: runLevel(zTrain, ts, n, stepMs, residualLag1, residualOneStepRatio),
+      driftLevel: driftLevel(zTrain, ts, n, stepMs, residualLag1, (v) => tail.probability(v)),
     },
   });
 }

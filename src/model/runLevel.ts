@@ -62,7 +62,7 @@ export function runLevel(
  * value whose activation first brings the count to k. 0 when it never does (too few excursions in the
  * history to call any of them ordinary). O(n log n).
  */
-function kthClusterLevel(
+export function kthClusterLevel(
   run: Float64Array,
   ts: ArrayLike<number>,
   n: number,
