@@ -20,6 +20,11 @@ export interface DriftTuning {
    * sqrt((1+φ)/(1-φ)). Clamped to [0, 0.9]; default 0 (white residuals).
    */
   readonly residualAutocorrelation?: number;
+  /**
+   * Lowest decision threshold, in the sums' own (widened) units: the height the series' ordinary residuals
+   * drive them to (a model's `driftLevel`, model/driftLevel.ts). Raises h, never lowers it. Default 0.
+   */
+  readonly minThreshold?: number;
 }
 
 /** The detector's verdict for one residual. */
@@ -61,7 +66,7 @@ export class DriftDetector {
     const longRunSd = Math.sqrt((1 + phi) / (1 - phi));
     this.enabled = options.enabled;
     this.k = options.k * longRunSd;
-    this.h = options.h * longRunSd;
+    this.h = Math.max(options.h * longRunSd, tuning.minThreshold ?? 0);
     // Clipping scales too: the detector then works on z / longRunSd, so k can never exceed the clip.
     this.winsorLimit = (tuning.winsorLimit ?? 3) * longRunSd;
     this.headstart = tuning.headstart ?? 0.5;

@@ -30,6 +30,11 @@ export interface TrackedPoint {
    * spike rule needs it: a score over `immediateScore` on a spiky series is no news. Default true.
    */
   readonly rare?: boolean;
+  /**
+   * The N-of-M window is rare for this series: its points lie beyond the run level the training history
+   * reaches (detect/runRarity.ts). The N-of-M rule needs it. Default true.
+   */
+  readonly runRare?: boolean;
 }
 
 /** The tracker's answer for one point. */
@@ -192,7 +197,7 @@ export class EpisodeTracker {
     const bandTrigger =
       point.isAnomaly &&
       ((point.score >= this.immediateScore && point.rare !== false) ||
-        this.anomalousInWindow(t) >= this.options.minPoints);
+        (this.anomalousInWindow(t) >= this.options.minPoints && point.runRare !== false));
     if (!bandTrigger && !point.drift) {
       this.finaliseIfDue(t, events);
       return { episodeId: '', joinedMs: [], events };

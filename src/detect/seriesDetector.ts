@@ -6,6 +6,8 @@ import { shrinkToNormal } from './normalScore';
 import { OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { VarianceBurstDetector } from './varianceBurst';
+import { RunRarity } from './runRarity';
+import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
   deviationScore,
   scorePoint,
@@ -202,6 +204,7 @@ export class SeriesDetector {
   private readonly burst: VarianceBurstDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
+  private readonly runRarity: RunRarity;
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -221,6 +224,7 @@ export class SeriesDetector {
     this.oneStep = new OneStepCorrection(settings.stepMs, 2);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
     this.burst = new VarianceBurstDetector(settings.stepMs);
+    this.runRarity = new RunRarity(options.episode.window, options.episode.minPoints, settings.stepMs);
     this.tracker = new EpisodeTracker(seriesId, options.episode, {
       severity: options.severity,
       ...(settings.stepMs !== undefined ? { stepMs: settings.stepMs } : {}),
@@ -263,6 +267,7 @@ export class SeriesDetector {
     const burst = this.burst.update(timestampMs, z);
     const drift = this.drift.update(shrinkToNormal(z, tailProbability)).drift || stuck || burst;
     const scored: ScoredPoint = drift ? { ...base, drift } : base;
+    const runRare = this.runRarity.observe(timestampMs, Math.abs(standardisedResidual(actual, corrected)));
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
     const step = this.tracker.observe({
@@ -276,6 +281,7 @@ export class SeriesDetector {
       rare:
         scored.score >= this.options.episode.immediateScore &&
         isRare(actual, corrected, point, tailProbability, this.spikeLevels),
+      runRare,
     });
     this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
     this.stuck.record(step.episodeId === '');
@@ -397,15 +403,28 @@ export class SeriesDetector {
       model?.metrics.resetsUpPerDay,
       model?.metrics.resetsDownPerDay,
     );
+    this.runRarity.learn(model?.metrics.runLevel);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {
-      this.drift = new DriftDetector(this.options.drift, { ...this.settings, residualAutocorrelation: phi });
+      this.drift = new DriftDetector(this.options.drift, {
+        ...this.settings,
+        residualAutocorrelation: phi,
+        minThreshold: learnDriftLevel(model?.metrics.driftLevel, this.options.drift.k),
+      });
       this.oneStep.reset(phi, model?.metrics.residualOneStepRatio);
     } else {
       this.drift.reset();
       this.oneStep.forget();
     }
   }
+}
+
+/**
+ * The model's drift level (model/driftLevel.ts), learnt for the default allowance: with another k the
+ * sums climb differently and the level would answer a different question, so it is not used.
+ */
+function learnDriftLevel(level: number | undefined, k: number): number {
+  return k === DRIFT_LEVEL_K && level !== undefined && Number.isFinite(level) && level > 0 ? level : 0;
 }
 
 /** The model's spike levels (model/spikeLevel.ts); none for models without them (older files, augurs). */

@@ -1,5 +1,11 @@
 import { featureTablesFor, choosePhaseBins, towBinsInto, type PhaseBins } from './bins';
-import { type ResidualDistribution, calibrateResiduals, profileAtPhase, scaleProfile } from './calibration';
+import {
+  type ResidualDistribution,
+  calibrateResiduals,
+  profileAtPhase,
+  scaleProfile,
+  TailModel,
+} from './calibration';
 import { MS_PER_DAY } from './fourier';
 import { balanceBand, removeHoldoutBias } from './holdoutBias';
 import { fitLevelModel } from './levelModel';
@@ -15,6 +21,8 @@ import {
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, selectInPlace, sortedQuantile } from './stats';
+import { driftLevel } from './driftLevel';
+import { runLevel } from './runLevel';
 import { spikeLevels } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
@@ -325,6 +333,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);
   const diffMedian = residualDiffMedian(zAt, ts, n, stepMs);
   const spikes = spikeLevels(zIn, n);
+  const tail = new TailModel(residuals.quantiles);
 
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
@@ -379,6 +388,8 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       resetsDownPerDay: resets.down,
       oneStepTailRatio: tailRatio,
       residualDiffMedian: diffMedian,
+      runLevel: runLevel(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio),
+      driftLevel: driftLevel(zIn, ts, n, stepMs, residualLag1, (v) => tail.probability(v)),
     },
   });
 }

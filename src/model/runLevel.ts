@@ -1,0 +1,166 @@
+/**
+ * How far outside the forecast a run of points has to be before the N-of-M rule (4 of 5 points outside the
+ * band) is news for this series, learnt from the training history.
+ *
+ * On Gaussian-like residuals 4 of 5 points outside a 95% band is a 1-in-30,000 event. Real metrics have
+ * autocorrelated, heavy-tailed residuals that the one-step correction only partly absorbs: a tweet volume,
+ * a traffic sensor or a temperature wanders outside its band in clusters several times a day, and on the
+ * NAB corpus those clusters opened ~730 false episodes. The training history shows how often such runs
+ * happen: the residuals are replayed through the same one-step correction the detector applies, and the
+ * level is the size that the N-of-M rule's points reach in fewer than k separate clusters of the history,
+ * k = max(RUN_MIN_COUNT, RUN_RATE_PER_DAY × days). The detector then opens an N-of-M episode only when its
+ * points also lie beyond that level (a raise, never a cut: the band rule still has to fire). On a series
+ * whose runs outside the band are as rare as the band promises, the level lies inside the band and
+ * changes nothing.
+ *
+ * The residuals are in-sample (the robust fit gives anomalies zero weight, so those keep their size, but
+ * ordinary residuals are a little smaller than out of sample): the level errs towards today's sensitivity.
+ */
+import { OneStepCorrection } from '../detect/oneStep';
+
+/** The N-of-M rule the level is learnt for: the default episode rule (4 of the last 5 points). */
+export const RUN_WINDOW = 5;
+export const RUN_MIN_POINTS = 4;
+/** Runs at least as large as the level may happen at most this often in the history (per day). */
+export const RUN_RATE_PER_DAY = 0.1;
+/**
+ * ...and the level is never below the RUN_MIN_COUNT-th largest cluster: one or two excursions in a short
+ * history are what the rule should still catch when they recur.
+ */
+export const RUN_MIN_COUNT = 3;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The run level of standardised residuals z[0..n) (non-finite = gap) at timestamps ts, in units of the
+ * one-step-corrected residual (`(actual − yhat′) / scale′`, what the detector computes per point), or 0
+ * when the history is too short to say (fewer than RUN_MIN_COUNT clusters at any level).
+ *
+ * @param phi lag-1 autocorrelation of the residuals and `oneStepRatio` their one-step spread, as the
+ *   detector will use them (`metrics.residualLag1`, `metrics.residualOneStepRatio`)
+ */
+export function runLevel(
+  z: ArrayLike<number>,
+  ts: ArrayLike<number>,
+  n: number,
+  stepMs: number,
+  phi: number,
+  oneStepRatio: number,
+): number {
+  if (n < RUN_WINDOW || !(stepMs > 0)) return 0;
+  const run = runStatistic(z, ts, n, stepMs, phi, oneStepRatio);
+  const days = (ts[n - 1] - ts[0] + stepMs) / DAY_MS;
+  const k = Math.max(RUN_MIN_COUNT, Math.ceil(RUN_RATE_PER_DAY * days));
+  return kthClusterLevel(run, ts, n, k, RUN_WINDOW * stepMs);
+}
+
+/**
+ * The level L at which the points with run > L form fewer than k clusters, and do so at every higher
+ * level too: lowering a level from the top adds points, which start clusters, join them or merge two (points
+ * within gapMs of each other are one cluster: one episode, give or take the merge gap). Points are
+ * activated in descending order of their run statistic, the clusters counted with a union-find; L is the
+ * value whose activation first brings the count to k. 0 when it never does (too few excursions in the
+ * history to call any of them ordinary). O(n log n).
+ */
+export function kthClusterLevel(
+  run: Float64Array,
+  ts: ArrayLike<number>,
+  n: number,
+  k: number,
+  gapMs: number,
+): number {
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (run[i] > 0) order.push(i);
+  order.sort((a, b) => run[b] - run[a]);
+  const parent = new Int32Array(n).fill(-1); // -1 = not active
+  const find = (i: number): number => {
+    let r = i;
+    while (parent[r] !== r) r = parent[r];
+    while (parent[i] !== r) {
+      const next = parent[i];
+      parent[i] = r;
+      i = next;
+    }
+    return r;
+  };
+  let count = 0;
+  for (const i of order) {
+    parent[i] = i;
+    count++;
+    // Join the nearest active point on each side within the gap (the points are in time order).
+    for (let j = i - 1; j >= 0 && ts[i] - ts[j] <= gapMs; j--) {
+      if (parent[j] < 0) continue;
+      const a = find(i);
+      const b = find(j);
+      if (a !== b) {
+        parent[a] = b;
+        count--;
+      }
+      break;
+    }
+    for (let j = i + 1; j < n && ts[j] - ts[i] <= gapMs; j++) {
+      if (parent[j] < 0) continue;
+      const a = find(i);
+      const b = find(j);
+      if (a !== b) {
+        parent[a] = b;
+        count--;
+      }
+      break;
+    }
+    if (count >= k) return run[i];
+  }
+  return 0;
+}
+
+/**
+ * Per point, the RUN_MIN_POINTS-th largest |one-step residual| among the points of the last RUN_WINDOW
+ * samples (time-bounded exactly as the episode tracker bounds its window), 0 with fewer points.
+ */
+function runStatistic(
+  z: ArrayLike<number>,
+  ts: ArrayLike<number>,
+  n: number,
+  stepMs: number,
+  phi: number,
+  oneStepRatio: number,
+): Float64Array {
+  const correction = new OneStepCorrection(stepMs);
+  correction.reset(phi, oneStepRatio);
+  const unit = { yhat: 0, lower: -1, upper: 1, scale: 1 };
+  const e = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = z[i];
+    if (!Number.isFinite(v)) {
+      e[i] = Number.NaN;
+      correction.update(ts[i], Number.NaN, false);
+      continue;
+    }
+    const p = correction.correct(ts[i], unit);
+    e[i] = p.scale > 0 ? Math.abs(v - p.yhat) / p.scale : Math.abs(v);
+    correction.update(ts[i], v, true);
+  }
+  const horizon = (RUN_WINDOW - 0.5) * stepMs;
+  const out = new Float64Array(n);
+  const top = new Float64Array(RUN_MIN_POINTS);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    top.fill(0);
+    for (let j = i; j >= 0 && j > i - RUN_WINDOW && ts[i] - ts[j] <= horizon; j--) {
+      const v = e[j];
+      if (!Number.isFinite(v)) continue;
+      count++;
+      // Keep the RUN_MIN_POINTS largest, ascending in top.
+      if (v > top[0]) {
+        let k = 1;
+        while (k < RUN_MIN_POINTS && top[k] < v) {
+          top[k - 1] = top[k];
+          k++;
+        }
+        top[k - 1] = v;
+      }
+    }
+    out[i] = count >= RUN_MIN_POINTS ? top[0] : 0;
+  }
+  return out;
+}
