@@ -97,10 +97,7 @@ export async function runNab(ctx: BenchContext, model: ModelName = 'anomalyd'): 
           trainRatio: (trainRows + 0.5) / n,
           retrainIntervalMs: cfg.model.retrainIntervalMs,
           trainingWindowMs: cfg.model.trainingWindowMs,
-          admission: {
-            acceptAfterMs: cfg.model.acceptAfterMs,
-            maxExcludedFraction: cfg.model.maxExcludedFraction,
-          },
+          admission: cfg.model,
         }),
       );
       const bt = out.backtest;

@@ -92,10 +92,7 @@ function main(): void {
       trainRatio: (trainRows + 0.5) / n,
       retrainIntervalMs: cfg.model.retrainIntervalMs,
       trainingWindowMs: cfg.model.trainingWindowMs,
-      admission: {
-        acceptAfterMs: cfg.model.acceptAfterMs,
-        maxExcludedFraction: cfg.model.maxExcludedFraction,
-      },
+      admission: cfg.model,
     });
     const bt = out.backtest;
     const detections = new Uint8Array(n);

@@ -62,10 +62,7 @@ export function evaluateEntities(ctx: BenchContext, entities: readonly Entity[])
           trainRatio: (trainRows + 0.5) / s.timestampsMs.length,
           retrainIntervalMs: cfg.model.retrainIntervalMs,
           trainingWindowMs: cfg.model.trainingWindowMs,
-          admission: {
-            acceptAfterMs: cfg.model.acceptAfterMs,
-            maxExcludedFraction: cfg.model.maxExcludedFraction,
-          },
+          admission: cfg.model,
         });
         if (out.backtest.testStart !== off)
           throw new Error(`split at ${out.backtest.testStart}, expected ${off}`);

@@ -257,10 +257,7 @@ export function evaluateSpec(
       trainRatio: (trainPoints + 0.5) / points,
       retrainIntervalMs: cfg.model.retrainIntervalMs,
       trainingWindowMs: cfg.model.trainingWindowMs,
-      admission: {
-        acceptAfterMs: cfg.model.acceptAfterMs,
-        maxExcludedFraction: cfg.model.maxExcludedFraction,
-      },
+      admission: cfg.model,
     }),
   );
   const r = out.result;

@@ -83,6 +83,14 @@ export function kthClusterLevel(
     }
     return r;
   };
+  /** Joins the clusters of i and j; true when they were two. */
+  const union = (i: number, j: number): boolean => {
+    const a = find(i);
+    const b = find(j);
+    if (a === b) return false;
+    parent[a] = b;
+    return true;
+  };
   let count = 0;
   for (const i of order) {
     parent[i] = i;
@@ -90,22 +98,12 @@ export function kthClusterLevel(
     // Join the nearest active point on each side within the gap (the points are in time order).
     for (let j = i - 1; j >= 0 && ts[i] - ts[j] <= gapMs; j--) {
       if (parent[j] < 0) continue;
-      const a = find(i);
-      const b = find(j);
-      if (a !== b) {
-        parent[a] = b;
-        count--;
-      }
+      if (union(i, j)) count--;
       break;
     }
     for (let j = i + 1; j < n && ts[j] - ts[i] <= gapMs; j++) {
       if (parent[j] < 0) continue;
-      const a = find(i);
-      const b = find(j);
-      if (a !== b) {
-        parent[a] = b;
-        count--;
-      }
+      if (union(i, j)) count--;
       break;
     }
     if (count >= k) return run[i];

@@ -103,7 +103,7 @@ export class Monitor {
       stepMs,
       retrainIntervalMs: m.retrainIntervalMs,
       trainingWindowMs: m.trainingWindowMs,
-      admission: { acceptAfterMs: m.acceptAfterMs, maxExcludedFraction: m.maxExcludedFraction },
+      admission: m,
     });
     return { runner, stepMs, openEpisodes: new Set() };
   }

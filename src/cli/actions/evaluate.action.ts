@@ -96,10 +96,7 @@ export async function runEvaluation(
     trainRatio: req.trainRatio,
     retrainIntervalMs: config.model.retrainIntervalMs,
     trainingWindowMs: config.model.trainingWindowMs,
-    admission: {
-      acceptAfterMs: config.model.acceptAfterMs,
-      maxExcludedFraction: config.model.maxExcludedFraction,
-    },
+    admission: config.model,
     ...(initialModel ? { initialModel } : {}),
     ...(progress ? { onProgress: progress } : {}),
   });

@@ -145,17 +145,7 @@ export class PrometheusClient {
     const chunks = planChunks(startMs, endMs, stepMs, this.maxPoints);
     const answers: SeriesData[][] = [];
     // Sequential on purpose: a long history fetch should not put several heavy queries on Prometheus at once.
-    for (const chunk of chunks) {
-      const params = new URLSearchParams({
-        query: promql,
-        start: toPromTime(chunk.startMs),
-        end: toPromTime(chunk.endMs),
-        step: String(stepSeconds),
-      });
-      const context = this.context('/api/v1/query_range', promql, options);
-      const data = await this.request(context, params);
-      answers.push(parseMatrix(context, data));
-    }
+    for (const chunk of chunks) answers.push(await this.fetchChunk(promql, chunk, stepSeconds, options));
     return applyMetricNamePolicy(mergeChunks(answers), options.metricName ?? 'auto');
   }
 
@@ -179,16 +169,26 @@ export class PrometheusClient {
     const series = Math.max(1, Math.floor(options.expectedSeries ?? 1));
     const points = Math.max(1, Math.min(this.maxPoints, Math.floor(this.maxSamples / series)));
     for (const chunk of planChunks(startMs, endMs, stepSeconds * 1000, points)) {
-      const params = new URLSearchParams({
-        query: promql,
-        start: toPromTime(chunk.startMs),
-        end: toPromTime(chunk.endMs),
-        step: String(stepSeconds),
-      });
-      const context = this.context('/api/v1/query_range', promql, options);
-      const data = await this.request(context, params);
-      onChunk(applyMetricNamePolicy(parseMatrix(context, data), options.metricName ?? 'auto'));
+      const seriesList = await this.fetchChunk(promql, chunk, stepSeconds, options);
+      onChunk(applyMetricNamePolicy(seriesList, options.metricName ?? 'auto'));
     }
+  }
+
+  /** One `query_range` request over one time chunk, parsed. */
+  private async fetchChunk(
+    promql: string,
+    chunk: { readonly startMs: number; readonly endMs: number },
+    stepSeconds: number,
+    options: QueryOptions,
+  ): Promise<SeriesData[]> {
+    const params = new URLSearchParams({
+      query: promql,
+      start: toPromTime(chunk.startMs),
+      end: toPromTime(chunk.endMs),
+      step: String(stepSeconds),
+    });
+    const context = this.context('/api/v1/query_range', promql, options);
+    return parseMatrix(context, await this.request(context, params));
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   type SeriesObservation,
 } from '../../../src/detect';
 import { routineResetDirection } from '../../../src/detect/seriesDetector';
+import { normalTailProbability } from '../../../src/model/augurs/common';
 import type { DetectionOptions } from '../../../src/detect/types';
 import type { ScoredPoint } from '../../../src/domain/anomaly';
 import { Random } from '../../../src/domain/random';
@@ -20,25 +21,7 @@ const BAND: ForecastPoint = { yhat: 0, lower: -1.96, upper: 1.96, scale: 1 };
  * < 1.2e-7): the drift CUSUM reads residuals through the model's tail (detect/normalScore.ts), which for a
  * standard-normal model must give back z itself.
  */
-const gaussianTail = (z: number): number => {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const poly =
-    -x * x -
-    1.26551223 +
-    t *
-      (1.00002368 +
-        t *
-          (0.37409196 +
-            t *
-              (0.09678418 +
-                t *
-                  (-0.18628806 +
-                    t *
-                      (0.27886807 +
-                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  return Math.min(1, t * Math.exp(poly));
-};
+const gaussianTail = normalTailProbability;
 
 const RULES_2_OF_3: DetectionOptions = {
   ...DEFAULT_DETECTION_OPTIONS,
