@@ -390,7 +390,7 @@ export class SeriesDetector {
   onRefit(model?: RefitInfo): void {
     this.stuck.learn(model?.metrics);
     this.spikeLevels = learnSpikeLevels(model?.metrics);
-    this.burst.setReference(model?.metrics.residualDiffMedian);
+    this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
     // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
     // out their 99.5% quantile lies (a point 2.5 bands out is routine on a bursty series).
     const tail = model?.metrics.oneStepTailRatio;

@@ -35,6 +35,7 @@ export class VarianceBurstDetector {
   private next = 0;
   private sum = 0;
   private reference = Number.NaN;
+  private threshold = VARIANCE_RATIO;
   private previousZ = Number.NaN;
   private previousMs = Number.NEGATIVE_INFINITY;
 
@@ -42,11 +43,15 @@ export class VarianceBurstDetector {
   constructor(private readonly stepMs: number | undefined) {}
 
   /**
-   * Adopts a model's reference (its training history's median |Δz|, `metrics.residualDiffMedian`). Without
+   * Adopts a model's reference (its training history's median |Δz|, `metrics.residualDiffMedian`) and, when
+   * the model learnt one, its burst level (`metrics.burstLevel`) as a higher threshold. Without
    * a usable one the detector stays silent. The window is kept: a refit does not end a burst in progress.
    */
-  setReference(reference: number | undefined): void {
+  setReference(reference: number | undefined, level?: number): void {
     this.reference = reference !== undefined && Number.isFinite(reference) && reference > 0 ? reference : NaN;
+    // The series' own burst level (model/burstLevel.ts) raises the threshold, never lowers it.
+    this.threshold =
+      level !== undefined && Number.isFinite(level) ? Math.max(VARIANCE_RATIO, level) : VARIANCE_RATIO;
   }
 
   /** The current statistic (clipped mean |Δz| over the reference), NaN until the window is full. */
@@ -72,6 +77,6 @@ export class VarianceBurstDetector {
     }
     this.previousZ = z;
     this.previousMs = timestampMs;
-    return this.ratio > VARIANCE_RATIO;
+    return this.ratio > this.threshold;
   }
 }

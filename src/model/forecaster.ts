@@ -21,6 +21,7 @@ import {
 } from './robustFit';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, selectInPlace, sortedQuantile } from './stats';
+import { burstLevel } from './burstLevel';
 import { driftLevel } from './driftLevel';
 import { runLevel } from './runLevel';
 import { spikeLevels } from './spikeLevel';
@@ -390,6 +391,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       residualDiffMedian: diffMedian,
       runLevel: runLevel(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio),
       driftLevel: driftLevel(zIn, ts, n, stepMs, residualLag1, (v) => tail.probability(v)),
+      burstLevel: burstLevel(zIn, ts, n, stepMs, diffMedian),
     },
   });
 }

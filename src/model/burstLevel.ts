@@ -1,0 +1,49 @@
+/**
+ * How high the variance-burst statistic climbs on this series' ordinary residuals, learnt from the training
+ * history: the counterpart of model/driftLevel.ts for the detector's variance-burst rule
+ * (detect/varianceBurst.ts).
+ *
+ * The rule's fixed threshold (5 × the median |Δz|) is set for noise that keeps its size. Real series often
+ * do not: tweet volumes, taxi counts and travel times get several times noisier with their level every day,
+ * and on the NAB corpus the fixed threshold alone raised ~870 alerts outside the labelled windows. The
+ * training residuals are replayed through the same detector and the level is the height its statistic
+ * reaches in fewer than max(RUN_MIN_COUNT, BURST_RATE_PER_DAY × days) separate excursions; the detector's
+ * threshold is raised to it (never lowered), so a series whose noise keeps its size keeps the fixed rule.
+ */
+import { VARIANCE_WINDOW, VarianceBurstDetector } from '../detect/varianceBurst';
+import { DRIFT_RATE_PER_DAY } from './driftLevel';
+import { kthClusterLevel, RUN_MIN_COUNT } from './runLevel';
+
+/**
+ * Excursions at least as high as the level may happen at most this often in the history (per day). The
+ * same rate as the drift level, for the same reason: the first fit learns from an unlabelled history, and a
+ * few genuine bursts in it must not set the level and hide the next ones.
+ */
+export const BURST_RATE_PER_DAY = DRIFT_RATE_PER_DAY;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The burst level of standardised residuals z[0..n) (non-finite = gap) at timestamps ts, in the rule's
+ * units (clipped mean |Δz| over `reference`); 0 when the history is too short or has no usable reference.
+ */
+export function burstLevel(
+  z: ArrayLike<number>,
+  ts: ArrayLike<number>,
+  n: number,
+  stepMs: number,
+  reference: number,
+): number {
+  if (n < VARIANCE_WINDOW + 1 || !(stepMs > 0) || !(reference > 0) || !Number.isFinite(reference)) return 0;
+  const detector = new VarianceBurstDetector(stepMs);
+  detector.setReference(reference);
+  const ratios = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    detector.update(ts[i], z[i]);
+    const r = detector.ratio;
+    ratios[i] = Number.isFinite(r) ? r : 0;
+  }
+  const days = (ts[n - 1] - ts[0] + stepMs) / DAY_MS;
+  const k = Math.max(RUN_MIN_COUNT, Math.ceil(BURST_RATE_PER_DAY * days));
+  return kthClusterLevel(ratios, ts, n, k, VARIANCE_WINDOW * stepMs);
+}
