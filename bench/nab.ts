@@ -3,7 +3,11 @@ import * as path from 'node:path';
 import { DEFAULT_CONFIG } from '../src/config/defaults';
 import { nabProbationaryLength, nabScores, type NabFile } from '../src/evaluate/nab';
 import type { NabScores } from '../src/evaluate/types';
-import { evaluateSeries } from '../src/pipeline/evaluation';
+import type { AppConfig } from '../src/config/types';
+import type { TimeSeries } from '../src/domain/timeSeries';
+import type { TimeRange } from '../src/evaluate/events';
+import type { Forecaster } from '../src/model/types';
+import { evaluateSeries, type EvaluationOutput } from '../src/pipeline/evaluation';
 import { parseWindowsJson, readDatasetCsv } from '../src/sources/csv';
 import { type BenchContext, round, timeOnce } from './common';
 import { ensureAugurs, forecasterFor, type ModelName, TrackingForecaster } from './models';
@@ -53,6 +57,37 @@ export interface NabResult {
 }
 
 /** The corpus as listed by datasets/nab/labels.json (58 files), in key order. */
+/**
+ * Streams one NAB file through the product's path: the probationary part is the training part, the rest is
+ * scored as the daemon would (refits, detection, episodes) with the given configuration.
+ */
+export function streamNabFile(
+  file: string,
+  series: TimeSeries,
+  windows: readonly TimeRange[],
+  forecaster: Forecaster,
+  cfg: Pick<AppConfig, 'detection' | 'model'>,
+): { out: EvaluationOutput; trainRows: number } {
+  const n = series.timestampsMs.length;
+  const trainRows = nabProbationaryLength(n);
+  const out = evaluateSeries({
+    datasetName: file,
+    series: { timestampsMs: series.timestampsMs, values: series.values, stepMs: series.stepMs },
+    groundTruth: 'windows',
+    windows,
+    forecaster,
+    detection: cfg.detection,
+    // +0.5 so splitIndex's floor lands exactly on the probationary length.
+    trainRatio: (trainRows + 0.5) / n,
+    retrainIntervalMs: cfg.model.retrainIntervalMs,
+    trainingWindowMs: cfg.model.trainingWindowMs,
+    admission: cfg.model,
+  });
+  const start = out.backtest.testStart;
+  if (start !== trainRows) throw new Error(`${file}: split at ${start}, expected ${trainRows}`);
+  return { out, trainRows };
+}
+
 export function nabFileList(root: string): { labelsPath: string; labelsText: string; files: string[] } {
   const labelsPath = path.join(root, 'datasets', 'nab', 'labels.json');
   const labelsText = fs.readFileSync(labelsPath, 'utf8');
@@ -85,23 +120,9 @@ export async function runNab(ctx: BenchContext, model: ModelName = 'anomalyd'): 
       const windows = parseWindowsJson(labelsText, labelsPath, file);
       windowsTotal += windows.length;
       const n = series.timestampsMs.length;
-      const trainRows = nabProbationaryLength(n);
-      const { value: out, timing } = timeOnce(() =>
-        evaluateSeries({
-          datasetName: file,
-          series: { timestampsMs: series.timestampsMs, values: series.values, stepMs: series.stepMs },
-          groundTruth: 'windows',
-          windows,
-          forecaster,
-          detection: cfg.detection,
-          trainRatio: (trainRows + 0.5) / n,
-          retrainIntervalMs: cfg.model.retrainIntervalMs,
-          trainingWindowMs: cfg.model.trainingWindowMs,
-          admission: cfg.model,
-        }),
-      );
+      const { value: nabRun, timing } = timeOnce(() => streamNabFile(file, series, windows, forecaster, cfg));
+      const { out, trainRows } = nabRun;
       const bt = out.backtest;
-      if (bt.testStart !== trainRows) throw new Error(`split at ${bt.testStart}, expected ${trainRows}`);
       const rows = { alerts: bt.alerts, score: bt.points.score, isAnomaly: bt.points.isAnomaly };
       for (const mapping of NAB_MAPPINGS) {
         perMapping[mapping].push({

@@ -12,11 +12,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CONFIG } from '../src/config/defaults';
-import { NAB_PROFILES, nabBaselines, nabProbationaryLength, scoreNabDetections } from '../src/evaluate/nab';
+import { NAB_PROFILES, nabBaselines, scoreNabDetections } from '../src/evaluate/nab';
 import { createForecaster } from '../src/model/forecaster';
-import { evaluateSeries } from '../src/pipeline/evaluation';
 import { parseWindowsJson, readDatasetCsv } from '../src/sources/csv';
-import { nabFileList } from './nab';
+import { nabFileList, streamNabFile } from './nab';
 
 interface Args {
   readonly file?: string;
@@ -81,19 +80,7 @@ function main(): void {
     const { series } = readDatasetCsv(path.join(root, 'datasets', 'nab', file), { repairTimestamps: true });
     const windows = parseWindowsJson(labelsText, labelsPath, file);
     const n = series.timestampsMs.length;
-    const trainRows = nabProbationaryLength(n);
-    const out = evaluateSeries({
-      datasetName: file,
-      series: { timestampsMs: series.timestampsMs, values: series.values, stepMs: series.stepMs },
-      groundTruth: 'windows',
-      windows,
-      forecaster: createForecaster(cfg.model),
-      detection: cfg.detection,
-      trainRatio: (trainRows + 0.5) / n,
-      retrainIntervalMs: cfg.model.retrainIntervalMs,
-      trainingWindowMs: cfg.model.trainingWindowMs,
-      admission: cfg.model,
-    });
+    const { out, trainRows } = streamNabFile(file, series, windows, createForecaster(cfg.model), cfg);
     const bt = out.backtest;
     const detections = new Uint8Array(n);
     detections.set(bt.alerts, trainRows);

@@ -6,13 +6,13 @@ import { labelsFromWindows, unionLabels, type TimeRange } from '../evaluate/even
 import { nabScores } from '../evaluate/nab';
 import { summariseEvaluation } from '../evaluate/summary';
 import type { EpisodeSummary, EvaluatedPoints, EvaluationResult } from '../evaluate/types';
-import type { FittedModel, Forecaster } from '../model/types';
-import { runBacktest, splitIndex, type BacktestResult } from './backtest';
-import type { RefitAdmission } from './refitAdmission';
+import type { Forecaster } from '../model/types';
+import { runBacktest, splitIndex, type BacktestOptions, type BacktestResult } from './backtest';
 
 export type GroundTruth = EvaluationResult['ground_truth'];
 
-export interface EvaluationInput {
+/** A series to evaluate, its ground truth, and the backtest's options (split, refits, admission). */
+export interface EvaluationInput extends BacktestOptions {
   readonly datasetName: string;
   /** The series as evaluated (after any injection), with labels when there is ground truth. */
   readonly series: LabelledSeries;
@@ -21,13 +21,6 @@ export interface EvaluationInput {
   readonly windows?: readonly TimeRange[];
   readonly forecaster: Forecaster;
   readonly detection: DetectionOptions;
-  readonly trainRatio: number;
-  readonly retrainIntervalMs: number;
-  readonly trainingWindowMs: number;
-  /** Which episode points refits learn from after all (default DEFAULT_REFIT_ADMISSION). */
-  readonly admission?: RefitAdmission;
-  readonly initialModel?: FittedModel;
-  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface EvaluationOutput {
