@@ -3,7 +3,7 @@ import { UserError } from '../../domain/errors';
 import { MIN_DAILY_DAYS, MIN_WEEKLY_DAYS } from '../forecaster';
 import { MS_PER_DAY } from '../fourier';
 import { medianInPlace, normalQuantile } from '../stats';
-import type { FitMetrics, FittedModel, ModelKind, SerializedModel, TrainingInput } from '../types';
+import type { FitMetrics, Forecast, FittedModel, ModelKind, SerializedModel, TrainingInput } from '../types';
 import type { WasmForecast } from './loader';
 
 /** Version of the augurs model file layout (see {@link augursModelJson}). */
@@ -16,6 +16,59 @@ export const AUGURS_MODEL_FILE_VERSION = 1;
  */
 export interface AugursFittedModel extends FittedModel {
   dispose(): void;
+}
+
+/** What an augurs adapter knows about a model it fitted (augurs keeps the fitted state itself). */
+export interface AugursModelFacts<Options extends object> {
+  readonly options: Options;
+  readonly components: readonly string[];
+  readonly stepMs: number;
+  readonly trainStartMs: number;
+  readonly trainEndMs: number;
+  readonly metrics: FitMetrics;
+  readonly augursVersion: string;
+}
+
+/**
+ * The part every augurs model shares: the facts of its fit, a normal tail probability (both adapters turn
+ * augurs' interval into a normal scale) and the honest JSON form. Subclasses forecast and free WASM memory.
+ */
+export abstract class AugursModel<
+  Options extends { readonly intervalWidth: number },
+> implements AugursFittedModel {
+  abstract readonly kind: ModelKind;
+  readonly intervalWidth: number;
+  readonly components: readonly string[];
+  readonly stepMs: number;
+  readonly trainStartMs: number;
+  readonly trainEndMs: number;
+  readonly metrics: FitMetrics;
+  protected readonly options: Options;
+  private readonly augursVersion: string;
+
+  protected constructor(facts: AugursModelFacts<Options>) {
+    this.options = facts.options;
+    this.intervalWidth = facts.options.intervalWidth;
+    this.components = facts.components;
+    this.stepMs = facts.stepMs;
+    this.trainStartMs = facts.trainStartMs;
+    this.trainEndMs = facts.trainEndMs;
+    this.metrics = facts.metrics;
+    this.augursVersion = facts.augursVersion;
+  }
+
+  abstract predict(timestampsMs: ArrayLike<number>): Forecast;
+  abstract dispose(): void;
+
+  /** Normal tail probability, consistent with the scale of `predict`. */
+  tailProbability(z: number): number {
+    return normalTailProbability(z);
+  }
+
+  /** What was fitted and how; `refit_required: true` (augurs exposes no fitted state to save). */
+  toJSON(): SerializedModel {
+    return augursModelJson(this, this.options, this.augursVersion);
+  }
 }
 
 /** Usable training points (finite, not excluded), ascending in time. */
@@ -123,7 +176,7 @@ export function copyForecast(
   source: WasmForecast,
   index: Int32Array,
   z: number,
-  out: { yhat: Float64Array; lower: Float64Array; upper: Float64Array; scale: Float64Array },
+  out: ForecastColumns,
   what: string,
 ): void {
   const { point, intervals } = source;
@@ -142,13 +195,16 @@ export function copyForecast(
   }
 }
 
+/** A forecast's value columns (what `predict` returns beside the timestamps and level). */
+export interface ForecastColumns {
+  readonly yhat: Float64Array;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  readonly scale: Float64Array;
+}
+
 /** NaN-filled columns of length n. */
-export function nanColumns(n: number): {
-  yhat: Float64Array;
-  lower: Float64Array;
-  upper: Float64Array;
-  scale: Float64Array;
-} {
+export function nanColumns(n: number): ForecastColumns {
   return {
     yhat: new Float64Array(n).fill(Number.NaN),
     lower: new Float64Array(n).fill(Number.NaN),

@@ -1,17 +1,17 @@
 import type { Clock } from '../../domain/clock';
 import { UserError } from '../../domain/errors';
 import { MS_PER_DAY, MS_PER_WEEK } from '../fourier';
-import type { FitMetrics, Forecast, Forecaster, SerializedModel, TrainingInput } from '../types';
+import type { Forecast, Forecaster, TrainingInput } from '../types';
 import {
-  type AugursFittedModel,
-  augursModelJson,
+  AugursModel,
+  type AugursModelFacts,
   checkIntervalWidth,
   copyForecast,
   describeError,
+  type ForecastColumns,
   fitQuality,
   nanColumns,
   MONOTONIC_CLOCK,
-  normalTailProbability,
   supportedSeasonalities,
   usablePoints,
   zForLevel,
@@ -197,7 +197,7 @@ export function seasonalWidening(periods: readonly number[], gridLength: number)
   return Math.sqrt((1 + share) / (1 - share));
 }
 
-function widen(columns: ReturnType<typeof nanColumns>, factor: number): void {
+function widen(columns: ForecastColumns, factor: number): void {
   const { yhat, lower, upper, scale } = columns;
   for (let i = 0; i < yhat.length; i++) {
     lower[i] = yhat[i] - factor * (yhat[i] - lower[i]);
@@ -232,44 +232,14 @@ function regularGrid(
   return y;
 }
 
-interface MstlModelFacts {
-  readonly options: MstlForecasterOptions;
-  readonly components: readonly string[];
-  readonly stepMs: number;
-  readonly trainStartMs: number;
-  readonly trainEndMs: number;
-  readonly metrics: FitMetrics;
-  readonly augursVersion: string;
-}
-
 /** A fitted MSTL model: the in-sample fit and the forecast on the grid, in plain typed arrays. */
-export class MstlModel implements AugursFittedModel {
+export class MstlModel extends AugursModel<MstlForecasterOptions> {
   readonly kind = 'mstl' as const;
-  readonly intervalWidth: number;
-  readonly components: readonly string[];
-  readonly stepMs: number;
-  readonly trainStartMs: number;
-  readonly trainEndMs: number;
-  readonly metrics: FitMetrics;
-  private readonly grid: {
-    yhat: Float64Array;
-    lower: Float64Array;
-    upper: Float64Array;
-    scale: Float64Array;
-  };
-  private readonly options: MstlForecasterOptions;
-  private readonly augursVersion: string;
+  private readonly grid: ForecastColumns;
 
-  constructor(grid: MstlModel['grid'], facts: MstlModelFacts) {
+  constructor(grid: ForecastColumns, facts: AugursModelFacts<MstlForecasterOptions>) {
+    super(facts);
     this.grid = grid;
-    this.options = facts.options;
-    this.intervalWidth = facts.options.intervalWidth;
-    this.components = facts.components;
-    this.stepMs = facts.stepMs;
-    this.trainStartMs = facts.trainStartMs;
-    this.trainEndMs = facts.trainEndMs;
-    this.metrics = facts.metrics;
-    this.augursVersion = facts.augursVersion;
   }
 
   /**
@@ -292,16 +262,6 @@ export class MstlModel implements AugursFittedModel {
     return { timestampsMs: ts, ...out, level: this.intervalWidth };
   }
 
-  /** Normal tail probability, consistent with the scale of {@link predict}. */
-  tailProbability(z: number): number {
-    return normalTailProbability(z);
-  }
-
   /** No-op: the WASM object was freed at fit time. */
   dispose(): void {}
-
-  /** What was fitted and how; `refit_required: true` (augurs exposes no fitted state to save). */
-  toJSON(): SerializedModel {
-    return augursModelJson(this, this.options, this.augursVersion);
-  }
 }

@@ -1,15 +1,14 @@
 import type { Clock } from '../../domain/clock';
 import { UserError } from '../../domain/errors';
-import type { FitMetrics, Forecast, Forecaster, SerializedModel, TrainingInput } from '../types';
+import type { Forecast, Forecaster, TrainingInput } from '../types';
 import {
-  type AugursFittedModel,
-  augursModelJson,
+  AugursModel,
+  type AugursModelFacts,
   checkIntervalWidth,
   copyForecast,
   describeError,
   nanColumns,
   MONOTONIC_CLOCK,
-  normalTailProbability,
   supportedSeasonalities,
   usablePoints,
   zForLevel,
@@ -118,43 +117,18 @@ export class ProphetForecaster implements Forecaster {
   }
 }
 
-interface ProphetModelFacts {
-  readonly options: ProphetForecasterOptions;
-  readonly components: readonly string[];
-  readonly stepMs: number;
-  readonly trainStartMs: number;
-  readonly trainEndMs: number;
-  readonly metrics: FitMetrics;
-  readonly augursVersion: string;
-}
-
 /**
  * A fitted Prophet model. It keeps the WASM Prophet object, because augurs offers no way to predict
  * without it: call {@link ProphetModel.dispose} when done (the bench does after each run).
  */
-export class ProphetModel implements AugursFittedModel {
+export class ProphetModel extends AugursModel<ProphetForecasterOptions> {
   readonly kind = 'prophet' as const;
-  readonly intervalWidth: number;
-  readonly components: readonly string[];
-  readonly stepMs: number;
-  readonly trainStartMs: number;
-  readonly trainEndMs: number;
-  readonly metrics: FitMetrics;
   private handle: ProphetHandle | undefined;
-  private readonly options: ProphetForecasterOptions;
   private readonly z: number;
-  private readonly augursVersion: string;
 
-  constructor(handle: ProphetHandle, facts: ProphetModelFacts) {
+  constructor(handle: ProphetHandle, facts: AugursModelFacts<ProphetForecasterOptions>) {
+    super(facts);
     this.handle = handle;
-    this.options = facts.options;
-    this.intervalWidth = facts.options.intervalWidth;
-    this.components = facts.components;
-    this.stepMs = facts.stepMs;
-    this.trainStartMs = facts.trainStartMs;
-    this.trainEndMs = facts.trainEndMs;
-    this.metrics = facts.metrics;
-    this.augursVersion = facts.augursVersion;
     this.z = zForLevel(this.intervalWidth);
   }
 
@@ -197,20 +171,10 @@ export class ProphetModel implements AugursFittedModel {
     return { timestampsMs: ts, ...out, level: this.intervalWidth };
   }
 
-  /** Normal tail probability, consistent with the scale of {@link predict}. */
-  tailProbability(z: number): number {
-    return normalTailProbability(z);
-  }
-
   /** Frees the WASM Prophet object. Idempotent. */
   dispose(): void {
     const handle = this.handle;
     this.handle = undefined;
     handle?.free();
-  }
-
-  /** What was fitted and how; `refit_required: true` (augurs exposes no fitted state to save). */
-  toJSON(): SerializedModel {
-    return augursModelJson(this, this.options, this.augursVersion);
   }
 }
