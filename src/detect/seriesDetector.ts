@@ -205,6 +205,11 @@ export class SeriesDetector {
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
   private readonly runRarity: RunRarity;
+  /**
+   * Set by `judgedAgainst`: its point is the model's because of a routine reset (a field, not part of a
+   * returned pair, so the per-point path allocates nothing for it).
+   */
+  private judgedReset = false;
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -251,7 +256,8 @@ export class SeriesDetector {
     point: ForecastPoint,
     tailProbability: TailProbability,
   ): SeriesObservation {
-    const { against: corrected, reset } = this.judgedAgainst(timestampMs, actual, point);
+    const corrected = this.judgedAgainst(timestampMs, actual, point);
+    const reset = this.judgedReset;
     const base = scorePoint(timestampMs, actual, corrected, tailProbability, this.options);
     if (!(timestampMs > this.lastTimestampMs))
       return { scored: base, episodeId: '', joinedMs: [], events: [] };
@@ -298,15 +304,12 @@ export class SeriesDetector {
    * - jumped out of the corrected band the way this series routinely jumps (`reset`: a heap dropping back
    *   at GC, learned from the training history's jump rates), even past the model's forecast: that is the
    *   series' normal reset, and the correction restarts from the new value instead of steering back
-   *   towards the old level.
+   *   towards the old level (`judgedReset` is then set).
    */
-  private judgedAgainst(
-    timestampMs: number,
-    actual: number,
-    point: ForecastPoint,
-  ): { against: ForecastPoint; reset: boolean } {
+  private judgedAgainst(timestampMs: number, actual: number, point: ForecastPoint): ForecastPoint {
+    this.judgedReset = false;
     const corrected = this.oneStep.correct(timestampMs, point);
-    if (corrected === point) return { against: corrected, reset: false };
+    if (corrected === point) return corrected;
     const fromModel = deviationScore(actual, point);
     const move = actual - corrected.yhat;
     // A routine reset: a jump out of the corrected band in the series' reset direction, landing within
@@ -317,13 +320,14 @@ export class SeriesDetector {
       deviationScore(actual, corrected) > this.options.thresholdMultiplier &&
       fromModel <= RESET_MAX_MODEL_SCORE * this.options.thresholdMultiplier
     ) {
-      return { against: point, reset: true };
+      this.judgedReset = true;
+      return point;
     }
-    if (fromModel > this.options.thresholdMultiplier) return { against: corrected, reset: false };
+    if (fromModel > this.options.thresholdMultiplier) return corrected;
     const towardModel =
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
-    return { against: towardModel ? point : corrected, reset: false };
+    return towardModel ? point : corrected;
   }
 
   /**
@@ -344,20 +348,22 @@ export class SeriesDetector {
     // Look-back joins name points by timestamp; they are (almost always) a few points back, so a backward
     // scan finds them at once. No Map: hashing thousands of epoch-ms doubles cost more than scoring.
     let increasing = true;
+    const point: { -readonly [K in keyof ForecastPoint]: ForecastPoint[K] } = {
+      yhat: 0,
+      lower: 0,
+      upper: 0,
+      scale: 0,
+    };
     for (let i = 0; i < n; i++) {
       const t = timestampsMs[i];
       if (i > 0 && !(t > timestampsMs[i - 1])) increasing = false;
-      const result = this.observe(
-        t,
-        actual[i],
-        {
-          yhat: forecast.yhat[i],
-          lower: forecast.lower[i],
-          upper: forecast.upper[i],
-          scale: forecast.scale[i],
-        },
-        tailProbability,
-      );
+      // One point object for the whole run: observe() reads it and keeps nothing of it (a fresh object
+      // per point was a third of the garbage that made the collector the scorer's largest cost).
+      point.yhat = forecast.yhat[i];
+      point.lower = forecast.lower[i];
+      point.upper = forecast.upper[i];
+      point.scale = forecast.scale[i];
+      const result = this.observe(t, actual[i], point, tailProbability);
       scored[i] = result.scored;
       episodeIds[i] = result.episodeId;
       for (const joined of result.joinedMs) {
