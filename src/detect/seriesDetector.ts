@@ -3,7 +3,7 @@ import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
 import { EpisodeTracker, type EpisodeEvent } from './episodes';
 import { shrinkToNormal } from './normalScore';
-import { OneStepCorrection } from './oneStep';
+import { type MutableForecastPoint, OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { VarianceBurstDetector } from './varianceBurst';
 import { RunRarity } from './runRarity';
@@ -210,6 +210,8 @@ export class SeriesDetector {
    * returned pair, so the per-point path allocates nothing for it).
    */
   private judgedReset = false;
+  /** Scratch for the one-step-corrected point: it is read while judging one point and never kept. */
+  private readonly correctedPoint: MutableForecastPoint = { yhat: 0, lower: 0, upper: 0, scale: 0 };
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -308,7 +310,7 @@ export class SeriesDetector {
    */
   private judgedAgainst(timestampMs: number, actual: number, point: ForecastPoint): ForecastPoint {
     this.judgedReset = false;
-    const corrected = this.oneStep.correct(timestampMs, point);
+    const corrected = this.oneStep.correct(timestampMs, point, this.correctedPoint);
     if (corrected === point) return corrected;
     const fromModel = deviationScore(actual, point);
     const move = actual - corrected.yhat;
@@ -348,12 +350,7 @@ export class SeriesDetector {
     // Look-back joins name points by timestamp; they are (almost always) a few points back, so a backward
     // scan finds them at once. No Map: hashing thousands of epoch-ms doubles cost more than scoring.
     let increasing = true;
-    const point: { -readonly [K in keyof ForecastPoint]: ForecastPoint[K] } = {
-      yhat: 0,
-      lower: 0,
-      upper: 0,
-      scale: 0,
-    };
+    const point: MutableForecastPoint = { yhat: 0, lower: 0, upper: 0, scale: 0 };
     for (let i = 0; i < n; i++) {
       const t = timestampsMs[i];
       if (i > 0 && !(t > timestampsMs[i - 1])) increasing = false;
