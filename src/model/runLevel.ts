@@ -158,6 +158,7 @@ function runStatistic(
   const correction = new OneStepCorrection(stepMs);
   correction.reset(phi, oneStepRatio);
   const unit = { yhat: 0, lower: -1, upper: 1, scale: 1 };
+  const scratch = { yhat: 0, lower: -1, upper: 1, scale: 1 };
   const e = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = z[i];
@@ -166,7 +167,7 @@ function runStatistic(
       correction.update(ts[i], Number.NaN, false);
       continue;
     }
-    const p = correction.correct(ts[i], unit);
+    const p = correction.correct(ts[i], unit, scratch);
     e[i] = p.scale > 0 ? Math.abs(v - p.yhat) / p.scale : Math.abs(v);
     correction.update(ts[i], v, true);
   }
