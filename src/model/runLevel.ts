@@ -173,25 +173,22 @@ function runStatistic(
   }
   const horizon = (RUN_WINDOW - 0.5) * stepMs;
   const out = new Float64Array(n);
-  const top = new Float64Array(RUN_MIN_POINTS);
+  // The window's finite values, sorted ascending by insertion (at most RUN_WINDOW of them): the
+  // RUN_MIN_POINTS-th largest is then window[count − RUN_MIN_POINTS], with no arithmetic on the values.
+  const window = new Float64Array(RUN_WINDOW);
   for (let i = 0; i < n; i++) {
     let count = 0;
-    top.fill(0);
     for (let j = i; j >= 0 && j > i - RUN_WINDOW && ts[i] - ts[j] <= horizon; j--) {
       const v = e[j];
       if (!Number.isFinite(v)) continue;
-      count++;
-      // Keep the RUN_MIN_POINTS largest, ascending in top.
-      if (v > top[0]) {
-        let k = 1;
-        while (k < RUN_MIN_POINTS && top[k] < v) {
-          top[k - 1] = top[k];
-          k++;
-        }
-        top[k - 1] = v;
+      let k = count++;
+      while (k > 0 && window[k - 1] > v) {
+        window[k] = window[k - 1];
+        k--;
       }
+      window[k] = v;
     }
-    out[i] = count >= RUN_MIN_POINTS ? top[0] : 0;
+    out[i] = count >= RUN_MIN_POINTS ? window[count - RUN_MIN_POINTS] : 0;
   }
   return out;
 }
