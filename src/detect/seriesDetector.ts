@@ -1,7 +1,7 @@
 import type { Direction, ScoredPoint } from '../domain/anomaly';
 import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
-import { EpisodeTracker, type EpisodeEvent } from './episodes';
+import { EpisodeTracker, type EpisodeEvent, type TrackedPoint } from './episodes';
 import { shrinkToNormal } from './normalScore';
 import { type MutableForecastPoint, OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
@@ -212,6 +212,17 @@ export class SeriesDetector {
   private judgedReset = false;
   /** Scratch for the one-step-corrected point: it is read while judging one point and never kept. */
   private readonly correctedPoint: MutableForecastPoint = { yhat: 0, lower: 0, upper: 0, scale: 0 };
+  /** Scratch for the episode tracker's input: the tracker copies what it keeps, so one object serves all. */
+  private readonly tracked: { -readonly [K in keyof TrackedPoint]-?: TrackedPoint[K] } = {
+    timestampMs: 0,
+    score: 0,
+    threshold: 0,
+    isAnomaly: false,
+    drift: false,
+    sign: 0,
+    rare: true,
+    runRare: true,
+  };
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -278,19 +289,19 @@ export class SeriesDetector {
     const runRare = this.runRarity.observe(timestampMs, Math.abs(standardisedResidual(actual, corrected)));
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
-    const step = this.tracker.observe({
-      timestampMs,
-      score: scored.score,
-      threshold: scored.threshold,
-      isAnomaly: scored.isAnomaly,
-      drift,
-      sign,
-      // Only asked where the spike rule could fire: a tail probability per point is not free.
-      rare:
-        scored.score >= this.options.episode.immediateScore &&
-        isRare(actual, corrected, point, tailProbability, this.spikeLevels),
-      runRare,
-    });
+    const tracked = this.tracked;
+    tracked.timestampMs = timestampMs;
+    tracked.score = scored.score;
+    tracked.threshold = scored.threshold;
+    tracked.isAnomaly = scored.isAnomaly;
+    tracked.drift = drift;
+    tracked.sign = sign;
+    // Only asked where the spike rule could fire: a tail probability per point is not free.
+    tracked.rare =
+      scored.score >= this.options.episode.immediateScore &&
+      isRare(actual, corrected, point, tailProbability, this.spikeLevels);
+    tracked.runRare = runRare;
+    const step = this.tracker.observe(tracked);
     this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
     this.stuck.record(step.episodeId === '');
     return { scored, episodeId: step.episodeId, joinedMs: step.joinedMs, events: step.events };
