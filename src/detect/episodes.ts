@@ -191,7 +191,7 @@ export class EpisodeTracker {
       episode.quietCount += 1;
       if (episode.quietCount >= this.options.closeAfter) episode.state = 'closing';
       this.finaliseIfDue(t, events);
-      return { episodeId: '', joinedMs: [], events };
+      return events.length === 0 ? NOTHING : { episodeId: '', joinedMs: [], events };
     }
 
     const bandTrigger =
@@ -200,7 +200,7 @@ export class EpisodeTracker {
         (this.anomalousInWindow(t) >= this.options.minPoints && point.runRare !== false));
     if (!bandTrigger && !point.drift) {
       this.finaliseIfDue(t, events);
-      return { episodeId: '', joinedMs: [], events };
+      return events.length === 0 ? NOTHING : { episodeId: '', joinedMs: [], events };
     }
 
     const lookback = this.unassignedAnomalousInWindow(t, slot);

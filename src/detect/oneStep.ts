@@ -1,5 +1,8 @@
 import type { ForecastPoint } from './score';
 
+/** A forecast point a caller may overwrite (scratch space for `OneStepCorrection.correct`). */
+export type MutableForecastPoint = { -readonly [K in keyof ForecastPoint]: ForecastPoint[K] };
+
 /**
  * One-step-ahead correction of a seasonal forecast by the residual's lag-1 autocorrelation φ (an AR(1) on
  * the standardised residual z = (actual − yhat) / scale).
@@ -92,8 +95,12 @@ export class OneStepCorrection {
     return Math.sqrt(Math.max(0, 1 - this.excess * d * d));
   }
 
-  /** The corrected forecast point at `timestampMs` (the model's point unchanged when there is nothing to add). */
-  correct(timestampMs: number, point: ForecastPoint): ForecastPoint {
+  /**
+   * The corrected forecast point at `timestampMs` (the model's point unchanged when there is nothing to add).
+   * With `into`, the corrected values are written there and it is returned, so a per-point caller allocates
+   * nothing.
+   */
+  correct(timestampMs: number, point: ForecastPoint, into?: MutableForecastPoint): ForecastPoint {
     const d = this.decay(timestampMs);
     if (d === 0 || !Number.isFinite(point.yhat) || !(point.scale > 0) || !Number.isFinite(point.scale)) {
       return point;
@@ -104,12 +111,15 @@ export class OneStepCorrection {
     const w = d * d;
     const lowHalf = (1 - w) * (point.yhat - point.lower) + w * half;
     const highHalf = (1 - w) * (point.upper - point.yhat) + w * half;
-    return {
-      yhat,
-      lower: yhat - lowHalf * shrink,
-      upper: yhat + highHalf * shrink,
-      scale: point.scale * shrink,
-    };
+    const lower = yhat - lowHalf * shrink;
+    const upper = yhat + highHalf * shrink;
+    const scale = point.scale * shrink;
+    if (into === undefined) return { yhat, lower, upper, scale };
+    into.yhat = yhat;
+    into.lower = lower;
+    into.upper = upper;
+    into.scale = scale;
+    return into;
   }
 
   /**

@@ -1,9 +1,9 @@
 import type { Direction, ScoredPoint } from '../domain/anomaly';
 import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
-import { EpisodeTracker, type EpisodeEvent } from './episodes';
+import { EpisodeTracker, type EpisodeEvent, type TrackedPoint } from './episodes';
 import { shrinkToNormal } from './normalScore';
-import { OneStepCorrection } from './oneStep';
+import { type MutableForecastPoint, OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { VarianceBurstDetector } from './varianceBurst';
 import { RunRarity } from './runRarity';
@@ -205,6 +205,24 @@ export class SeriesDetector {
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
   private readonly runRarity: RunRarity;
+  /**
+   * Set by `judgedAgainst`: its point is the model's because of a routine reset (a field, not part of a
+   * returned pair, so the per-point path allocates nothing for it).
+   */
+  private judgedReset = false;
+  /** Scratch for the one-step-corrected point: it is read while judging one point and never kept. */
+  private readonly correctedPoint: MutableForecastPoint = { yhat: 0, lower: 0, upper: 0, scale: 0 };
+  /** Scratch for the episode tracker's input: the tracker copies what it keeps, so one object serves all. */
+  private readonly tracked: { -readonly [K in keyof TrackedPoint]-?: TrackedPoint[K] } = {
+    timestampMs: 0,
+    score: 0,
+    threshold: 0,
+    isAnomaly: false,
+    drift: false,
+    sign: 0,
+    rare: true,
+    runRare: true,
+  };
 
   /**
    * @param seriesId canonical series id; episode ids are `${seriesId}:${startMs}`
@@ -251,7 +269,8 @@ export class SeriesDetector {
     point: ForecastPoint,
     tailProbability: TailProbability,
   ): SeriesObservation {
-    const { against: corrected, reset } = this.judgedAgainst(timestampMs, actual, point);
+    const corrected = this.judgedAgainst(timestampMs, actual, point);
+    const reset = this.judgedReset;
     const base = scorePoint(timestampMs, actual, corrected, tailProbability, this.options);
     if (!(timestampMs > this.lastTimestampMs))
       return { scored: base, episodeId: '', joinedMs: [], events: [] };
@@ -270,19 +289,19 @@ export class SeriesDetector {
     const runRare = this.runRarity.observe(timestampMs, Math.abs(standardisedResidual(actual, corrected)));
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
-    const step = this.tracker.observe({
-      timestampMs,
-      score: scored.score,
-      threshold: scored.threshold,
-      isAnomaly: scored.isAnomaly,
-      drift,
-      sign,
-      // Only asked where the spike rule could fire: a tail probability per point is not free.
-      rare:
-        scored.score >= this.options.episode.immediateScore &&
-        isRare(actual, corrected, point, tailProbability, this.spikeLevels),
-      runRare,
-    });
+    const tracked = this.tracked;
+    tracked.timestampMs = timestampMs;
+    tracked.score = scored.score;
+    tracked.threshold = scored.threshold;
+    tracked.isAnomaly = scored.isAnomaly;
+    tracked.drift = drift;
+    tracked.sign = sign;
+    // Only asked where the spike rule could fire: a tail probability per point is not free.
+    tracked.rare =
+      scored.score >= this.options.episode.immediateScore &&
+      isRare(actual, corrected, point, tailProbability, this.spikeLevels);
+    tracked.runRare = runRare;
+    const step = this.tracker.observe(tracked);
     this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
     this.stuck.record(step.episodeId === '');
     return { scored, episodeId: step.episodeId, joinedMs: step.joinedMs, events: step.events };
@@ -298,15 +317,12 @@ export class SeriesDetector {
    * - jumped out of the corrected band the way this series routinely jumps (`reset`: a heap dropping back
    *   at GC, learned from the training history's jump rates), even past the model's forecast: that is the
    *   series' normal reset, and the correction restarts from the new value instead of steering back
-   *   towards the old level.
+   *   towards the old level (`judgedReset` is then set).
    */
-  private judgedAgainst(
-    timestampMs: number,
-    actual: number,
-    point: ForecastPoint,
-  ): { against: ForecastPoint; reset: boolean } {
-    const corrected = this.oneStep.correct(timestampMs, point);
-    if (corrected === point) return { against: corrected, reset: false };
+  private judgedAgainst(timestampMs: number, actual: number, point: ForecastPoint): ForecastPoint {
+    this.judgedReset = false;
+    const corrected = this.oneStep.correct(timestampMs, point, this.correctedPoint);
+    if (corrected === point) return corrected;
     const fromModel = deviationScore(actual, point);
     const move = actual - corrected.yhat;
     // A routine reset: a jump out of the corrected band in the series' reset direction, landing within
@@ -317,13 +333,14 @@ export class SeriesDetector {
       deviationScore(actual, corrected) > this.options.thresholdMultiplier &&
       fromModel <= RESET_MAX_MODEL_SCORE * this.options.thresholdMultiplier
     ) {
-      return { against: point, reset: true };
+      this.judgedReset = true;
+      return point;
     }
-    if (fromModel > this.options.thresholdMultiplier) return { against: corrected, reset: false };
+    if (fromModel > this.options.thresholdMultiplier) return corrected;
     const towardModel =
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
-    return { against: towardModel ? point : corrected, reset: false };
+    return towardModel ? point : corrected;
   }
 
   /**
@@ -344,20 +361,17 @@ export class SeriesDetector {
     // Look-back joins name points by timestamp; they are (almost always) a few points back, so a backward
     // scan finds them at once. No Map: hashing thousands of epoch-ms doubles cost more than scoring.
     let increasing = true;
+    const point: MutableForecastPoint = { yhat: 0, lower: 0, upper: 0, scale: 0 };
     for (let i = 0; i < n; i++) {
       const t = timestampsMs[i];
       if (i > 0 && !(t > timestampsMs[i - 1])) increasing = false;
-      const result = this.observe(
-        t,
-        actual[i],
-        {
-          yhat: forecast.yhat[i],
-          lower: forecast.lower[i],
-          upper: forecast.upper[i],
-          scale: forecast.scale[i],
-        },
-        tailProbability,
-      );
+      // One point object for the whole run: observe() reads it and keeps nothing of it (a fresh object
+      // per point was a third of the garbage that made the collector the scorer's largest cost).
+      point.yhat = forecast.yhat[i];
+      point.lower = forecast.lower[i];
+      point.upper = forecast.upper[i];
+      point.scale = forecast.scale[i];
+      const result = this.observe(t, actual[i], point, tailProbability);
       scored[i] = result.scored;
       episodeIds[i] = result.episodeId;
       for (const joined of result.joinedMs) {

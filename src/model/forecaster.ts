@@ -193,8 +193,13 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const pts: FitPoints = agg === undefined ? full : agg.points;
   towBinsInto(bins, fitTs, nFit, pts.tow);
   if (agg !== undefined) for (let i = 0; i < n; i++) full.tow[i] = pts.tow[agg.bucketOf[i]];
-  // Time of day of each point as its bin's phase: exact on a grid, within half a bin otherwise.
-  const phaseOf = (i: number): number => bins.dayPhaseOf[bins.todOf[full.tow[i]]];
+  // The scale profile at each time-of-day bin's phase (a point's time of day as its bin's phase: exact on a
+  // grid, within half a bin otherwise), computed once per bin rather than once per point.
+  const scaleByTod = (profile: Float64Array): Float64Array => {
+    const out = new Float64Array(bins.binsPerDay);
+    for (let tod = 0; tod < bins.binsPerDay; tod++) out[tod] = profileAtPhase(profile, bins.dayPhaseOf[tod]);
+    return out;
+  };
   if (nFit < MIN_SEASONAL_POINTS)
     return fitLevelModel(ts, values, n, stepMs, trainStartMs, trainEndMs, options);
   const spanDays = pts.tDays[nFit - 1];
@@ -291,8 +296,9 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       spread,
     );
     outOfSampleZ = new Float64Array(n - mFull);
+    const scaleAt = scaleByTod(profile);
     for (let i = mFull; i < n; i++)
-      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / profileAtPhase(profile, phaseOf(i));
+      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / scaleAt[bins.todOf[full.tow[i]]];
     removeHoldoutBias(outOfSampleZ);
   } else {
     choice = { daily: false, weekly: false, weekend: false };
@@ -303,6 +309,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const scaleFloor = Math.max(RESOLUTION_FLOOR * spread, Number.MIN_VALUE);
   const byHour = coveredDays >= MIN_DAILY_DAYS;
   const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread);
+  const finalScaleAt = scaleByTod(profile);
   let residuals: ResidualDistribution;
   let residualLag1: number;
   let residualOneStepRatio: number;
@@ -320,7 +327,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = new Float64Array(n);
-    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
+    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
     residualLag1 = lag1Autocorrelation(z, ts, 0, stepMs);
     residualOneStepRatio = oneStepRatio(z, ts, 0, stepMs, residualLag1, options.intervalWidth);
     residuals = balanceBand(calibrateResiduals(z, options.intervalWidth));
@@ -328,7 +335,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
 
   // In-sample standardised residuals, once, for the detector's statistics below.
   const zIn = new Float64Array(n);
-  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / profileAtPhase(profile, phaseOf(i));
+  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
   const zAt = (i: number): number => zIn[i];
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
   const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);

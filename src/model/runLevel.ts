@@ -17,6 +17,7 @@
  * ordinary residuals are a little smaller than out of sample): the level errs towards today's sensitivity.
  */
 import { OneStepCorrection } from '../detect/oneStep';
+import { selectInPlace } from './stats';
 
 /** The N-of-M rule the level is learnt for: the default episode rule (4 of the last 5 points). */
 export const RUN_WINDOW = 5;
@@ -60,7 +61,7 @@ export function runLevel(
  * within gapMs of each other are one cluster: one episode, give or take the merge gap). Points are
  * activated in descending order of their run statistic, the clusters counted with a union-find; L is the
  * value whose activation first brings the count to k. 0 when it never does (too few excursions in the
- * history to call any of them ordinary). O(n log n).
+ * history to call any of them ordinary). O(n log n) at worst, O(n) when the answer lies among the largest few hundred values.
  */
 export function kthClusterLevel(
   run: Float64Array,
@@ -69,46 +70,77 @@ export function kthClusterLevel(
   k: number,
   gapMs: number,
 ): number {
-  const order: number[] = [];
-  for (let i = 0; i < n; i++) if (run[i] > 0) order.push(i);
-  order.sort((a, b) => run[b] - run[a]);
+  // The answer is almost always among the largest few hundred values, so instead of sorting all n the
+  // values are visited in chunks: the `chunk` largest not yet visited (found by selection, O(n)), sorted,
+  // activated; the chunk grows fourfold until the count reaches k or the values run out. Every value equal
+  // to a chunk's threshold joins that chunk, so ties are never split, and within a chunk the order is the
+  // full sort's (descending value, ties by ascending index): the result is the same number.
+  const rest = new Float64Array(n);
+  let remaining = 0;
+  for (let i = 0; i < n; i++) if (run[i] > 0) rest[remaining++] = run[i];
   const parent = new Int32Array(n).fill(-1); // -1 = not active
-  const find = (i: number): number => {
-    let r = i;
-    while (parent[r] !== r) r = parent[r];
-    while (parent[i] !== r) {
-      const next = parent[i];
-      parent[i] = r;
-      i = next;
-    }
-    return r;
-  };
-  /** Joins the clusters of i and j; true when they were two. */
-  const union = (i: number, j: number): boolean => {
-    const a = find(i);
-    const b = find(j);
-    if (a === b) return false;
-    parent[a] = b;
-    return true;
-  };
+  const order: number[] = [];
   let count = 0;
-  for (const i of order) {
-    parent[i] = i;
-    count++;
-    // Join the nearest active point on each side within the gap (the points are in time order).
-    for (let j = i - 1; j >= 0 && ts[i] - ts[j] <= gapMs; j--) {
-      if (parent[j] < 0) continue;
-      if (union(i, j)) count--;
-      break;
+  let above = Number.NaN; // values ≥ this were visited (NaN: nothing yet, so no bound)
+  let chunk = Math.max(CLUSTER_CHUNK, 4 * k);
+  while (remaining > 0) {
+    // Threshold of this chunk: its smallest value (all remaining values when they fit in one chunk).
+    const from = chunk >= remaining ? 0 : selectInPlace(rest, remaining, remaining - chunk);
+    order.length = 0;
+    for (let i = 0; i < n; i++) {
+      const v = run[i];
+      if (v > 0 && v >= from && !(v >= above)) order.push(i);
     }
-    for (let j = i + 1; j < n && ts[j] - ts[i] <= gapMs; j++) {
-      if (parent[j] < 0) continue;
-      if (union(i, j)) count--;
-      break;
+    // (Infinite values are all in the first chunk: their difference is NaN, ordered by index like ties.)
+    order.sort((a, b) => run[b] - run[a] || a - b);
+    for (const i of order) {
+      parent[i] = i;
+      count++;
+      // Join the nearest active point on each side within the gap (the points are in time order).
+      for (let j = i - 1; j >= 0 && ts[i] - ts[j] <= gapMs; j--) {
+        if (parent[j] < 0) continue;
+        if (unionRoots(parent, i, j)) count--;
+        break;
+      }
+      for (let j = i + 1; j < n && ts[j] - ts[i] <= gapMs; j++) {
+        if (parent[j] < 0) continue;
+        if (unionRoots(parent, i, j)) count--;
+        break;
+      }
+      if (count >= k) return run[i];
     }
-    if (count >= k) return run[i];
+    if (from <= 0) break;
+    above = from;
+    let kept = 0;
+    for (let j = 0; j < remaining; j++) if (rest[j] < from) rest[kept++] = rest[j];
+    remaining = kept;
+    chunk *= 4;
   }
   return 0;
+}
+
+/** Values visited in the first chunk of {@link kthClusterLevel}. */
+const CLUSTER_CHUNK = 256;
+
+/** Root of i's cluster in a union-find forest (path compression). */
+function findRoot(parent: Int32Array, i: number): number {
+  let r = i;
+  while (parent[r] !== r) r = parent[r];
+  while (parent[i] !== r) {
+    const next = parent[i];
+    parent[i] = r;
+    i = next;
+  }
+  return r;
+}
+
+/** Joins the clusters of i and j; true when they were two. */
+function unionRoots(parent: Int32Array, i: number, j: number): boolean {
+  const a = findRoot(parent, i);
+  const b = findRoot(parent, j);
+  if (a === b) return false;
+  parent[a] = b;
+  return true;
 }
 
 /**
@@ -126,6 +158,7 @@ function runStatistic(
   const correction = new OneStepCorrection(stepMs);
   correction.reset(phi, oneStepRatio);
   const unit = { yhat: 0, lower: -1, upper: 1, scale: 1 };
+  const scratch = { yhat: 0, lower: -1, upper: 1, scale: 1 };
   const e = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = z[i];
@@ -134,31 +167,28 @@ function runStatistic(
       correction.update(ts[i], Number.NaN, false);
       continue;
     }
-    const p = correction.correct(ts[i], unit);
+    const p = correction.correct(ts[i], unit, scratch);
     e[i] = p.scale > 0 ? Math.abs(v - p.yhat) / p.scale : Math.abs(v);
     correction.update(ts[i], v, true);
   }
   const horizon = (RUN_WINDOW - 0.5) * stepMs;
   const out = new Float64Array(n);
-  const top = new Float64Array(RUN_MIN_POINTS);
+  // The window's finite values, sorted ascending by insertion (at most RUN_WINDOW of them): the
+  // RUN_MIN_POINTS-th largest is then window[count − RUN_MIN_POINTS], with no arithmetic on the values.
+  const window = new Float64Array(RUN_WINDOW);
   for (let i = 0; i < n; i++) {
     let count = 0;
-    top.fill(0);
     for (let j = i; j >= 0 && j > i - RUN_WINDOW && ts[i] - ts[j] <= horizon; j--) {
       const v = e[j];
       if (!Number.isFinite(v)) continue;
-      count++;
-      // Keep the RUN_MIN_POINTS largest, ascending in top.
-      if (v > top[0]) {
-        let k = 1;
-        while (k < RUN_MIN_POINTS && top[k] < v) {
-          top[k - 1] = top[k];
-          k++;
-        }
-        top[k - 1] = v;
+      let k = count++;
+      while (k > 0 && window[k - 1] > v) {
+        window[k] = window[k - 1];
+        k--;
       }
+      window[k] = v;
     }
-    out[i] = count >= RUN_MIN_POINTS ? top[0] : 0;
+    out[i] = count >= RUN_MIN_POINTS ? window[count - RUN_MIN_POINTS] : 0;
   }
   return out;
 }

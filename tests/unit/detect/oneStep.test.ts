@@ -27,6 +27,10 @@ describe('OneStepCorrection', () => {
     // Three steps later (two samples missing): φ³.
     const later = c.correct(3 * STEP, POINT);
     expect(later.yhat).toBeCloseTo(10 + 0.125 * 2 * 2, 12);
+    // Written into caller-owned scratch instead: the same numbers, in that object.
+    const scratch = { yhat: 0, lower: 0, upper: 0, scale: 0 };
+    expect(c.correct(3 * STEP, POINT, scratch)).toBe(scratch);
+    expect(scratch).toEqual(later);
     expect(later.scale).toBeCloseTo(2 * Math.sqrt(1 - 0.125 ** 2), 12);
   });
 

@@ -1,7 +1,7 @@
 import { Random } from '../../../src/domain/random';
 import { createForecaster } from '../../../src/model';
 import { loadModel, serializeModel } from '../../../src/model/serialize';
-import { RUN_MIN_COUNT, runLevel } from '../../../src/model/runLevel';
+import { kthClusterLevel, RUN_MIN_COUNT, runLevel } from '../../../src/model/runLevel';
 
 const STEP = 5 * 60_000;
 const T0 = 1_700_000_000_000;
@@ -69,6 +69,63 @@ describe('runLevel', () => {
     const zz = Float64Array.from(idx, (i) => z[i]);
     const tt = Float64Array.from(idx, (i) => ts[i]);
     expect(runLevel(zz, tt, zz.length, STEP, 0, 1)).toBe(0);
+  });
+});
+
+/** kthClusterLevel's definition, by a full sort (descending value, ties in index order) and a union-find. */
+function kthClusterLevelBySort(
+  run: Float64Array,
+  ts: Float64Array,
+  n: number,
+  k: number,
+  gapMs: number,
+): number {
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (run[i] > 0) order.push(i);
+  order.sort((a, b) => run[b] - run[a] || a - b);
+  const parent = new Int32Array(n).fill(-1);
+  const find = (i: number): number => (parent[i] === i ? i : find(parent[i]));
+  let count = 0;
+  for (const i of order) {
+    parent[i] = i;
+    count++;
+    for (const dir of [-1, 1]) {
+      for (let j = i + dir; j >= 0 && j < n && Math.abs(ts[i] - ts[j]) <= gapMs; j += dir) {
+        if (parent[j] < 0) continue;
+        const a = find(i);
+        const b = find(j);
+        if (a !== b) {
+          parent[a] = b;
+          count--;
+        }
+        break;
+      }
+    }
+    if (count >= k) return run[i];
+  }
+  return 0;
+}
+
+describe('kthClusterLevel', () => {
+  it('equals the full-sort definition, with ties, gaps, and answers deep in the order', () => {
+    const random = new Random(11);
+    for (let trial = 0; trial < 60; trial++) {
+      const n = 200 + Math.floor(random.uniform(0, 1) * 3000);
+      const ts = times(n);
+      const run = new Float64Array(n);
+      // Coarse values make many ties; zeros and NaN are never activated; long dense stretches merge into few
+      // clusters, so a large k is reached only after most of the values (several chunks).
+      const coarse = trial % 3 === 0;
+      for (let i = 0; i < n; i++) {
+        const v = random.uniform(0, 1) < 0.1 ? 0 : Math.abs(random.normal()) * (1 + Math.sin(i / 40));
+        run[i] = coarse ? Math.round(v * 4) / 4 : v;
+      }
+      if (trial % 5 === 0) run[7] = Number.NaN;
+      if (trial % 7 === 0) run[3] = Number.POSITIVE_INFINITY;
+      const k = trial % 2 === 0 ? 1 + (trial % 9) : 5 + Math.floor(random.uniform(0, 1) * 40);
+      const gap = (1 + (trial % 6)) * STEP;
+      expect(kthClusterLevel(run, ts, n, k, gap)).toBe(kthClusterLevelBySort(run, ts, n, k, gap));
+    }
   });
 });
 
