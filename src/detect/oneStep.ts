@@ -41,7 +41,7 @@ export class OneStepCorrection {
   constructor(
     stepMs: number | undefined,
     private readonly clip = 3,
-    private readonly maxPhi = 0.95,
+    private readonly maxPhi = 0.99,
   ) {
     this.stepMs = stepMs !== undefined && stepMs > 0 ? stepMs : undefined;
   }
