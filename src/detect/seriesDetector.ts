@@ -392,7 +392,7 @@ export class SeriesDetector {
     this.spikeLevels = learnSpikeLevels(model?.metrics);
     this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
     // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
-    // out their 99.5% quantile lies (a point 2.5 bands out is routine on a bursty series).
+    // out their 99.5% quantile lies (a point 2 bands out is routine on a bursty series).
     const tail = model?.metrics.oneStepTailRatio;
     if (tail !== undefined && Number.isFinite(tail)) {
       this.tracker.setImmediateScore(

@@ -237,7 +237,7 @@ describe('SeriesDetector', () => {
     };
     const three = run(3);
     expect(three.detected).toBe(20);
-    expect(three.inEpisode).toBeCloseTo(0.814, 3);
+    expect(three.inEpisode).toBeCloseTo(0.815, 3);
     expect(run(5)).toEqual({ detected: 20, inEpisode: 1 });
   });
 
@@ -308,11 +308,12 @@ describe('SeriesDetector', () => {
       return d.observe(T0, score * 1.96, BAND, gaussianTail).events.some((e) => e.kind === 'opened');
     };
     const gaussian = 1.96 / 0.6745;
-    expect(opensAt(gaussian, 2.6)).toBe(true); // the default 2.5 applies
-    expect(opensAt(undefined, 2.6)).toBe(true);
-    expect(opensAt(0.5 * gaussian, 2.4)).toBe(false); // lighter tails keep 2.5
-    expect(opensAt(2 * gaussian, 4.9)).toBe(false); // twice as heavy: 5
-    expect(opensAt(2 * gaussian, 5.1)).toBe(true);
+    expect(opensAt(gaussian, 2.1)).toBe(true); // the default 2 applies
+    expect(opensAt(undefined, 2.1)).toBe(true);
+    expect(opensAt(gaussian, 1.9)).toBe(false);
+    expect(opensAt(0.5 * gaussian, 1.9)).toBe(false); // lighter tails keep 2
+    expect(opensAt(2 * gaussian, 3.9)).toBe(false); // twice as heavy: 4
+    expect(opensAt(2 * gaussian, 4.1)).toBe(true);
   });
 
   it('sees routine resets only in one-sided, frequent jumps', () => {
