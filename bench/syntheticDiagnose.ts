@@ -104,7 +104,15 @@ function main(): void {
         detector: recorder,
       });
       for (const e of out.result.episodes) {
-        if (e.matched === false) bump(falseByCause, `${kind} ${e.cause}`);
+        if (e.matched !== false) continue;
+        bump(falseByCause, `${kind} ${e.cause}`);
+        if (args.list) {
+          lines.push(
+            `${spec.name} FALSE ${e.cause} ${new Date(e.start_ms).toISOString()} ` +
+              `${((e.end_ms - e.start_ms) / 60_000).toFixed(0)} min peak ${e.peak_score.toFixed(2)} ` +
+              `direction ${e.direction}`,
+          );
+        }
       }
       const ts = out.points.timestampsMs;
       for (const ev of g.events) {

@@ -136,6 +136,14 @@ const RESET_MAX_OTHER_SHARE = 0.25;
  */
 const RESET_MAX_MODEL_SCORE = 2;
 
+/**
+ * On a series with routine resets a move towards the model's forecast counts as a return to normal only when
+ * it lands this close to it (in model half-bands): such a series' residual is its persistent structure (a
+ * heap's sawtooth), so a spike up from the bottom of the sawtooth or a dip from its top also moves towards
+ * the model, and only the end of an excursion lands near its forecast.
+ */
+const RETURN_MAX_MODEL_SCORE = 0.5;
+
 /** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
 const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
 
@@ -306,7 +314,12 @@ export class SeriesDetector {
     point: ForecastPoint,
   ): { against: ForecastPoint; reset: boolean } {
     const corrected = this.oneStep.correct(timestampMs, point);
-    if (corrected === point) return { against: corrected, reset: false };
+    // No trusted residual to correct from (a fresh model, a long gap): a value inside the model's band is
+    // the series' normal, and the correction starts from it whole. Clipped to 2 one-step deviations, a heap
+    // 2.5 model deviations up its sawtooth took an hour to catch up after each daily refit, flagging the
+    // gap as it went.
+    if (corrected === point)
+      return { against: point, reset: deviationScore(actual, point) <= this.options.thresholdMultiplier };
     const fromModel = deviationScore(actual, point);
     const move = actual - corrected.yhat;
     // A routine reset: a jump out of the corrected band in the series' reset direction, landing within
@@ -320,6 +333,8 @@ export class SeriesDetector {
       return { against: point, reset: true };
     }
     if (fromModel > this.options.thresholdMultiplier) return { against: corrected, reset: false };
+    if (this.resetDirection !== 0 && fromModel > RETURN_MAX_MODEL_SCORE * this.options.thresholdMultiplier)
+      return { against: corrected, reset: false };
     const towardModel =
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);

@@ -278,6 +278,43 @@ describe('SeriesDetector', () => {
     expect(below.scored.isAnomaly).toBe(true);
   });
 
+  it('starts the one-step correction whole from a value inside the model band when it has nothing to go on', () => {
+    // A fresh detector has no trusted residual: a first value 3.5 model deviations up, inside a band of ±4,
+    // is the series' normal and is taken whole (0.9 · 3.5), not clipped to 2 deviations (0.9 · 2).
+    const wide: ForecastPoint = { yhat: 0, lower: -4, upper: 4, scale: 1 };
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+      stepMs: STEP,
+      residualAutocorrelation: 0.9,
+    });
+    d.observe(T0, 3.5, wide, gaussianTail);
+    expect(d.observe(T0 + STEP, 3.4, wide, gaussianTail).scored.yhat).toBeCloseTo(3.15, 12);
+    // Outside the model band it is still clipped (a level shift must not be absorbed at its first point).
+    const out = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+      stepMs: STEP,
+      residualAutocorrelation: 0.9,
+    });
+    out.observe(T0, 5, wide, gaussianTail);
+    expect(out.observe(T0 + STEP, 5, wide, gaussianTail).scored.yhat).toBeCloseTo(1.8, 12);
+  });
+
+  it('on a series with routine resets, counts a move towards the model as a return only near its forecast', () => {
+    const judged = (resets: boolean, value: number): number => {
+      const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+      d.onRefit({
+        metrics: resets
+          ? { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 }
+          : { residualLag1: 0.9 },
+      });
+      d.observe(T0, 1.8, BAND, gaussianTail);
+      return d.observe(T0 + STEP, value, BAND, gaussianTail).scored.yhat;
+    };
+    // From 1.8 towards the model's 0: landing at 1.2 (0.61 model half-bands) is a return on a plain series
+    // but a dip from the top of a sawtooth on a resetting one; landing at 0.8 (0.41) is a return on both.
+    expect(judged(false, 1.2)).toBe(0);
+    expect(judged(true, 1.2)).toBeCloseTo(1.62, 12);
+    expect(judged(true, 0.8)).toBe(0);
+  });
+
   it('takes a jump the series routinely makes (learned from its history) as a reset, not an incident', () => {
     // The same drop past the model forecast to −1.9 as above, on a series whose history drops that way
     // twice a day and hardly ever jumps up (a GC sawtooth): judged against the model, and the one-step
