@@ -135,6 +135,12 @@ const RESET_MAX_OTHER_SHARE = 0.25;
  * GC.
  */
 const RESET_MAX_MODEL_SCORE = 2;
+/**
+ * A routine reset is at least this share of the median size of the training history's resets (the model's
+ * `resetUpSize` / `resetDownSize`, when known): a GC drops the whole growth of its cycle, 0.6-1.4 times
+ * the typical one on the simulated heap, while a 5-10σ dip of the noise is far smaller and is news.
+ */
+const RESET_MIN_SIZE_SHARE = 0.5;
 
 /**
  * On a series with routine resets a move towards the model's forecast counts as a return to normal only when
@@ -212,6 +218,8 @@ export class SeriesDetector {
   private readonly burst: VarianceBurstDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
+  /** Median size of the routine resets in the training history (model z units), 0 when unknown. */
+  private resetSize = 0;
   private readonly runRarity: RunRarity;
 
   /**
@@ -328,7 +336,7 @@ export class SeriesDetector {
       this.resetDirection !== 0 &&
       Math.sign(move) === this.resetDirection &&
       deviationScore(actual, corrected) > this.options.thresholdMultiplier &&
-      fromModel <= RESET_MAX_MODEL_SCORE * this.options.thresholdMultiplier
+      this.routineResetSize(Math.abs(move) / point.scale, fromModel)
     ) {
       return { against: point, reset: true };
     }
@@ -339,6 +347,18 @@ export class SeriesDetector {
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
     return { against: towardModel ? point : corrected, reset: false };
+  }
+
+  /**
+   * Whether a jump of `size` (model z units) landing `fromModel` half-bands from the model's forecast looks
+   * like one of this series' routine resets: it lands within RESET_MAX_MODEL_SCORE half-bands and is at
+   * least RESET_MIN_SIZE_SHARE of their median size (when the model knows it).
+   */
+  private routineResetSize(size: number, fromModel: number): boolean {
+    return (
+      fromModel <= RESET_MAX_MODEL_SCORE * this.options.thresholdMultiplier &&
+      !(size < RESET_MIN_SIZE_SHARE * this.resetSize)
+    );
   }
 
   /**
@@ -418,6 +438,8 @@ export class SeriesDetector {
       model?.metrics.resetsUpPerDay,
       model?.metrics.resetsDownPerDay,
     );
+    const size = this.resetDirection > 0 ? model?.metrics.resetUpSize : model?.metrics.resetDownSize;
+    this.resetSize = size !== undefined && Number.isFinite(size) && size > 0 ? size : 0;
     this.runRarity.learn(model?.metrics.runLevel);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {

@@ -330,6 +330,19 @@ describe('SeriesDetector', () => {
     far.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });
     far.observe(T0, 1.8, BAND, gaussianTail);
     expect(far.observe(T0 + STEP, -4.5, BAND, gaussianTail).scored.yhat).toBeCloseTo(1.62, 12);
+    // A drop under half the median size of the history's resets is a dip, not a GC: from 3.5 in a ±4 band
+    // (one-step forecast 3.15) to −3 is a jump of 6.15 model deviations, under 0.5 · 14 but not 0.5 · 8.
+    const wide: ForecastPoint = { yhat: 0, lower: -4, upper: 4, scale: 1 };
+    const dropWith = (resetDownSize: number): number => {
+      const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+      d.onRefit({
+        metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1, resetDownSize },
+      });
+      d.observe(T0, 3.5, wide, gaussianTail);
+      return d.observe(T0 + STEP, -3, wide, gaussianTail).scored.yhat;
+    };
+    expect(dropWith(14)).toBeCloseTo(3.15, 12);
+    expect(dropWith(8)).toBe(0);
     // A jump against the routine direction is no reset.
     const up = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
     up.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });
