@@ -218,6 +218,9 @@ export class SeriesDetector {
   private readonly burst: VarianceBurstDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
+  /** The model's forecast at the previous sample, to tell a step in the model from one in the series. */
+  private previousModelYhat = Number.NaN;
+  private previousModelMs = Number.NEGATIVE_INFINITY;
   /** Median size of the routine resets in the training history (model z units), 0 when unknown. */
   private resetSize = 0;
   private readonly runRarity: RunRarity;
@@ -268,6 +271,10 @@ export class SeriesDetector {
     tailProbability: TailProbability,
   ): SeriesObservation {
     const { against: corrected, reset } = this.judgedAgainst(timestampMs, actual, point);
+    if (timestampMs > this.lastTimestampMs && Number.isFinite(point.yhat)) {
+      this.previousModelYhat = point.yhat;
+      this.previousModelMs = timestampMs;
+    }
     const base = scorePoint(timestampMs, actual, corrected, tailProbability, this.options);
     if (!(timestampMs > this.lastTimestampMs))
       return { scored: base, episodeId: '', joinedMs: [], events: [] };
@@ -328,6 +335,21 @@ export class SeriesDetector {
     // gap as it went.
     if (corrected === point)
       return { against: point, reset: deviationScore(actual, point) <= this.options.thresholdMultiplier };
+    // A step in the model's own forecast from one sample to the next (a weekend daily shape starting at
+    // midnight, a refit) is the model's news, not the series': the point is also judged against the
+    // one-step forecast without that step, and the nearer of the two wins; the correction restarts from it.
+    const modelStep = this.modelStep(timestampMs, point.yhat);
+    if (Math.abs(modelStep) > 0.5 * (corrected.upper - corrected.lower)) {
+      const steady: ForecastPoint = {
+        yhat: corrected.yhat - modelStep,
+        lower: corrected.lower - modelStep,
+        upper: corrected.upper - modelStep,
+        scale: corrected.scale,
+      };
+      const score = deviationScore(actual, steady);
+      if (score < deviationScore(actual, corrected))
+        return { against: steady, reset: score <= this.options.thresholdMultiplier };
+    }
     const fromModel = deviationScore(actual, point);
     const move = actual - corrected.yhat;
     // A routine reset: a jump out of the corrected band in the series' reset direction, landing within
@@ -347,6 +369,15 @@ export class SeriesDetector {
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
     return { against: towardModel ? point : corrected, reset: false };
+  }
+
+  /** The change of the model's forecast since the previous sample (0 when that is not one step back). */
+  private modelStep(timestampMs: number, yhat: number): number {
+    const step = this.settings.stepMs;
+    const gap = timestampMs - this.previousModelMs;
+    if (!(gap > 0) || (step !== undefined && gap > 1.5 * step)) return 0;
+    const change = yhat - this.previousModelYhat;
+    return Number.isFinite(change) ? change : 0;
   }
 
   /**

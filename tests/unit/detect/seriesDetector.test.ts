@@ -297,6 +297,32 @@ describe('SeriesDetector', () => {
     expect(out.observe(T0 + STEP, 5, wide, gaussianTail).scored.yhat).toBeCloseTo(1.8, 12);
   });
 
+  it('does not flag a step in the model forecast itself (a weekend shape starting at midnight)', () => {
+    const stepped: ForecastPoint = { yhat: 3, lower: 1.04, upper: 4.96, scale: 1 };
+    const run = (model: ForecastPoint): SeriesObservation => {
+      const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+        stepMs: STEP,
+        residualAutocorrelation: 0.9,
+      });
+      d.observe(T0, 0.5, BAND, gaussianTail);
+      d.observe(T0 + STEP, 0.5, BAND, gaussianTail);
+      return d.observe(T0 + 2 * STEP, 0.5, model, gaussianTail);
+    };
+    // The series holds at 0.5 while the model's forecast steps from 0 to 3: judged against the one-step
+    // forecast without the step (0.45), not against 3 + 0.45.
+    const held = run(stepped);
+    expect(held.scored.yhat).toBeCloseTo(0.45, 12);
+    expect(held.scored.isAnomaly).toBe(false);
+    // Without a step in the model the same forecast, reached gradually, still judges 0.5 anomalous.
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+      stepMs: STEP,
+      residualAutocorrelation: 0.9,
+    });
+    d.observe(T0, 3.5, stepped, gaussianTail);
+    d.observe(T0 + STEP, 3.5, stepped, gaussianTail);
+    expect(d.observe(T0 + 2 * STEP, 0.5, stepped, gaussianTail).scored.isAnomaly).toBe(true);
+  });
+
   it('on a series with routine resets, counts a move towards the model as a return only near its forecast', () => {
     const judged = (resets: boolean, value: number): number => {
       const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
