@@ -26,6 +26,13 @@ export const DEFAULT_SEVERITY_CUTOFFS: SeverityCutoffs = {
  * the NAB corpus (Twitter_volume_CVS 148 -> 602); scaled, the corpus raised 130 alerts fewer than with 3
  * fixed, and the simulated metrics (40 hosts x cpu/memory/latency) kept most of the gain in recall (0.64
  * against 0.62 with 3 fixed, at the same false-episode rate).
+ *
+ * Then 2 rather than 2.5: 2 half-bands of a 95% band is ~3.9 Gaussian standard deviations (~5e-5 per point,
+ * still under the rarity bound of detect/rarity.ts), and a 3-4.5σ spike or dip on a simulated cpu or
+ * latency series reached 2-2.5 against its one-step band and was lost. With the narrower heap band
+ * (detect/oneStep.ts), 16 hosts x cpu/memory/latency went from recall 0.57 to 0.68 (spikes 0.50 -> 0.71,
+ * dips 0.35 -> 0.52) at 0.155 false episodes per series-day (from 0.08); the NAB corpus's product alert
+ * score went from 25.2 to 20.7 (more single-point alerts on its heavy-tailed files).
  */
 export const DEFAULT_EPISODE_OPTIONS: EpisodeOptions = {
   minPoints: 4,
@@ -33,7 +40,7 @@ export const DEFAULT_EPISODE_OPTIONS: EpisodeOptions = {
   closeRatio: 0.7,
   closeAfter: 2,
   mergeGapMs: 15 * 60_000,
-  immediateScore: 2.5,
+  immediateScore: 2,
 };
 
 /**

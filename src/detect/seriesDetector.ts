@@ -135,6 +135,20 @@ const RESET_MAX_OTHER_SHARE = 0.25;
  * GC.
  */
 const RESET_MAX_MODEL_SCORE = 2;
+/**
+ * A routine reset is at least this share of the median size of the training history's resets (the model's
+ * `resetUpSize` / `resetDownSize`, when known): a GC drops the whole growth of its cycle, 0.6-1.4 times
+ * the typical one on the simulated heap, while a 5-10σ dip of the noise is far smaller and is news.
+ */
+const RESET_MIN_SIZE_SHARE = 0.5;
+
+/**
+ * On a series with routine resets a move towards the model's forecast counts as a return to normal only when
+ * it lands this close to it (in model half-bands): such a series' residual is its persistent structure (a
+ * heap's sawtooth), so a spike up from the bottom of the sawtooth or a dip from its top also moves towards
+ * the model, and only the end of an excursion lands near its forecast.
+ */
+const RETURN_MAX_MODEL_SCORE = 0.5;
 
 /** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
 const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
@@ -204,6 +218,11 @@ export class SeriesDetector {
   private readonly burst: VarianceBurstDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
+  /** The model's forecast at the previous sample, to tell a step in the model from one in the series. */
+  private previousModelYhat = Number.NaN;
+  private previousModelMs = Number.NEGATIVE_INFINITY;
+  /** Median size of the routine resets in the training history (model z units), 0 when unknown. */
+  private resetSize = 0;
   private readonly runRarity: RunRarity;
   /**
    * Set by `judgedAgainst`: its point is the model's because of a routine reset (a field, not part of a
@@ -271,6 +290,10 @@ export class SeriesDetector {
   ): SeriesObservation {
     const corrected = this.judgedAgainst(timestampMs, actual, point);
     const reset = this.judgedReset;
+    if (timestampMs > this.lastTimestampMs && Number.isFinite(point.yhat)) {
+      this.previousModelYhat = point.yhat;
+      this.previousModelMs = timestampMs;
+    }
     const base = scorePoint(timestampMs, actual, corrected, tailProbability, this.options);
     if (!(timestampMs > this.lastTimestampMs))
       return { scored: base, episodeId: '', joinedMs: [], events: [] };
@@ -322,7 +345,32 @@ export class SeriesDetector {
   private judgedAgainst(timestampMs: number, actual: number, point: ForecastPoint): ForecastPoint {
     this.judgedReset = false;
     const corrected = this.oneStep.correct(timestampMs, point, this.correctedPoint);
-    if (corrected === point) return corrected;
+    // No trusted residual to correct from (a fresh model, a long gap): a value inside the model's band is
+    // the series' normal, and the correction starts from it whole. Clipped to 2 one-step deviations, a heap
+    // 2.5 model deviations up its sawtooth took an hour to catch up after each daily refit, flagging the
+    // gap as it went.
+    if (corrected === point) {
+      this.judgedReset = deviationScore(actual, point) <= this.options.thresholdMultiplier;
+      return point;
+    }
+    // A step in the model's own forecast from one sample to the next (a weekend daily shape starting at
+    // midnight, a refit) is the model's news, not the series': the point is also judged against the
+    // one-step forecast without that step, and the nearer of the two wins; the correction restarts from it.
+    // (Rare, so the object it allocates does not matter.)
+    const modelStep = this.modelStep(timestampMs, point.yhat);
+    if (Math.abs(modelStep) > 0.5 * (corrected.upper - corrected.lower)) {
+      const steady: ForecastPoint = {
+        yhat: corrected.yhat - modelStep,
+        lower: corrected.lower - modelStep,
+        upper: corrected.upper - modelStep,
+        scale: corrected.scale,
+      };
+      const score = deviationScore(actual, steady);
+      if (score < deviationScore(actual, corrected)) {
+        this.judgedReset = score <= this.options.thresholdMultiplier;
+        return steady;
+      }
+    }
     const fromModel = deviationScore(actual, point);
     const move = actual - corrected.yhat;
     // A routine reset: a jump out of the corrected band in the series' reset direction, landing within
@@ -331,16 +379,39 @@ export class SeriesDetector {
       this.resetDirection !== 0 &&
       Math.sign(move) === this.resetDirection &&
       deviationScore(actual, corrected) > this.options.thresholdMultiplier &&
-      fromModel <= RESET_MAX_MODEL_SCORE * this.options.thresholdMultiplier
+      this.routineResetSize(Math.abs(move) / point.scale, fromModel)
     ) {
       this.judgedReset = true;
       return point;
     }
     if (fromModel > this.options.thresholdMultiplier) return corrected;
+    if (this.resetDirection !== 0 && fromModel > RETURN_MAX_MODEL_SCORE * this.options.thresholdMultiplier)
+      return corrected;
     const towardModel =
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
     return towardModel ? point : corrected;
+  }
+
+  /** The change of the model's forecast since the previous sample (0 when that is not one step back). */
+  private modelStep(timestampMs: number, yhat: number): number {
+    const step = this.settings.stepMs;
+    const gap = timestampMs - this.previousModelMs;
+    if (!(gap > 0) || (step !== undefined && gap > 1.5 * step)) return 0;
+    const change = yhat - this.previousModelYhat;
+    return Number.isFinite(change) ? change : 0;
+  }
+
+  /**
+   * Whether a jump of `size` (model z units) landing `fromModel` half-bands from the model's forecast looks
+   * like one of this series' routine resets: it lands within RESET_MAX_MODEL_SCORE half-bands and is at
+   * least RESET_MIN_SIZE_SHARE of their median size (when the model knows it).
+   */
+  private routineResetSize(size: number, fromModel: number): boolean {
+    return (
+      fromModel <= RESET_MAX_MODEL_SCORE * this.options.thresholdMultiplier &&
+      !(size < RESET_MIN_SIZE_SHARE * this.resetSize)
+    );
   }
 
   /**
@@ -406,7 +477,7 @@ export class SeriesDetector {
     this.spikeLevels = learnSpikeLevels(model?.metrics);
     this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
     // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
-    // out their 99.5% quantile lies (a point 2.5 bands out is routine on a bursty series).
+    // out their 99.5% quantile lies (a point 2 bands out is routine on a bursty series).
     const tail = model?.metrics.oneStepTailRatio;
     if (tail !== undefined && Number.isFinite(tail)) {
       this.tracker.setImmediateScore(
@@ -417,6 +488,8 @@ export class SeriesDetector {
       model?.metrics.resetsUpPerDay,
       model?.metrics.resetsDownPerDay,
     );
+    const size = this.resetDirection > 0 ? model?.metrics.resetUpSize : model?.metrics.resetDownSize;
+    this.resetSize = size !== undefined && Number.isFinite(size) && size > 0 ? size : 0;
     this.runRarity.learn(model?.metrics.runLevel);
     const phi = model?.metrics.residualLag1;
     if (phi !== undefined && Number.isFinite(phi)) {

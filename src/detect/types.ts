@@ -24,7 +24,7 @@ export interface EpisodeOptions {
   readonly closeAfter: number;
   /** Two episodes separated by less than this many milliseconds are merged. Default 15 minutes. */
   readonly mergeGapMs: number;
-  /** A single point with score >= this opens an episode immediately (a spike). Default 3.0. */
+  /** A single point with score >= this opens an episode immediately (a spike). Default 2. */
   readonly immediateScore: number;
 }
 

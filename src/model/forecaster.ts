@@ -394,6 +394,8 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       ...repeatProfile(values, n, coveredDays),
       resetsUpPerDay: resets.up,
       resetsDownPerDay: resets.down,
+      resetUpSize: resets.upSize,
+      resetDownSize: resets.downSize,
       oneStepTailRatio: tailRatio,
       residualDiffMedian: diffMedian,
       runLevel: runLevel(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio),
@@ -430,7 +432,8 @@ const RESET_HOLD_STEPS = 3;
  * a heap dropping back at each GC, a cache flush or a log rotation jumps every few hours, always the same
  * way, and stays there (1-4 a day down and almost none up on the simulated memory metric, while heavy-tailed
  * noise on the simulated cpu and latency metrics resets both ways about equally). A detector learns from
- * these rates which sudden moves are the series' routine.
+ * these rates which sudden moves are the series' routine, and from the resets' median size (|jump| in z units,
+ * 0 with none) how big a routine one is.
  */
 export function resetRates(
   z: (i: number) => number,
@@ -438,11 +441,11 @@ export function resetRates(
   n: number,
   stepMs: number,
   days: number,
-): { up: number; down: number } {
-  if (!(days > 0)) return { up: 0, down: 0 };
+): { up: number; down: number; upSize: number; downSize: number } {
+  if (!(days > 0)) return { up: 0, down: 0, upSize: 0, downSize: 0 };
   const maxGap = 1.5 * stepMs;
-  let up = 0;
-  let down = 0;
+  const ups: number[] = [];
+  const downs: number[] = [];
   for (let i = 1; i + RESET_HOLD_STEPS < n; i++) {
     if (ts[i + RESET_HOLD_STEPS] - ts[i - 1] > (RESET_HOLD_STEPS + 1) * maxGap - stepMs) continue;
     const before = z(i - 1);
@@ -450,10 +453,14 @@ export function resetRates(
     if (!(Math.abs(jump) > JUMP_Z)) continue;
     const held = (z(i + RESET_HOLD_STEPS) - before) / jump;
     if (!(held >= 0.5)) continue;
-    if (jump > 0) up++;
-    else down++;
+    if (jump > 0) ups.push(jump);
+    else downs.push(-jump);
   }
-  return { up: up / days, down: down / days };
+  // The median size (0 with none) tells a routine reset (a GC drops the whole cycle's growth) from a
+  // smaller dip.
+  const median = (a: number[]): number =>
+    a.length === 0 ? 0 : medianInPlace(Float64Array.from(a), a.length);
+  return { up: ups.length / days, down: downs.length / days, upSize: median(ups), downSize: median(downs) };
 }
 
 /**

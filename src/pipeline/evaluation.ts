@@ -7,6 +7,7 @@ import { nabScores } from '../evaluate/nab';
 import { summariseEvaluation } from '../evaluate/summary';
 import type { EpisodeSummary, EvaluatedPoints, EvaluationResult } from '../evaluate/types';
 import type { Forecaster } from '../model/types';
+import type { PointDetector } from './seriesRunner';
 import { runBacktest, splitIndex, type BacktestOptions, type BacktestResult } from './backtest';
 
 export type GroundTruth = EvaluationResult['ground_truth'];
@@ -21,6 +22,8 @@ export interface EvaluationInput extends BacktestOptions {
   readonly windows?: readonly TimeRange[];
   readonly forecaster: Forecaster;
   readonly detection: DetectionOptions;
+  /** The detector to stream through (default a SeriesDetector with `detection`): diagnostics wrap it. */
+  readonly detector?: PointDetector;
 }
 
 export interface EvaluationOutput {
@@ -39,7 +42,7 @@ export function evaluateSeries(input: EvaluationInput): EvaluationOutput {
   const backtest = runBacktest(
     series,
     input.forecaster,
-    new SeriesDetector('eval', input.detection, { stepMs: series.stepMs }),
+    input.detector ?? new SeriesDetector('eval', input.detection, { stepMs: series.stepMs }),
     {
       trainRatio: input.trainRatio,
       retrainIntervalMs: input.retrainIntervalMs,

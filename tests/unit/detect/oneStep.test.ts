@@ -47,10 +47,10 @@ describe('OneStepCorrection', () => {
     expect(c.correct(3 * STEP, POINT).yhat).toBeCloseTo(10 + 0.8 * learnt * 2, 12);
   });
 
-  it('clamps φ to [0, 0.95] and forgets the last residual on reset', () => {
+  it('clamps φ to [0, 0.99] and forgets the last residual on reset', () => {
     const c = new OneStepCorrection(STEP);
     c.reset(0.999);
-    expect(c.autocorrelation).toBe(0.95);
+    expect(c.autocorrelation).toBe(0.99);
     c.reset(-0.3);
     expect(c.autocorrelation).toBe(0);
     c.reset(Number.NaN);
@@ -72,10 +72,14 @@ describe('OneStepCorrection with a measured one-step ratio', () => {
     expect(c.correct(2 * STEP, POINT).scale).toBeCloseTo(2 * Math.sqrt(1 - (0.19 / 0.36) * 0.1296), 12);
   });
 
-  it('never goes narrower than AR(1) with the same φ', () => {
+  it('uses a measured ratio narrower than AR(1) down to half of AR(1) with the same φ, never below', () => {
     const c = new OneStepCorrection(STEP);
-    c.reset(0.6, 0.3);
+    c.reset(0.6, 0.5); // AR(1) would give 0.8; half of it is 0.4
     c.update(0, 1, true);
-    expect(c.correct(STEP, POINT).scale).toBeCloseTo(2 * 0.8, 12);
+    expect(c.correct(STEP, POINT).scale).toBeCloseTo(2 * 0.5, 12);
+    const floor = new OneStepCorrection(STEP);
+    floor.reset(0.6, 0.3);
+    floor.update(0, 1, true);
+    expect(floor.correct(STEP, POINT).scale).toBeCloseTo(2 * 0.4, 12);
   });
 });

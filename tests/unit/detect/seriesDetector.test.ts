@@ -237,7 +237,7 @@ describe('SeriesDetector', () => {
     };
     const three = run(3);
     expect(three.detected).toBe(20);
-    expect(three.inEpisode).toBeCloseTo(0.814, 3);
+    expect(three.inEpisode).toBeCloseTo(0.815, 3);
     expect(run(5)).toEqual({ detected: 20, inEpisode: 1 });
   });
 
@@ -278,6 +278,69 @@ describe('SeriesDetector', () => {
     expect(below.scored.isAnomaly).toBe(true);
   });
 
+  it('starts the one-step correction whole from a value inside the model band when it has nothing to go on', () => {
+    // A fresh detector has no trusted residual: a first value 3.5 model deviations up, inside a band of ±4,
+    // is the series' normal and is taken whole (0.9 · 3.5), not clipped to 2 deviations (0.9 · 2).
+    const wide: ForecastPoint = { yhat: 0, lower: -4, upper: 4, scale: 1 };
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+      stepMs: STEP,
+      residualAutocorrelation: 0.9,
+    });
+    d.observe(T0, 3.5, wide, gaussianTail);
+    expect(d.observe(T0 + STEP, 3.4, wide, gaussianTail).scored.yhat).toBeCloseTo(3.15, 12);
+    // Outside the model band it is still clipped (a level shift must not be absorbed at its first point).
+    const out = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+      stepMs: STEP,
+      residualAutocorrelation: 0.9,
+    });
+    out.observe(T0, 5, wide, gaussianTail);
+    expect(out.observe(T0 + STEP, 5, wide, gaussianTail).scored.yhat).toBeCloseTo(1.8, 12);
+  });
+
+  it('does not flag a step in the model forecast itself (a weekend shape starting at midnight)', () => {
+    const stepped: ForecastPoint = { yhat: 3, lower: 1.04, upper: 4.96, scale: 1 };
+    const run = (model: ForecastPoint): SeriesObservation => {
+      const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+        stepMs: STEP,
+        residualAutocorrelation: 0.9,
+      });
+      d.observe(T0, 0.5, BAND, gaussianTail);
+      d.observe(T0 + STEP, 0.5, BAND, gaussianTail);
+      return d.observe(T0 + 2 * STEP, 0.5, model, gaussianTail);
+    };
+    // The series holds at 0.5 while the model's forecast steps from 0 to 3: judged against the one-step
+    // forecast without the step (0.45), not against 3 + 0.45.
+    const held = run(stepped);
+    expect(held.scored.yhat).toBeCloseTo(0.45, 12);
+    expect(held.scored.isAnomaly).toBe(false);
+    // Without a step in the model the same forecast, reached gradually, still judges 0.5 anomalous.
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+      stepMs: STEP,
+      residualAutocorrelation: 0.9,
+    });
+    d.observe(T0, 3.5, stepped, gaussianTail);
+    d.observe(T0 + STEP, 3.5, stepped, gaussianTail);
+    expect(d.observe(T0 + 2 * STEP, 0.5, stepped, gaussianTail).scored.isAnomaly).toBe(true);
+  });
+
+  it('on a series with routine resets, counts a move towards the model as a return only near its forecast', () => {
+    const judged = (resets: boolean, value: number): number => {
+      const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+      d.onRefit({
+        metrics: resets
+          ? { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 }
+          : { residualLag1: 0.9 },
+      });
+      d.observe(T0, 1.8, BAND, gaussianTail);
+      return d.observe(T0 + STEP, value, BAND, gaussianTail).scored.yhat;
+    };
+    // From 1.8 towards the model's 0: landing at 1.2 (0.61 model half-bands) is a return on a plain series
+    // but a dip from the top of a sawtooth on a resetting one; landing at 0.8 (0.41) is a return on both.
+    expect(judged(false, 1.2)).toBe(0);
+    expect(judged(true, 1.2)).toBeCloseTo(1.62, 12);
+    expect(judged(true, 0.8)).toBe(0);
+  });
+
   it('takes a jump the series routinely makes (learned from its history) as a reset, not an incident', () => {
     // The same drop past the model forecast to −1.9 as above, on a series whose history drops that way
     // twice a day and hardly ever jumps up (a GC sawtooth): judged against the model, and the one-step
@@ -293,6 +356,19 @@ describe('SeriesDetector', () => {
     far.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });
     far.observe(T0, 1.8, BAND, gaussianTail);
     expect(far.observe(T0 + STEP, -4.5, BAND, gaussianTail).scored.yhat).toBeCloseTo(1.62, 12);
+    // A drop under half the median size of the history's resets is a dip, not a GC: from 3.5 in a ±4 band
+    // (one-step forecast 3.15) to −3 is a jump of 6.15 model deviations, under 0.5 · 14 but not 0.5 · 8.
+    const wide: ForecastPoint = { yhat: 0, lower: -4, upper: 4, scale: 1 };
+    const dropWith = (resetDownSize: number): number => {
+      const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+      d.onRefit({
+        metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1, resetDownSize },
+      });
+      d.observe(T0, 3.5, wide, gaussianTail);
+      return d.observe(T0 + STEP, -3, wide, gaussianTail).scored.yhat;
+    };
+    expect(dropWith(14)).toBeCloseTo(3.15, 12);
+    expect(dropWith(8)).toBe(0);
     // A jump against the routine direction is no reset.
     const up = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
     up.onRefit({ metrics: { residualLag1: 0.9, resetsDownPerDay: 2, resetsUpPerDay: 0.1 } });
@@ -308,11 +384,12 @@ describe('SeriesDetector', () => {
       return d.observe(T0, score * 1.96, BAND, gaussianTail).events.some((e) => e.kind === 'opened');
     };
     const gaussian = 1.96 / 0.6745;
-    expect(opensAt(gaussian, 2.6)).toBe(true); // the default 2.5 applies
-    expect(opensAt(undefined, 2.6)).toBe(true);
-    expect(opensAt(0.5 * gaussian, 2.4)).toBe(false); // lighter tails keep 2.5
-    expect(opensAt(2 * gaussian, 4.9)).toBe(false); // twice as heavy: 5
-    expect(opensAt(2 * gaussian, 5.1)).toBe(true);
+    expect(opensAt(gaussian, 2.1)).toBe(true); // the default 2 applies
+    expect(opensAt(undefined, 2.1)).toBe(true);
+    expect(opensAt(gaussian, 1.9)).toBe(false);
+    expect(opensAt(0.5 * gaussian, 1.9)).toBe(false); // lighter tails keep 2
+    expect(opensAt(2 * gaussian, 3.9)).toBe(false); // twice as heavy: 4
+    expect(opensAt(2 * gaussian, 4.1)).toBe(true);
   });
 
   it('sees routine resets only in one-sided, frequent jumps', () => {

@@ -389,8 +389,11 @@ describe('resetRates', () => {
     // the way back up does); 2.5 -> -0.5 across a gap (not one step).
     const z = [0, 0, 2.5, 2.5, 2.4, 2.6, 0.1, 2.5, 2.5, 2.5, 2.5, -0.5, -0.4, -0.5, -0.6];
     const ts = Float64Array.from(z.map((_, i) => (i < 11 ? i : i + 5)));
-    expect(resetRates((i) => z[i], ts, z.length, 1, 2)).toEqual({ up: 1, down: 0 });
-    expect(resetRates((i) => z[i], ts, z.length, 1, 0)).toEqual({ up: 0, down: 0 });
+    // Two upward resets (0 -> 2.5 and 0.1 -> 2.5) over 2 days, of median size (2.5 + 2.4) / 2.
+    const rates = resetRates((i) => z[i], ts, z.length, 1, 2);
+    expect(rates).toMatchObject({ up: 1, down: 0, downSize: 0 });
+    expect(rates.upSize).toBeCloseTo(2.45, 12);
+    expect(resetRates((i) => z[i], ts, z.length, 1, 0)).toEqual({ up: 0, down: 0, upSize: 0, downSize: 0 });
   });
 
   it('sees a GC sawtooth as routine downward resets in a fitted model', () => {
@@ -406,6 +409,8 @@ describe('resetRates', () => {
     const model = createForecaster().fit({ timestampsMs: ts, values, stepMs: step });
     expect(model.metrics.resetsDownPerDay).toBeGreaterThan(2.5);
     expect(model.metrics.resetsUpPerDay).toBeLessThan(0.2);
+    // Each drop is the whole 6-unit growth, many residual scales (the band spans about ±2).
+    expect(model.metrics.resetDownSize).toBeGreaterThan(3);
   });
 });
 

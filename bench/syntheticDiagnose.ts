@@ -1,0 +1,173 @@
+/**
+ * `node dist/bench/syntheticDiagnose.js [--seeds 16] [--from 101] [--kinds cpu,memory,latency] [--list]`:
+ * why the synthetic suite's events are missed and where its false episodes come from.
+ *
+ * Runs the suite's protocol (bench/synthetic.ts, default model and detection) with the series detector
+ * wrapped so that every point's model forecast and judged (one-step-corrected) score are kept. For every
+ * missed event it finds the rule that kept it from opening an episode, from what the points did inside it:
+ * - `model-band`: no point left even the model's own band (the band is too wide for this event);
+ * - `one-step`: points left the model's band but none left the one-step-corrected band (the correction
+ *   followed the anomaly, or its narrowed band is still too wide);
+ * - `few-points`: points left the judged band, but never 4 of 5 and none reached `immediate_score`;
+ * - `run-level`: 4 of 5 points left the judged band but the run level (detect/runRarity.ts) kept N-of-M shut;
+ * - `spike-gate`: a point reached `immediate_score` but the tail-ratio-raised score or the spike level
+ *   (detect/rarity.ts) kept the spike rule shut.
+ * `--list` prints every missed event. False episodes are counted by cause (band / drift, which includes the
+ * stuck and variance-burst rules). A diagnosis aid, not a benchmark; nothing is written.
+ */
+import type { MetricKind } from '../src/sources/simulator';
+import { createForecaster } from '../src/model/forecaster';
+import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';
+import { DEFAULT_CONFIG } from '../src/config/defaults';
+import { evaluateSeries } from '../src/pipeline/evaluation';
+import { SeriesDetector } from '../src/detect/seriesDetector';
+import { deviationScore, type ForecastPoint } from '../src/detect/score';
+import type { FittedModel } from '../src/model/types';
+import type { PointDetector } from '../src/pipeline/seriesRunner';
+import { generateSpec, spec5m, SYNTHETIC_KINDS } from './synthetic';
+
+const DAY_MS = 86_400_000;
+
+/** The series detector, recording each point's model score and judged score. */
+class RecordingDetector implements PointDetector {
+  readonly modelScore = new Map<number, number>();
+  readonly judgedScore = new Map<number, number>();
+  constructor(private readonly inner: SeriesDetector) {}
+  observe(
+    timestampMs: number,
+    actual: number,
+    point: ForecastPoint,
+    tailProbability: (z: number) => number,
+  ): ReturnType<SeriesDetector['observe']> {
+    const out = this.inner.observe(timestampMs, actual, point, tailProbability);
+    this.modelScore.set(timestampMs, deviationScore(actual, point));
+    this.judgedScore.set(timestampMs, out.scored.score);
+    return out;
+  }
+  onRefit(model: FittedModel): void {
+    this.inner.onRefit(model);
+  }
+}
+
+interface Args {
+  seeds: number;
+  from: number;
+  kinds: MetricKind[];
+  list: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { seeds: 16, from: 101, kinds: [...SYNTHETIC_KINDS], list: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--seeds') args.seeds = Number(argv[++i]);
+    else if (a === '--from') args.from = Number(argv[++i]);
+    else if (a === '--kinds') args.kinds = (argv[++i] ?? '').split(',') as MetricKind[];
+    else if (a === '--list') args.list = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const cfg = DEFAULT_CONFIG;
+  const immediate = cfg.detection.episode.immediateScore;
+  const threshold = cfg.detection.thresholdMultiplier;
+  const causes = new Map<string, number>();
+  const falseByCause = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string): void => {
+    m.set(k, (m.get(k) ?? 0) + 1);
+  };
+  const lines: string[] = [];
+  let missed = 0;
+  let total = 0;
+  for (let s = 0; s < args.seeds; s++) {
+    for (const kind of args.kinds) {
+      const spec = spec5m(kind, args.from + s);
+      const g = generateSpec(spec);
+      const n = g.series.timestampsMs.length;
+      const trainPoints = Math.round((spec.trainDays * DAY_MS) / spec.stepMs);
+      const recorder = new RecordingDetector(
+        new SeriesDetector('eval', cfg.detection, { stepMs: g.series.stepMs }),
+      );
+      const out = evaluateSeries({
+        datasetName: spec.name,
+        series: g.series,
+        groundTruth: 'labels',
+        forecaster: createForecaster(seasonalOptionsOf(cfg.model)),
+        detection: cfg.detection,
+        trainRatio: (trainPoints + 0.5) / n,
+        retrainIntervalMs: cfg.model.retrainIntervalMs,
+        trainingWindowMs: cfg.model.trainingWindowMs,
+        admission: cfg.model,
+        detector: recorder,
+      });
+      for (const e of out.result.episodes) {
+        if (e.matched !== false) continue;
+        bump(falseByCause, `${kind} ${e.cause}`);
+        if (args.list) {
+          lines.push(
+            `${spec.name} FALSE ${e.cause} ${new Date(e.start_ms).toISOString()} ` +
+              `${((e.end_ms - e.start_ms) / 60_000).toFixed(0)} min peak ${e.peak_score.toFixed(2)} ` +
+              `direction ${e.direction}`,
+          );
+        }
+      }
+      const ts = out.points.timestampsMs;
+      for (const ev of g.events) {
+        if (ev.endMs < ts[0] || ev.startMs > ts[ts.length - 1]) continue;
+        total++;
+        const inside: number[] = [];
+        for (let i = 0; i < ts.length; i++) if (ts[i] >= ev.startMs && ts[i] <= ev.endMs) inside.push(i);
+        if (inside.some((i) => out.points.isAnomaly[i] === 1)) continue;
+        missed++;
+        let maxModel = 0;
+        let maxJudged = 0;
+        let outModel = 0;
+        let outJudged = 0;
+        let bestRun = 0;
+        for (const i of inside) {
+          const m = recorder.modelScore.get(ts[i]) ?? 0;
+          const j = recorder.judgedScore.get(ts[i]) ?? 0;
+          maxModel = Math.max(maxModel, m);
+          maxJudged = Math.max(maxJudged, j);
+          if (m > threshold) outModel++;
+          if (j > threshold) outJudged++;
+          let run = 0;
+          for (let b = Math.max(0, i - 4); b <= i; b++)
+            if ((recorder.judgedScore.get(ts[b]) ?? 0) > threshold) run++;
+          bestRun = Math.max(bestRun, run);
+        }
+        const cause =
+          outModel === 0 && outJudged === 0
+            ? 'model-band'
+            : outJudged === 0
+              ? 'one-step'
+              : bestRun >= cfg.detection.episode.minPoints
+                ? 'run-level'
+                : maxJudged >= immediate
+                  ? 'spike-gate'
+                  : 'few-points';
+        bump(causes, `${cause}`);
+        bump(causes, `${kind} ${ev.type} ${cause}`);
+        if (args.list) {
+          lines.push(
+            `${spec.name} ${ev.type}${ev.subtle ? ' (subtle)' : ''} ` +
+              `${((ev.endMs - ev.startMs) / 60_000).toFixed(0)} min: max model ${maxModel.toFixed(2)} ` +
+              `judged ${maxJudged.toFixed(2)}, out model ${outModel} judged ${outJudged}/${inside.length} ` +
+              `best 5-run ${bestRun} -> ${cause}`,
+          );
+        }
+      }
+    }
+  }
+  if (args.list) process.stdout.write(`${lines.join('\n')}\n\n`);
+  process.stdout.write(`missed ${missed} of ${total}\n`);
+  const sorted = (m: Map<string, number>): string[] =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(4)}  ${k}`);
+  process.stdout.write(`misses by cause:\n${sorted(causes).join('\n')}\n`);
+  process.stdout.write(`false episodes by kind and cause:\n${sorted(falseByCause).join('\n')}\n`);
+}
+
+main();
