@@ -475,7 +475,7 @@ export class CompactHistory implements HistoryStore {
           count,
           decodeSd(this.bytes8[this.sdOffset + bs], this.dayStats[daySlot * DAY_FIELDS + DAY_SD_REF]),
           this.repeats?.[bs] ?? 0,
-          (q) => (placeOf(q, count, slots) + 0.5) / slots - 0.5,
+          slots,
           this.meanOf(x - 1) - mean,
           this.meanOf(x + 1) - mean,
         );
@@ -563,17 +563,23 @@ function decodeSd(code: number, reference: number): number {
  * exactly, and gets as many exact repeats as it had.
  */
 class BucketSynthesiser {
+  // Per bucket of the day (at most 144 plus a straddling one).
   private count: number[] = [];
   private sd: number[] = [];
   private repeat: number[] = [];
   private offsets: number[] = [];
-  private positions: number[] = [];
-  private ramps: number[] = [];
+  // Per sample of the day: grown as needed and reused from day to day, so a refit's snapshot allocates a
+  // handful of arrays instead of several per day and per bisection step.
+  private total = 0;
+  private phase: Float64Array = new Float64Array(0);
+  private ramp: Float64Array = new Float64Array(0);
   private noise = new Float64Array(0);
-  private ramp = new Float64Array(0);
-  private phase = new Float64Array(0);
   private out = new Float64Array(0);
   private path = new Float64Array(0);
+  private noiseMean = new Float64Array(0);
+  private rampCentred = new Float64Array(0);
+  private rampScale = new Float64Array(0);
+  private rampSquares = new Float64Array(0);
   private seed = 0;
 
   get buckets(): number {
@@ -585,43 +591,50 @@ class BucketSynthesiser {
     this.sd = [];
     this.repeat = [];
     this.offsets = [];
-    this.positions = [];
-    this.ramps = [];
+    this.total = 0;
     this.seed = seed;
   }
 
+  /** Room for `n` samples, keeping those added so far. */
+  private reserve(n: number): void {
+    if (n <= this.phase.length) return;
+    const size = Math.max(n, 2 * this.phase.length, 64);
+    const grow = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a.subarray(0, this.total));
+      return b;
+    };
+    this.phase = grow(this.phase);
+    this.ramp = grow(this.ramp);
+    this.noise = new Float64Array(size);
+    this.out = new Float64Array(size);
+    this.path = new Float64Array(size);
+  }
+
   /**
-   * Adds a bucket: `position(q)` is sample q's place in the bucket in [-0.5, 0.5), `before`/`after` the
-   * neighbouring buckets' means minus this one's (NaN when empty).
+   * Adds a bucket of `count` samples on `slots` grid slots (sample q's place in the bucket is in
+   * [-0.5, 0.5)), `before`/`after` the neighbouring buckets' means minus this one's (NaN when empty).
    */
-  add(
-    count: number,
-    sd: number,
-    repeats: number,
-    position: (q: number) => number,
-    before: number,
-    after: number,
-  ): void {
-    this.offsets.push(this.positions.length);
+  add(count: number, sd: number, repeats: number, slots: number, before: number, after: number): void {
+    this.offsets.push(this.total);
     this.count.push(count);
     this.sd.push(sd);
     this.repeat.push(repeats);
+    this.reserve(this.total + count);
     for (let q = 0; q < count; q++) {
-      const u = position(q);
-      this.positions.push(u);
-      this.ramps.push(interpolate(u, 0, before, after));
+      const u = (placeOf(q, count, slots) + 0.5) / slots - 0.5;
+      this.phase[this.total] = u;
+      this.ramp[this.total] = interpolate(u, 0, before, after);
+      this.total++;
     }
   }
 
   generate(targetRho: number): void {
-    const total = this.positions.length;
-    this.phase = Float64Array.from(this.positions);
-    this.ramp = Float64Array.from(this.ramps);
-    this.noise = new Float64Array(total);
-    this.out = new Float64Array(total);
-    this.path = new Float64Array(total);
+    const total = this.total;
+    if (this.noiseMean.length < this.count.length) this.noiseMean = new Float64Array(this.count.length);
     const rng = new Random(this.seed);
     for (let i = 0; i < total; i++) this.noise[i] = rng.normal();
+    this.prepareRamps();
     const target = Math.min(PHI_LIMIT, Math.max(-PHI_LIMIT, targetRho));
     let lo = -PHI_LIMIT;
     let hi = PHI_LIMIT;
@@ -642,9 +655,40 @@ class BucketSynthesiser {
     return this.out.subarray(o, o + this.count[j]);
   }
 
+  /**
+   * The ramp's share of each bucket, which does not depend on the noise coefficient: computed once per
+   * day rather than at every bisection step. The ramp takes at most half the spread: noise always keeps
+   * samples distinct (a flat stretch would read as exact repeats) and the bucket from looking like a
+   * straight line.
+   */
+  private prepareRamps(): void {
+    const m = this.count.length;
+    if (this.rampScale.length < m) {
+      this.rampScale = new Float64Array(m);
+      this.rampSquares = new Float64Array(m);
+    }
+    if (this.rampCentred.length < this.total) this.rampCentred = new Float64Array(this.phase.length);
+    for (let j = 0; j < m; j++) {
+      const o = this.offsets[j];
+      const c = this.count[j];
+      let rampMean = 0;
+      for (let q = 0; q < c; q++) rampMean += this.ramp[o + q] / c;
+      let rr = 0;
+      for (let q = 0; q < c; q++) {
+        const r = this.ramp[o + q] - rampMean;
+        this.rampCentred[o + q] = r;
+        rr += r * r;
+      }
+      const target = this.sd[j] * this.sd[j] * c;
+      const rampScale = rr > MAX_RAMP_SHARE * target ? Math.sqrt((MAX_RAMP_SHARE * target) / rr) : 1;
+      this.rampScale[j] = rampScale;
+      this.rampSquares[j] = rr * rampScale * rampScale;
+    }
+  }
+
   /** Builds the deviations for noise coefficient `phi`; returns the day's lag-1 autocorrelation of them. */
   private shape(phi: number): number {
-    const total = this.positions.length;
+    const total = this.total;
     const innovation = Math.sqrt(1 - phi * phi);
     let x = 0;
     for (let i = 0; i < total; i++) {
@@ -652,7 +696,7 @@ class BucketSynthesiser {
       this.path[i] = x;
     }
     const m = this.count.length;
-    const noiseMean = new Float64Array(m);
+    const noiseMean = this.noiseMean;
     for (let j = 0; j < m; j++) {
       const o = this.offsets[j];
       let sum = 0;
@@ -673,29 +717,23 @@ class BucketSynthesiser {
         this.out[o + q] = v;
         mean += v / c;
       }
-      let rampMean = 0;
-      for (let q = 0; q < c; q++) rampMean += this.ramp[o + q] / c;
-      // Spread = |ramp + a·noise|: solve for a ≥ 0, or shrink the ramp when it alone is too wide.
-      let rr = 0;
+      // Spread = |ramp + a·noise|: solve for a ≥ 0 (the ramp's part is fixed, see prepareRamps).
       let rn = 0;
       let nn = 0;
       for (let q = 0; q < c; q++) {
-        const r = this.ramp[o + q] - rampMean;
+        const r = this.rampCentred[o + q];
         const v = this.out[o + q] - mean;
-        rr += r * r;
         rn += r * v;
         nn += v * v;
       }
       const target = this.sd[j] * this.sd[j] * c;
-      // The ramp takes at most half the spread: noise always keeps samples distinct (a flat stretch
-      // would read as exact repeats) and the bucket from looking like a straight line.
-      const rampScale = rr > MAX_RAMP_SHARE * target ? Math.sqrt((MAX_RAMP_SHARE * target) / rr) : 1;
-      const rs = rr * rampScale * rampScale;
+      const rampScale = this.rampScale[j];
+      const rs = this.rampSquares[j];
       const rns = rn * rampScale;
       // nn·a² + 2·rns·a + rs − target = 0, positive root (rs < target, so it exists).
       const a = nn > 0 ? (-rns + Math.sqrt(rns * rns - nn * (rs - target))) / nn : 0;
       for (let q = 0; q < c; q++) {
-        const d = rampScale * (this.ramp[o + q] - rampMean) + a * (this.out[o + q] - mean);
+        const d = rampScale * this.rampCentred[o + q] + a * (this.out[o + q] - mean);
         this.out[o + q] = d;
         squares += d * d;
         if (q > 0) product += d * this.out[o + q - 1];
