@@ -76,15 +76,20 @@ class Engine implements SeriesGenerator {
   private readonly noiseRng: Random;
   /** Unit-variance Ornstein-Uhlenbeck state: AR(1) at any spacing, with phi = exp(-dt / tau). */
   private z = 0;
-  private lastMs: number | undefined;
+  // Numbers plus flags rather than `number | undefined`: V8 keeps a field that only ever holds numbers as a
+  // double in place, while one that was ever undefined boxes every stored number (garbage per reading).
+  private started = false;
+  private lastMs = 0;
   /** The AR(1) coefficients of the last spacing: readings on a grid reuse them (no exp or sqrt per reading). */
   private phiDtMs = Number.NaN;
   private phi = 0;
   private innovation = 0;
-  private lastLatent: number | undefined;
+  private hasLastLatent = false;
+  private lastLatent = 0;
   /** Set by `skip`: the reading whose latent value was not computed (time and noise state). */
   // Two fields rather than an object: `skip` runs for every reading of a fast-forwarded backfill.
-  private pendingMs: number | undefined;
+  private hasPending = false;
+  private pendingMs = 0;
   private pendingZ = 0;
   private stuck: { anomaly: ScheduledAnomaly; latent: number } | undefined;
   /** The anomaly behind the latest labelled point, for `generateSeries` to group points into events. */
@@ -101,8 +106,9 @@ class Engine implements SeriesGenerator {
 
   /** Advances the autocorrelated noise to `timestampMs` (unchanged for a time not after the last). */
   private advanceNoise(timestampMs: number): void {
-    if (this.lastMs === undefined) {
+    if (!this.started) {
       this.z = this.noiseRng.normal();
+      this.started = true;
       this.lastMs = timestampMs;
     } else if (timestampMs > this.lastMs) {
       const dtMs = timestampMs - this.lastMs;
@@ -124,6 +130,7 @@ class Engine implements SeriesGenerator {
     }
     this.advanceNoise(timestampMs);
     // The latent value is only ever read by a flatline that starts at the next reading: computed then.
+    this.hasPending = true;
     this.pendingMs = timestampMs;
     this.pendingZ = this.z;
     this.lastAnomaly = undefined;
@@ -131,8 +138,8 @@ class Engine implements SeriesGenerator {
 
   /** The latent value of the previous reading, computing it if that reading was skipped. */
   private previousLatent(): number | undefined {
+    if (!this.hasPending) return this.hasLastLatent ? this.lastLatent : undefined;
     const pendingMs = this.pendingMs;
-    if (pendingMs === undefined) return this.lastLatent;
     const p = this.profile;
     const load = p.load(pendingMs);
     return p.latent(pendingMs, load) + p.latentSigma(load) * this.pendingZ;
@@ -148,14 +155,16 @@ class Engine implements SeriesGenerator {
     const normal = clean + sigma * this.z;
     if (anomaly === undefined) {
       this.lastLatent = normal;
-      this.pendingMs = undefined;
+      this.hasLastLatent = true;
+      this.hasPending = false;
       this.lastAnomaly = undefined;
       return p.output(normal);
     }
     // As `next`, without building the reading (hours of a backfill can lie inside anomalies).
     const latent = this.applyAnomaly(anomaly, timestampMs, load, normal, sigma);
     this.lastLatent = latent;
-    this.pendingMs = undefined;
+    this.hasLastLatent = true;
+    this.hasPending = false;
     const value = p.output(latent);
     this.lastAnomaly = value !== p.output(normal) ? anomaly : undefined;
     return value;
@@ -172,7 +181,8 @@ class Engine implements SeriesGenerator {
     const latent =
       anomaly === undefined ? normal : this.applyAnomaly(anomaly, timestampMs, load, normal, sigma);
     this.lastLatent = latent;
-    this.pendingMs = undefined;
+    this.hasLastLatent = true;
+    this.hasPending = false;
 
     const value = p.output(latent);
     // The label is the truth of what happened: a point is anomalous exactly when the anomaly changed its
