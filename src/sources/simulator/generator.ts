@@ -86,8 +86,10 @@ class Engine implements SeriesGenerator {
   private innovation = 0;
   private hasLastLatent = false;
   private lastLatent = 0;
-  /** Set by `skip`: the reading whose latent value was not computed (time and noise state). */
-  // Two fields rather than an object: `skip` runs for every reading of a fast-forwarded backfill.
+  /**
+   * Set by `skip`: the reading whose latent value was not computed (time and noise state). Fields rather
+   * than an object: `skip` runs for every reading of a fast-forwarded backfill.
+   */
   private hasPending = false;
   private pendingMs = 0;
   private pendingZ = 0;
