@@ -140,11 +140,13 @@ export class EpisodeTracker {
     this.cutoffs = settings.severity ?? DEFAULT_SEVERITY_CUTOFFS;
     this.fixedStepMs = settings.stepMs !== undefined && settings.stepMs > 0 ? settings.stepMs : undefined;
     const size = Math.max(1, Math.floor(options.window));
-    this.bufTimestampMs = new Float64Array(size);
-    this.bufScore = new Float64Array(size);
-    this.bufSign = new Int8Array(size);
-    this.bufAnomalous = new Uint8Array(size);
-    this.bufAssigned = new Uint8Array(size);
+    // Views of one buffer: a daemon holds a tracker per series, and each ArrayBuffer has its own overhead.
+    const buffer = new ArrayBuffer(19 * size);
+    this.bufTimestampMs = new Float64Array(buffer, 0, size);
+    this.bufScore = new Float64Array(buffer, 8 * size, size);
+    this.bufSign = new Int8Array(buffer, 16 * size, size);
+    this.bufAnomalous = new Uint8Array(buffer, 17 * size, size);
+    this.bufAssigned = new Uint8Array(buffer, 18 * size, size);
   }
 
   /**

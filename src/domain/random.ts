@@ -4,7 +4,8 @@
  */
 export class Random {
   private state: number;
-  private spareNormal: number | undefined;
+  /** The second value of the last Box-Muller pair (NaN: none); a number field, so V8 stores it unboxed. */
+  private spareNormal = Number.NaN;
 
   constructor(seed: number) {
     // Mix the seed so small consecutive seeds give unrelated streams.
@@ -32,9 +33,9 @@ export class Random {
 
   /** Standard normal (Box-Muller, caching the second value). */
   normal(): number {
-    if (this.spareNormal !== undefined) {
+    if (!Number.isNaN(this.spareNormal)) {
       const v = this.spareNormal;
-      this.spareNormal = undefined;
+      this.spareNormal = Number.NaN;
       return v;
     }
     let u = 0;

@@ -38,11 +38,22 @@ export interface SeasonalModelParams {
   readonly metrics: FitMetrics;
 }
 
-/** -0 would not survive JSON (it prints as 0), so it never enters a model. */
-function positiveZero(values: Float64Array): Float64Array {
-  const out = Float64Array.from(values);
-  for (let i = 0; i < out.length; i++) if (out[i] === 0) out[i] = 0;
-  return out;
+/**
+ * Copies of `arrays` as views of one buffer, with -0 made 0 (it would not survive JSON, it prints as 0,
+ * so it never enters a model). One buffer: a daemon keeps a model per series, and each separate
+ * ArrayBuffer costs a few hundred bytes of headers and allocator overhead besides its data.
+ */
+function packedPositiveZero(arrays: readonly Float64Array[]): Float64Array[] {
+  let total = 0;
+  for (const a of arrays) total += a.length;
+  const buffer = new ArrayBuffer(8 * total);
+  let offset = 0;
+  return arrays.map((values) => {
+    const out = new Float64Array(buffer, 8 * offset, values.length);
+    offset += values.length;
+    for (let i = 0; i < values.length; i++) out[i] = values[i] === 0 ? 0 : values[i];
+    return out;
+  });
 }
 
 function cleanNumber(x: number): number {
@@ -63,20 +74,30 @@ export class SeasonalModel implements FittedModel {
   private readonly weeklyEnabled: boolean;
 
   constructor(params: SeasonalModelParams) {
+    const [changepointsDays, trend, daily, weekly, weekendDaily, scaleProfile, quantiles] =
+      packedPositiveZero([
+        params.changepointsDays,
+        params.trend,
+        params.daily,
+        params.weekly,
+        params.weekendDaily,
+        params.scaleProfile,
+        params.residuals.quantiles,
+      ]);
     const cleaned: SeasonalModelParams = {
       ...params,
       components: Object.freeze([...params.components]),
       offset: cleanNumber(params.offset),
-      changepointsDays: positiveZero(params.changepointsDays),
-      trend: positiveZero(params.trend),
-      daily: positiveZero(params.daily),
-      weekly: positiveZero(params.weekly),
-      weekendDaily: positiveZero(params.weekendDaily),
-      scaleProfile: positiveZero(params.scaleProfile),
+      changepointsDays,
+      trend,
+      daily,
+      weekly,
+      weekendDaily,
+      scaleProfile,
       residuals: {
         qLow: cleanNumber(params.residuals.qLow),
         qHigh: cleanNumber(params.residuals.qHigh),
-        quantiles: positiveZero(params.residuals.quantiles),
+        quantiles,
         count: params.residuals.count,
       },
       metrics: Object.freeze({ ...params.metrics }),

@@ -52,6 +52,16 @@ const MAX_WIDE_MEANS = 64;
 /** The synthesised within-bucket autocorrelation is matched to this many bisection steps. */
 const PHI_ITERATIONS = 8;
 const PHI_LIMIT = 0.999;
+/** Partial bucket counts kept in a map before a count per bucket is cheaper (see CompactHistory). */
+const MAX_PARTIAL_COUNTS = 32;
+/** Layout of CompactHistory's per-day statistics. */
+const DAY_FIELDS = 6;
+const DAY_TAG = 0;
+const DAY_MEAN_REF = 1;
+const DAY_SD_REF = 2;
+const DAY_MEAN_STEP = 3;
+const DAY_LAG_PRODUCT = 4;
+const DAY_SQUARES = 5;
 
 /**
  * A rolling history of one fine-grained series (step < 5 minutes) in about 7 bytes per 10 minutes instead
@@ -77,7 +87,6 @@ export class CompactHistory implements HistoryStore {
   private readonly tailSlots: number;
   private readonly ringCap: number;
   private readonly ring: Float64Array;
-  private readonly ringExcluded: Uint8Array;
   private readonly bucketCap: number;
   /**
    * Mean minus the day's reference mean, per bucket, in steps of 1/32 of the day's reference spread (an
@@ -91,25 +100,37 @@ export class CompactHistory implements HistoryStore {
    * scale by): from then on every mean is kept here, as a Float32 offset from the day's reference.
    */
   private wideMeans: Float32Array | undefined;
-  private readonly sdCodes: Uint8Array;
   /**
-   * One bit per bucket: it held samples inside an anomaly episode. The bucket keeps all its samples, so a
-   * refit can still learn them once the episode has lasted `model.accept_after`, or when too much of the
-   * window is excluded (pipeline/refitAdmission.ts); a bucket is excluded whole.
+   * The byte-sized columns, one view (each typed-array view costs ~100 bytes of heap, times 10,000
+   * series): per bucket the spread code (at `sdOffset`); per ring slot the excluded flag
+   * (`ringExcludedOffset`); one bit per bucket "held samples inside an anomaly episode"
+   * (`excludedBitsOffset`: the bucket keeps all its samples, so a refit can still learn them once the
+   * episode has lasted `model.accept_after`, or when too much of the window is excluded, see
+   * pipeline/refitAdmission.ts; a bucket is excluded whole); one bit per bucket "holds a sample in every
+   * grid slot" (`fullBitsOffset`, see {@link countOf}).
    */
-  private readonly excludedBits: Uint8Array;
-  private readonly counts: Uint8Array | Uint16Array;
+  private readonly bytes8: Uint8Array;
+  private readonly sdOffset: number;
+  private readonly ringExcludedOffset: number;
+  private readonly excludedBitsOffset: number;
+  private readonly fullBitsOffset: number;
+  /**
+   * Sample counts of the buckets that are neither full nor empty, by bucket slot. A regular series has
+   * almost none (its first bucket, a missed scrape), so a count per bucket (2 KB at 14 days) is not kept
+   * unless more than {@link MAX_PARTIAL_COUNTS} are: then {@link denseCounts} takes over for good.
+   */
+  private partialCounts: Map<number, number> | undefined;
+  private denseCounts: Uint8Array | Uint16Array | undefined;
   /** Exact repeats per bucket; allocated at the first repeat (a noisy float series never repeats). */
   private repeats: Uint8Array | Uint16Array | undefined;
   private readonly wideCounts: boolean;
   private readonly dayCap: number;
-  private readonly dayTag: Float64Array;
-  private readonly dayMeanRef: Float64Array;
-  private readonly daySdRef: Float64Array;
-  /** Spread basis of the day's mean coding, fixed at its first bucket (see {@link meanStep}). */
-  private readonly dayMeanStep: Float64Array;
-  private readonly dayLagProduct: Float64Array;
-  private readonly daySquares: Float64Array;
+  /**
+   * Per day slot, {@link DAY_FIELDS} numbers: its day number (tag), reference mean, reference spread, the
+   * spread basis of its mean coding (fixed at its first bucket, see {@link meanStep}), and the sums of
+   * within-bucket lag products and squares.
+   */
+  private readonly dayStats: Float64Array;
   /** The one buffer behind the arrays above. */
   private readonly buffer: ArrayBuffer;
   private newestIndex: number | undefined;
@@ -131,38 +152,66 @@ export class CompactHistory implements HistoryStore {
     this.wideCounts = maxSlotsPerBucket > 255;
     // Every array is a view into one buffer: at 10,000 series, a separate ArrayBuffer per array would
     // cost more than a kilobyte per series in object headers. Widest elements first, so all are aligned.
-    const countBytes = this.wideCounts ? 2 : 1;
+    const bitBytes = Math.ceil(this.bucketCap / 8);
     const buffer = new ArrayBuffer(
-      8 * (6 * this.dayCap + this.ringCap) +
-        (2 + countBytes + 1) * this.bucketCap +
+      8 * (DAY_FIELDS * this.dayCap + this.ringCap) +
+        2 * this.bucketCap +
+        this.bucketCap +
         this.ringCap +
-        Math.ceil(this.bucketCap / 8),
+        2 * bitBytes,
     );
     let offset = 0;
-    const f64 = (n: number): Float64Array => {
-      const a = new Float64Array(buffer, offset, n);
-      offset += 8 * n;
-      return a;
-    };
-    this.dayTag = f64(this.dayCap).fill(Number.NaN);
-    this.dayMeanRef = f64(this.dayCap);
-    this.daySdRef = f64(this.dayCap);
-    this.dayMeanStep = f64(this.dayCap);
-    this.dayLagProduct = f64(this.dayCap);
-    this.daySquares = f64(this.dayCap);
-    this.ring = f64(this.ringCap).fill(Number.NaN);
+    this.dayStats = new Float64Array(buffer, offset, DAY_FIELDS * this.dayCap);
+    for (let m = 0; m < this.dayCap; m++) this.dayStats[m * DAY_FIELDS + DAY_TAG] = Number.NaN;
+    offset += 8 * DAY_FIELDS * this.dayCap;
+    this.ring = new Float64Array(buffer, offset, this.ringCap).fill(Number.NaN);
+    offset += 8 * this.ringCap;
     this.means = new Int16Array(buffer, offset, this.bucketCap);
     offset += 2 * this.bucketCap;
-    this.counts = this.wideCounts
-      ? new Uint16Array(buffer, offset, this.bucketCap)
-      : new Uint8Array(buffer, offset, this.bucketCap);
-    offset += countBytes * this.bucketCap;
-    this.sdCodes = new Uint8Array(buffer, offset, this.bucketCap);
-    offset += this.bucketCap;
-    this.ringExcluded = new Uint8Array(buffer, offset, this.ringCap);
-    offset += this.ringCap;
-    this.excludedBits = new Uint8Array(buffer, offset, Math.ceil(this.bucketCap / 8));
+    this.bytes8 = new Uint8Array(buffer, offset);
+    this.sdOffset = 0;
+    this.ringExcludedOffset = this.bucketCap;
+    this.excludedBitsOffset = this.ringExcludedOffset + this.ringCap;
+    this.fullBitsOffset = this.excludedBitsOffset + bitBytes;
     this.buffer = buffer;
+  }
+
+  /** Grid slots of bucket b (the most samples it can hold). */
+  private slotsOf(b: number): number {
+    return this.firstSlot(b + 1) - this.firstSlot(b);
+  }
+
+  /** Samples in bucket b (slot bs): every slot when its full bit is set, else the partial count or 0. */
+  private countOf(b: number, bs: number): number {
+    if (this.denseCounts !== undefined) return this.denseCounts[bs];
+    if ((this.bytes8[this.fullBitsOffset + (bs >> 3)] & (1 << (bs & 7))) !== 0) return this.slotsOf(b);
+    return this.partialCounts?.get(bs) ?? 0;
+  }
+
+  private setCount(b: number, bs: number, count: number): void {
+    if (this.denseCounts !== undefined) {
+      this.denseCounts[bs] = count;
+      return;
+    }
+    const full = count > 0 && count === this.slotsOf(b);
+    const bit = this.fullBitsOffset + (bs >> 3);
+    if (full) this.bytes8[bit] |= 1 << (bs & 7);
+    else this.bytes8[bit] &= ~(1 << (bs & 7));
+    if (full || count === 0) {
+      this.partialCounts?.delete(bs);
+      return;
+    }
+    this.partialCounts ??= new Map();
+    this.partialCounts.set(bs, count);
+    if (this.partialCounts.size > MAX_PARTIAL_COUNTS) {
+      // A gappy series: a count per bucket is smaller than this many map entries. Buckets are filled in
+      // time order, so the live ones are the bucketCap before b (b itself last, as its slot is reused).
+      const dense = this.wideCounts ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
+      for (let x = b - this.bucketCap + 1; x <= b; x++)
+        dense[this.bucketSlot(x)] = this.countOf(x, this.bucketSlot(x));
+      this.denseCounts = dense;
+      this.partialCounts = undefined;
+    }
   }
 
   get newestMs(): number | undefined {
@@ -178,6 +227,8 @@ export class CompactHistory implements HistoryStore {
   get bytes(): number {
     return (
       this.buffer.byteLength +
+      (this.denseCounts?.byteLength ?? 0) +
+      (this.partialCounts?.size ?? 0) * 16 +
       (this.wideMeans?.byteLength ?? 0) +
       this.wideMeanOf.size * 16 +
       (this.repeats?.byteLength ?? 0)
@@ -199,12 +250,12 @@ export class CompactHistory implements HistoryStore {
   }
 
   private isExcluded(bs: number): boolean {
-    return (this.excludedBits[bs >> 3] & (1 << (bs & 7))) !== 0;
+    return (this.bytes8[this.excludedBitsOffset + (bs >> 3)] & (1 << (bs & 7))) !== 0;
   }
 
   private setExcluded(bs: number, excluded: boolean): void {
-    if (excluded) this.excludedBits[bs >> 3] |= 1 << (bs & 7);
-    else this.excludedBits[bs >> 3] &= ~(1 << (bs & 7));
+    if (excluded) this.bytes8[this.excludedBitsOffset + (bs >> 3)] |= 1 << (bs & 7);
+    else this.bytes8[this.excludedBitsOffset + (bs >> 3)] &= ~(1 << (bs & 7));
   }
 
   private bucketSlot(b: number): number {
@@ -216,13 +267,13 @@ export class CompactHistory implements HistoryStore {
   private daySlot(b: number): number {
     const day = Math.floor((b * BUCKET_MS) / DAY_MS);
     const m = ((day % this.dayCap) + this.dayCap) % this.dayCap;
-    if (this.dayTag[m] !== day) {
-      this.dayTag[m] = day;
-      this.dayMeanRef[m] = Number.NaN;
-      this.daySdRef[m] = Number.NaN;
-      this.dayMeanStep[m] = Number.NaN;
-      this.dayLagProduct[m] = 0;
-      this.daySquares[m] = 0;
+    if (this.dayStats[m * DAY_FIELDS + DAY_TAG] !== day) {
+      this.dayStats[m * DAY_FIELDS + DAY_TAG] = day;
+      this.dayStats[m * DAY_FIELDS + DAY_MEAN_REF] = Number.NaN;
+      this.dayStats[m * DAY_FIELDS + DAY_SD_REF] = Number.NaN;
+      this.dayStats[m * DAY_FIELDS + DAY_MEAN_STEP] = Number.NaN;
+      this.dayStats[m * DAY_FIELDS + DAY_LAG_PRODUCT] = 0;
+      this.dayStats[m * DAY_FIELDS + DAY_SQUARES] = 0;
     }
     return m;
   }
@@ -248,7 +299,7 @@ export class CompactHistory implements HistoryStore {
     if (index < this.firstIndex) this.firstIndex = index;
     const s = this.ringSlot(index);
     this.ring[s] = value;
-    this.ringExcluded[s] = exclude ? 1 : 0;
+    this.bytes8[this.ringExcludedOffset + s] = exclude ? 1 : 0;
     return true;
   }
 
@@ -264,7 +315,7 @@ export class CompactHistory implements HistoryStore {
       this.sealedUpTo = b + 1;
     }
     for (let b = Math.max(foldEnd, target - this.bucketCap); b < target; b++) {
-      this.counts[this.bucketSlot(b)] = 0;
+      this.setCount(b, this.bucketSlot(b), 0);
       this.setExcluded(this.bucketSlot(b), false);
     }
     this.sealedUpTo = target;
@@ -272,7 +323,7 @@ export class CompactHistory implements HistoryStore {
     for (let i = clearFrom; i < index; i++) {
       const s = this.ringSlot(i);
       this.ring[s] = Number.NaN;
-      this.ringExcluded[s] = 0;
+      this.bytes8[this.ringExcludedOffset + s] = 0;
     }
     this.newestIndex = index;
   }
@@ -290,11 +341,11 @@ export class CompactHistory implements HistoryStore {
       if (Number.isFinite(v)) {
         count++;
         sum += v;
-        if (this.ringExcluded[s] !== 0) excluded = true;
+        if (this.bytes8[this.ringExcludedOffset + s] !== 0) excluded = true;
       }
     }
     const bs = this.bucketSlot(b);
-    this.counts[bs] = count;
+    this.setCount(b, bs, count);
     this.setExcluded(bs, excluded);
     if (count === 0) return;
     const mean = sum / count;
@@ -320,20 +371,21 @@ export class CompactHistory implements HistoryStore {
     const spread = Math.sqrt(squares / count);
     const sd = spread > Math.abs(mean) * 1e-12 ? spread : 0;
     const day = this.daySlot(b);
-    if (Number.isNaN(this.dayMeanRef[day])) {
-      this.dayMeanRef[day] = mean;
+    if (Number.isNaN(this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF])) {
+      this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF] = mean;
       // Fixed for the day at its first bucket, so decoding never depends on what came later.
-      this.dayMeanStep[day] = sd > 0 ? sd : Math.max(Math.abs(mean), 1) * 2 ** -16;
+      this.dayStats[day * DAY_FIELDS + DAY_MEAN_STEP] = sd > 0 ? sd : Math.max(Math.abs(mean), 1) * 2 ** -16;
     }
-    if (Number.isNaN(this.daySdRef[day]) && sd > 0) this.daySdRef[day] = sd;
-    this.sdCodes[bs] = sd > 0 ? encodeSd(sd, this.daySdRef[day]) : 0;
-    this.storeMean(bs, mean - this.dayMeanRef[day], this.meanStep(bs, day));
+    if (Number.isNaN(this.dayStats[day * DAY_FIELDS + DAY_SD_REF]) && sd > 0)
+      this.dayStats[day * DAY_FIELDS + DAY_SD_REF] = sd;
+    this.bytes8[this.sdOffset + bs] = sd > 0 ? encodeSd(sd, this.dayStats[day * DAY_FIELDS + DAY_SD_REF]) : 0;
+    this.storeMean(bs, mean - this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF], this.meanStep(bs, day));
     if (this.repeats === undefined && repeats > 0) {
       this.repeats = this.wideCounts ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
     }
     if (this.repeats !== undefined) this.repeats[bs] = repeats;
-    this.dayLagProduct[day] += lagProduct;
-    this.daySquares[day] += squares;
+    this.dayStats[day * DAY_FIELDS + DAY_LAG_PRODUCT] += lagProduct;
+    this.dayStats[day * DAY_FIELDS + DAY_SQUARES] += squares;
   }
 
   /**
@@ -341,8 +393,11 @@ export class CompactHistory implements HistoryStore {
    * the error stays far below the noise (a quiet night bucket does not make busy hours overflow).
    */
   private meanStep(bs: number, day: number): number {
-    const own = this.sdCodes[bs] === 0 ? 0 : decodeSd(this.sdCodes[bs], this.daySdRef[day]);
-    return Math.max(own, this.dayMeanStep[day]) / MEAN_STEPS_PER_SD;
+    const own =
+      this.bytes8[this.sdOffset + bs] === 0
+        ? 0
+        : decodeSd(this.bytes8[this.sdOffset + bs], this.dayStats[day * DAY_FIELDS + DAY_SD_REF]);
+    return Math.max(own, this.dayStats[day * DAY_FIELDS + DAY_MEAN_STEP]) / MEAN_STEPS_PER_SD;
   }
 
   /** Stores a bucket mean's offset from its day's reference (see {@link means}). */
@@ -364,8 +419,8 @@ export class CompactHistory implements HistoryStore {
       const wide = new Float32Array(this.bucketCap);
       for (let b = this.sealedUpTo - this.bucketCap; b < this.sealedUpTo; b++) {
         const slot = this.bucketSlot(b);
-        if (this.counts[slot] > 0 && slot !== bs)
-          wide[slot] = this.meanOf(b) - this.dayMeanRef[this.daySlotOf(b)];
+        if (this.countOf(b, slot) > 0 && slot !== bs)
+          wide[slot] = this.meanOf(b) - this.dayStats[this.daySlotOf(b) * DAY_FIELDS + DAY_MEAN_REF];
       }
       wide[bs] = offset;
       this.wideMeans = wide;
@@ -377,7 +432,7 @@ export class CompactHistory implements HistoryStore {
     if (this.newestIndex === undefined) return;
     const from = Math.ceil(fromMs / this.stepMs - 1e-9);
     for (let i = Math.max(from, this.oldestRaw()); i <= this.newestIndex; i++) {
-      this.ringExcluded[this.ringSlot(i)] = 1;
+      this.bytes8[this.ringExcludedOffset + this.ringSlot(i)] = 1;
     }
     // Folded buckets cannot mark single samples: any bucket reaching past `from` is excluded whole.
     const firstBucket = Math.max(this.bucketOf(from), this.sealedUpTo - this.bucketCap);
@@ -394,7 +449,7 @@ export class CompactHistory implements HistoryStore {
     const firstBucket = Math.max(this.sealedUpTo - this.bucketCap, this.bucketOf(start));
     const rawFrom = Math.max(start, this.oldestRaw());
     let n = 0;
-    for (let b = firstBucket; b < this.sealedUpTo; b++) n += this.counts[this.bucketSlot(b)];
+    for (let b = firstBucket; b < this.sealedUpTo; b++) n += this.countOf(b, this.bucketSlot(b));
     for (let i = rawFrom; i <= newest; i++) if (!Number.isNaN(this.ring[this.ringSlot(i)])) n++;
     const timestampsMs = new Float64Array(n);
     const values = new Float64Array(n);
@@ -411,26 +466,26 @@ export class CompactHistory implements HistoryStore {
       const kept: number[] = [];
       for (let x = b; x < end; x++) {
         const bs = this.bucketSlot(x);
-        const count = this.counts[bs];
+        const count = this.countOf(x, bs);
         if (count === 0) continue;
         kept.push(x);
         const mean = this.meanOf(x);
         const slots = this.firstSlot(x + 1) - this.firstSlot(x);
         synth.add(
           count,
-          decodeSd(this.sdCodes[bs], this.daySdRef[daySlot]),
+          decodeSd(this.bytes8[this.sdOffset + bs], this.dayStats[daySlot * DAY_FIELDS + DAY_SD_REF]),
           this.repeats?.[bs] ?? 0,
-          (q) => (placeOf(q, count, slots) + 0.5) / slots - 0.5,
+          slots,
           this.meanOf(x - 1) - mean,
           this.meanOf(x + 1) - mean,
         );
       }
-      const squares = this.daySquares[daySlot];
-      synth.generate(squares > 0 ? this.dayLagProduct[daySlot] / squares : 0);
+      const squares = this.dayStats[daySlot * DAY_FIELDS + DAY_SQUARES];
+      synth.generate(squares > 0 ? this.dayStats[daySlot * DAY_FIELDS + DAY_LAG_PRODUCT] / squares : 0);
       for (let j = 0; j < kept.length; j++) {
         const x = kept[j];
         const mean = this.meanOf(x);
-        const count = this.counts[this.bucketSlot(x)];
+        const count = this.countOf(x, this.bucketSlot(x));
         const s0 = this.firstSlot(x);
         const slots = this.firstSlot(x + 1) - s0;
         const dev = synth.deviations(j);
@@ -452,7 +507,7 @@ export class CompactHistory implements HistoryStore {
       if (Number.isNaN(v)) continue;
       timestampsMs[k] = i * this.stepMs;
       values[k] = v;
-      exclude[k] = this.ringExcluded[s];
+      exclude[k] = this.bytes8[this.ringExcludedOffset + s];
       k++;
     }
     // Synthesised samples before `start` (of a bucket straddling it) were skipped: trim.
@@ -467,12 +522,14 @@ export class CompactHistory implements HistoryStore {
   private meanOf(b: number): number {
     if (b < this.sealedUpTo - this.bucketCap || b >= this.sealedUpTo) return Number.NaN;
     const bs = this.bucketSlot(b);
-    if (this.counts[bs] === 0) return Number.NaN;
+    if (this.countOf(b, bs) === 0) return Number.NaN;
     const day = this.daySlotOf(b);
-    if (this.wideMeans !== undefined) return this.dayMeanRef[day] + this.wideMeans[bs];
+    if (this.wideMeans !== undefined)
+      return this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF] + this.wideMeans[bs];
     const q = this.means[bs];
-    if (q === WIDE_MEAN) return this.dayMeanRef[day] + (this.wideMeanOf.get(bs) ?? Number.NaN);
-    return this.dayMeanRef[day] + q * this.meanStep(bs, day);
+    if (q === WIDE_MEAN)
+      return this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF] + (this.wideMeanOf.get(bs) ?? Number.NaN);
+    return this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF] + q * this.meanStep(bs, day);
   }
 
   /** Day slot of bucket b without resetting it (for grouping). */
@@ -506,17 +563,23 @@ function decodeSd(code: number, reference: number): number {
  * exactly, and gets as many exact repeats as it had.
  */
 class BucketSynthesiser {
+  // Per bucket of the day (at most 144 plus a straddling one).
   private count: number[] = [];
   private sd: number[] = [];
   private repeat: number[] = [];
   private offsets: number[] = [];
-  private positions: number[] = [];
-  private ramps: number[] = [];
+  // Per sample of the day: grown as needed and reused from day to day, so a refit's snapshot allocates a
+  // handful of arrays instead of several per day and per bisection step.
+  private total = 0;
+  private phase: Float64Array = new Float64Array(0);
+  private ramp: Float64Array = new Float64Array(0);
   private noise = new Float64Array(0);
-  private ramp = new Float64Array(0);
-  private phase = new Float64Array(0);
   private out = new Float64Array(0);
   private path = new Float64Array(0);
+  private noiseMean = new Float64Array(0);
+  private rampCentred = new Float64Array(0);
+  private rampScale = new Float64Array(0);
+  private rampSquares = new Float64Array(0);
   private seed = 0;
 
   get buckets(): number {
@@ -528,43 +591,50 @@ class BucketSynthesiser {
     this.sd = [];
     this.repeat = [];
     this.offsets = [];
-    this.positions = [];
-    this.ramps = [];
+    this.total = 0;
     this.seed = seed;
   }
 
+  /** Room for `n` samples, keeping those added so far. */
+  private reserve(n: number): void {
+    if (n <= this.phase.length) return;
+    const size = Math.max(n, 2 * this.phase.length, 64);
+    const grow = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a.subarray(0, this.total));
+      return b;
+    };
+    this.phase = grow(this.phase);
+    this.ramp = grow(this.ramp);
+    this.noise = new Float64Array(size);
+    this.out = new Float64Array(size);
+    this.path = new Float64Array(size);
+  }
+
   /**
-   * Adds a bucket: `position(q)` is sample q's place in the bucket in [-0.5, 0.5), `before`/`after` the
-   * neighbouring buckets' means minus this one's (NaN when empty).
+   * Adds a bucket of `count` samples on `slots` grid slots (sample q's place in the bucket is in
+   * [-0.5, 0.5)), `before`/`after` the neighbouring buckets' means minus this one's (NaN when empty).
    */
-  add(
-    count: number,
-    sd: number,
-    repeats: number,
-    position: (q: number) => number,
-    before: number,
-    after: number,
-  ): void {
-    this.offsets.push(this.positions.length);
+  add(count: number, sd: number, repeats: number, slots: number, before: number, after: number): void {
+    this.offsets.push(this.total);
     this.count.push(count);
     this.sd.push(sd);
     this.repeat.push(repeats);
+    this.reserve(this.total + count);
     for (let q = 0; q < count; q++) {
-      const u = position(q);
-      this.positions.push(u);
-      this.ramps.push(interpolate(u, 0, before, after));
+      const u = (placeOf(q, count, slots) + 0.5) / slots - 0.5;
+      this.phase[this.total] = u;
+      this.ramp[this.total] = interpolate(u, 0, before, after);
+      this.total++;
     }
   }
 
   generate(targetRho: number): void {
-    const total = this.positions.length;
-    this.phase = Float64Array.from(this.positions);
-    this.ramp = Float64Array.from(this.ramps);
-    this.noise = new Float64Array(total);
-    this.out = new Float64Array(total);
-    this.path = new Float64Array(total);
+    const total = this.total;
+    if (this.noiseMean.length < this.count.length) this.noiseMean = new Float64Array(this.count.length);
     const rng = new Random(this.seed);
     for (let i = 0; i < total; i++) this.noise[i] = rng.normal();
+    this.prepareRamps();
     const target = Math.min(PHI_LIMIT, Math.max(-PHI_LIMIT, targetRho));
     let lo = -PHI_LIMIT;
     let hi = PHI_LIMIT;
@@ -585,9 +655,40 @@ class BucketSynthesiser {
     return this.out.subarray(o, o + this.count[j]);
   }
 
+  /**
+   * The ramp's share of each bucket, which does not depend on the noise coefficient: computed once per
+   * day rather than at every bisection step. The ramp takes at most half the spread: noise always keeps
+   * samples distinct (a flat stretch would read as exact repeats) and the bucket from looking like a
+   * straight line.
+   */
+  private prepareRamps(): void {
+    const m = this.count.length;
+    if (this.rampScale.length < m) {
+      this.rampScale = new Float64Array(m);
+      this.rampSquares = new Float64Array(m);
+    }
+    if (this.rampCentred.length < this.total) this.rampCentred = new Float64Array(this.phase.length);
+    for (let j = 0; j < m; j++) {
+      const o = this.offsets[j];
+      const c = this.count[j];
+      let rampMean = 0;
+      for (let q = 0; q < c; q++) rampMean += this.ramp[o + q] / c;
+      let rr = 0;
+      for (let q = 0; q < c; q++) {
+        const r = this.ramp[o + q] - rampMean;
+        this.rampCentred[o + q] = r;
+        rr += r * r;
+      }
+      const target = this.sd[j] * this.sd[j] * c;
+      const rampScale = rr > MAX_RAMP_SHARE * target ? Math.sqrt((MAX_RAMP_SHARE * target) / rr) : 1;
+      this.rampScale[j] = rampScale;
+      this.rampSquares[j] = rr * rampScale * rampScale;
+    }
+  }
+
   /** Builds the deviations for noise coefficient `phi`; returns the day's lag-1 autocorrelation of them. */
   private shape(phi: number): number {
-    const total = this.positions.length;
+    const total = this.total;
     const innovation = Math.sqrt(1 - phi * phi);
     let x = 0;
     for (let i = 0; i < total; i++) {
@@ -595,7 +696,7 @@ class BucketSynthesiser {
       this.path[i] = x;
     }
     const m = this.count.length;
-    const noiseMean = new Float64Array(m);
+    const noiseMean = this.noiseMean;
     for (let j = 0; j < m; j++) {
       const o = this.offsets[j];
       let sum = 0;
@@ -616,29 +717,23 @@ class BucketSynthesiser {
         this.out[o + q] = v;
         mean += v / c;
       }
-      let rampMean = 0;
-      for (let q = 0; q < c; q++) rampMean += this.ramp[o + q] / c;
-      // Spread = |ramp + a·noise|: solve for a ≥ 0, or shrink the ramp when it alone is too wide.
-      let rr = 0;
+      // Spread = |ramp + a·noise|: solve for a ≥ 0 (the ramp's part is fixed, see prepareRamps).
       let rn = 0;
       let nn = 0;
       for (let q = 0; q < c; q++) {
-        const r = this.ramp[o + q] - rampMean;
+        const r = this.rampCentred[o + q];
         const v = this.out[o + q] - mean;
-        rr += r * r;
         rn += r * v;
         nn += v * v;
       }
       const target = this.sd[j] * this.sd[j] * c;
-      // The ramp takes at most half the spread: noise always keeps samples distinct (a flat stretch
-      // would read as exact repeats) and the bucket from looking like a straight line.
-      const rampScale = rr > MAX_RAMP_SHARE * target ? Math.sqrt((MAX_RAMP_SHARE * target) / rr) : 1;
-      const rs = rr * rampScale * rampScale;
+      const rampScale = this.rampScale[j];
+      const rs = this.rampSquares[j];
       const rns = rn * rampScale;
       // nn·a² + 2·rns·a + rs − target = 0, positive root (rs < target, so it exists).
       const a = nn > 0 ? (-rns + Math.sqrt(rns * rns - nn * (rs - target))) / nn : 0;
       for (let q = 0; q < c; q++) {
-        const d = rampScale * (this.ramp[o + q] - rampMean) + a * (this.out[o + q] - mean);
+        const d = rampScale * this.rampCentred[o + q] + a * (this.out[o + q] - mean);
         this.out[o + q] = d;
         squares += d * d;
         if (q > 0) product += d * this.out[o + q - 1];

@@ -26,8 +26,8 @@ export interface MonitorDeps {
 interface SeriesState {
   readonly runner: SeriesRunner;
   readonly stepMs: number;
-  /** Episode ids currently open on this series. */
-  readonly openEpisodes: Set<string>;
+  /** Episode ids currently open on this series; created at the first (most series never have one). */
+  openEpisodes: Set<string> | undefined;
 }
 
 export interface CycleSummary {
@@ -105,7 +105,7 @@ export class Monitor {
       trainingWindowMs: m.trainingWindowMs,
       admission: m,
     });
-    return { runner, stepMs, openEpisodes: new Set() };
+    return { runner, stepMs, openEpisodes: undefined };
   }
 
   /** Runs one cycle. Source failures are logged and counted; the cycle then ends early. */
@@ -234,7 +234,7 @@ export class Monitor {
           });
           if (e.kind === 'opened') {
             opened++;
-            series.state.openEpisodes.add(e.episode.id);
+            (series.state.openEpisodes ??= new Set()).add(e.episode.id);
             logger.warn('anomaly episode opened', {
               series: series.id,
               episode: e.episode.id,
@@ -245,7 +245,7 @@ export class Monitor {
               source: series.source,
             });
           } else if (e.kind === 'closed') {
-            series.state.openEpisodes.delete(e.episode.id);
+            series.state.openEpisodes?.delete(e.episode.id);
             logger.info('anomaly episode closed', {
               series: series.id,
               episode: e.episode.id,
@@ -271,7 +271,7 @@ export class Monitor {
     }
 
     this.openEpisodeCount = 0;
-    for (const s of this.registry.values()) this.openEpisodeCount += s.state.openEpisodes.size;
+    for (const s of this.registry.values()) this.openEpisodeCount += s.state.openEpisodes?.size ?? 0;
     const durationMs = stopwatch() - t0;
     metrics.pointsProcessed(points);
     for (const [sev, n] of bySeverity) metrics.anomalies(sev, n);

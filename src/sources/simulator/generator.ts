@@ -76,10 +76,23 @@ class Engine implements SeriesGenerator {
   private readonly noiseRng: Random;
   /** Unit-variance Ornstein-Uhlenbeck state: AR(1) at any spacing, with phi = exp(-dt / tau). */
   private z = 0;
-  private lastMs: number | undefined;
-  private lastLatent: number | undefined;
-  /** Set by `skip`: the reading whose latent value was not computed (time and noise state). */
-  private pendingLatent: { timestampMs: number; z: number } | undefined;
+  // Numbers plus flags rather than `number | undefined`: V8 keeps a field that only ever holds numbers as a
+  // double in place, while one that was ever undefined boxes every stored number (garbage per reading).
+  private started = false;
+  private lastMs = 0;
+  /** The AR(1) coefficients of the last spacing: readings on a grid reuse them (no exp or sqrt per reading). */
+  private phiDtMs = Number.NaN;
+  private phi = 0;
+  private innovation = 0;
+  private hasLastLatent = false;
+  private lastLatent = 0;
+  /**
+   * Set by `skip`: the reading whose latent value was not computed (time and noise state). Fields rather
+   * than an object: `skip` runs for every reading of a fast-forwarded backfill.
+   */
+  private hasPending = false;
+  private pendingMs = 0;
+  private pendingZ = 0;
   private stuck: { anomaly: ScheduledAnomaly; latent: number } | undefined;
   /** The anomaly behind the latest labelled point, for `generateSeries` to group points into events. */
   lastAnomaly: ScheduledAnomaly | undefined;
@@ -95,47 +108,68 @@ class Engine implements SeriesGenerator {
 
   /** Advances the autocorrelated noise to `timestampMs` (unchanged for a time not after the last). */
   private advanceNoise(timestampMs: number): void {
-    if (this.lastMs === undefined) {
+    if (!this.started) {
       this.z = this.noiseRng.normal();
+      this.started = true;
       this.lastMs = timestampMs;
     } else if (timestampMs > this.lastMs) {
-      const phi = Math.exp(-(timestampMs - this.lastMs) / this.profile.noiseTauMs);
-      this.z = phi * this.z + Math.sqrt(1 - phi * phi) * this.noiseRng.normal();
+      const dtMs = timestampMs - this.lastMs;
+      if (dtMs !== this.phiDtMs) {
+        this.phiDtMs = dtMs;
+        this.phi = Math.exp(-dtMs / this.profile.noiseTauMs);
+        this.innovation = Math.sqrt(1 - this.phi * this.phi);
+      }
+      this.z = this.phi * this.z + this.innovation * this.noiseRng.normal();
       this.lastMs = timestampMs;
     }
   }
 
   skip(timestampMs: number): void {
     if (this.schedule.at(timestampMs) !== undefined) {
-      this.next(timestampMs);
+      // A reading an anomaly may touch is computed (a flatline holds it; the label needs it).
+      this.nextValue(timestampMs);
       return;
     }
     this.advanceNoise(timestampMs);
     // The latent value is only ever read by a flatline that starts at the next reading: computed then.
-    this.pendingLatent = { timestampMs, z: this.z };
+    this.hasPending = true;
+    this.pendingMs = timestampMs;
+    this.pendingZ = this.z;
     this.lastAnomaly = undefined;
   }
 
   /** The latent value of the previous reading, computing it if that reading was skipped. */
   private previousLatent(): number | undefined {
-    const pending = this.pendingLatent;
-    if (pending === undefined) return this.lastLatent;
+    if (!this.hasPending) return this.hasLastLatent ? this.lastLatent : undefined;
+    const pendingMs = this.pendingMs;
     const p = this.profile;
-    const load = p.load(pending.timestampMs);
-    return p.latent(pending.timestampMs, load) + p.latentSigma(load) * pending.z;
+    const load = p.load(pendingMs);
+    return p.latent(pendingMs, load) + p.latentSigma(load) * this.pendingZ;
   }
 
   nextValue(timestampMs: number): number {
-    // Readings an anomaly may touch take the full path (labels, flatline state); the rest only the value.
-    if (this.schedule.at(timestampMs) !== undefined) return this.next(timestampMs).value;
+    const anomaly = this.schedule.at(timestampMs);
     this.advanceNoise(timestampMs);
     const p = this.profile;
     const load = p.load(timestampMs);
-    const latent = p.latent(timestampMs, load) + p.latentSigma(load) * this.z;
+    const clean = p.latent(timestampMs, load);
+    const sigma = p.latentSigma(load);
+    const normal = clean + sigma * this.z;
+    if (anomaly === undefined) {
+      this.lastLatent = normal;
+      this.hasLastLatent = true;
+      this.hasPending = false;
+      this.lastAnomaly = undefined;
+      return p.output(normal);
+    }
+    // As `next`, without building the reading (hours of a backfill can lie inside anomalies).
+    const latent = this.applyAnomaly(anomaly, timestampMs, load, normal, sigma);
     this.lastLatent = latent;
-    this.pendingLatent = undefined;
-    this.lastAnomaly = undefined;
-    return p.output(latent);
+    this.hasLastLatent = true;
+    this.hasPending = false;
+    const value = p.output(latent);
+    this.lastAnomaly = value !== p.output(normal) ? anomaly : undefined;
+    return value;
   }
 
   next(timestampMs: number): GeneratedPoint {
@@ -149,7 +183,8 @@ class Engine implements SeriesGenerator {
     const latent =
       anomaly === undefined ? normal : this.applyAnomaly(anomaly, timestampMs, load, normal, sigma);
     this.lastLatent = latent;
-    this.pendingLatent = undefined;
+    this.hasLastLatent = true;
+    this.hasPending = false;
 
     const value = p.output(latent);
     // The label is the truth of what happened: a point is anomalous exactly when the anomaly changed its
@@ -214,6 +249,7 @@ function streamingEngine(options: SeriesGeneratorOptions): Engine {
   validate(options.kind, options.stepMs, options.startMs, types, quietStartMs);
   validateRate(rate);
   const profile = new SeriesProfile(options.kind, options.seed, options.startMs);
+  if (options.cacheDayShapes === true) profile.cacheDayShapes(options.stepMs);
   const schedule =
     rate === 0
       ? NO_ANOMALIES
@@ -264,9 +300,11 @@ export function generateSeries(options: GenerateSeriesOptions): GeneratedSeries 
       anomalyRatePerDay: options.anomalyRatePerDay,
       anomalyTypes: types,
       quietStartMs,
+      cacheDayShapes: true,
     });
   } else {
     const profile = new SeriesProfile(kind, seed, startMs);
+    profile.cacheDayShapes(stepMs);
     const scheduleSeed = subSeed(seed, SCHEDULE_STREAM + kindIndex(kind));
     const planned = planAnomalies(scheduleSeed, profile, count, types, startMs, stepMs, points, quietStartMs);
     engine = new Engine(

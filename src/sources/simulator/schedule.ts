@@ -158,7 +158,9 @@ export class PoissonSchedule implements AnomalySchedule {
     ) {
       this.events.shift();
     }
-    return this.events.find((e) => e.startMs <= timestampMs && timestampMs < e.endMs);
+    // A plain loop: this runs for every generated reading, and a closure per call is garbage per reading.
+    for (const e of this.events) if (e.startMs <= timestampMs && timestampMs < e.endMs) return e;
+    return undefined;
   }
 
   private draw(): void {

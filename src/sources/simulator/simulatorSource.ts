@@ -61,13 +61,15 @@ export class SimulatorSource {
 
   constructor(private readonly options: SimulatorSourceOptions) {}
 
-  private generatorFor(spec: SimulatedSeriesSpec): SeriesGenerator {
+  /** `backfill`: a throw-away generator for one series' history (caches its day shapes, see the option). */
+  private generatorFor(spec: SimulatedSeriesSpec, backfill = false): SeriesGenerator {
     return createSeriesGenerator({
       kind: spec.kind,
       seed: spec.seed,
       stepMs: this.options.stepMs,
       startMs: this.historyStartMs,
       anomalyRatePerDay: this.options.anomaliesPerDay,
+      cacheDayShapes: backfill,
     });
   }
 
@@ -117,7 +119,7 @@ export class SimulatorSource {
     for (const s of this.series ?? []) {
       if (s.query !== query.name || !s.historyPending) continue;
       s.historyPending = false;
-      const generator = this.generatorFor(s.spec);
+      const generator = this.generatorFor(s.spec, true);
       for (let i = 0; i < skip; i++) generator.skip(this.historyStartMs + i * stepMs);
       for (let from = skip; from < this.historyPoints; from += CHUNK_POINTS) {
         const n = Math.min(CHUNK_POINTS, this.historyPoints - from);

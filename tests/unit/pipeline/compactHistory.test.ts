@@ -29,6 +29,34 @@ function between(
 }
 
 describe('CompactHistory', () => {
+  it('keeps every bucket count through full, partial and empty buckets, few or many partial ones', () => {
+    // Full buckets are a bit each and partial counts a small map until a count per bucket is cheaper:
+    // both forms must give back exactly the samples pushed, per bucket.
+    for (const partialEvery of [97, 3]) {
+      const h = new CompactHistory(STEP, 2 * DAY);
+      const perBucket = new Map<number, number>();
+      const n = (2 * DAY) / STEP;
+      for (let i = 0; i < n; i++) {
+        const bucket = Math.floor((i * STEP) / BUCKET_MS);
+        // Some buckets miss one or two samples, every 50th bucket is empty (a gap).
+        if (bucket % 50 === 49) continue;
+        if (bucket % partialEvery === 1 && i % 20 < 1 + (bucket % 2)) continue;
+        h.push(T0 + i * STEP, 10 + Math.sin(i / 30) + (i % 5) * 0.1);
+        perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
+      }
+      const snap = h.snapshot(2 * DAY);
+      const got = new Map<number, number>();
+      for (const t of snap.timestampsMs) {
+        const bucket = Math.floor((t - T0) / BUCKET_MS);
+        got.set(bucket, (got.get(bucket) ?? 0) + 1);
+      }
+      const firstKept = Math.floor((snap.timestampsMs[0] - T0) / BUCKET_MS);
+      const expected = [...perBucket].filter(([b]) => b > firstKept);
+      expect(expected.filter(([, c]) => c > 0 && c < 20).length).toBeGreaterThan(partialEvery === 3 ? 64 : 1);
+      for (const [b, c] of expected) expect([b, got.get(b) ?? 0]).toEqual([b, c]);
+    }
+  });
+
   it('keeps recent samples raw and folded buckets with their exact count, mean and spread', () => {
     const h = new CompactHistory(STEP, DAY);
     const raw: number[] = [];

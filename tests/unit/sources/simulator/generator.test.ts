@@ -316,6 +316,27 @@ describe('createSeriesGenerator', () => {
     expect(g.events.length).toBeGreaterThan(0);
   });
 
+  it('gives bit-identical readings with cached day shapes, through nextValue and skip', () => {
+    // The backfill path (cached shapes, value-only readings, fast-forwarding) against plain `next`, at the
+    // daemon's 30 s step with anomalies (flatlines read the skipped reading's latent value).
+    for (const kind of ['cpu', 'memory', 'latency'] as const) {
+      const o = { kind, seed: 11, stepMs: 30_000, startMs: START, anomalyRatePerDay: 4, quietStartMs: 0 };
+      const plain = createSeriesGenerator(o);
+      const cached = createSeriesGenerator({ ...o, cacheDayShapes: true });
+      let differing = 0;
+      let anomalous = 0;
+      for (let i = 0; i < 4 * 2880; i++) {
+        const t = START + i * 30_000;
+        const p = plain.next(t);
+        anomalous += p.label;
+        if (i % 7 === 3) cached.skip(t);
+        else if (cached.nextValue(t) !== p.value) differing++;
+      }
+      expect(differing).toBe(0);
+      expect(anomalous).toBeGreaterThan(0);
+    }
+  });
+
   it('accepts irregular, late and repeated timestamps after a backfill', () => {
     const stream = createSeriesGenerator(options);
     for (let i = 0; i < 3 * 288; i++) stream.next(START + i * STEP);
