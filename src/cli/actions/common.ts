@@ -20,16 +20,33 @@ export function appLogger(config: AppConfig): Logger {
   return createLogger({ level: config.logLevel });
 }
 
+/**
+ * The message of a caught error on one line: V8's JSON.parse messages quote the offending text, line
+ * breaks included, and a user error must stay one line.
+ */
+export function oneLineReason(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+}
+
 /** Reads a model file written by `anomalyd train`, with one-line errors naming the file. */
 export function readModelFile(path: string): FittedModel {
   if (!existsSync(path))
     throw new UserError(`${path}: model file not found (write one with \`anomalyd train\`)`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    // A directory or an unreadable file is not "invalid JSON": say what actually failed.
+    const code = (err as NodeJS.ErrnoException).code ?? oneLineReason(err);
+    throw new UserError(`${path}: cannot read the model file (${code}); check the path and its permissions`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(text);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new UserError(`${path}: not valid JSON (${why}); was it written by \`anomalyd train\`?`);
+    throw new UserError(
+      `${path}: not valid JSON (${oneLineReason(err)}); was it written by \`anomalyd train\`?`,
+    );
   }
   return loadModel(json, path);
 }

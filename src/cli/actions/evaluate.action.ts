@@ -16,7 +16,7 @@ import { renderJsonReport, renderTextReport, writeReports, REPORT_FILE_NAMES } f
 import { readDatasetCsv, readWindowsFile } from '../../sources/csv';
 import { labelsFromWindows, unionLabels } from '../../evaluate/events';
 import type { EvaluateContext } from '../contexts';
-import { appLogger, loadAppConfig, progressBar, readModelFile } from './common';
+import { appLogger, loadAppConfig, oneLineReason, progressBar, readModelFile } from './common';
 
 export const METADATA_FILE = 'model_metadata.json';
 
@@ -156,22 +156,29 @@ export async function writeHumanReports(
   return [text, json];
 }
 
-/** The dataset a model was trained on, from the metadata `train` writes beside the model file. */
+/**
+ * The dataset a model was trained on, from the metadata `train` writes beside the model file. A metadata
+ * file that exists but cannot be read is a user error naming it: falling back to "evaluate needs --dataset"
+ * would hide why the recorded dataset was not used.
+ */
 function datasetFromModelMetadata(modelPath: string): string | undefined {
   const meta = join(dirname(modelPath), METADATA_FILE);
   if (!existsSync(meta)) return undefined;
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(meta, 'utf8'));
-    if (
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      'dataset' in parsed &&
-      typeof parsed.dataset === 'string'
-    ) {
-      return parsed.dataset;
-    }
-  } catch {
-    return undefined;
+    parsed = JSON.parse(readFileSync(meta, 'utf8'));
+  } catch (err) {
+    throw new UserError(
+      `${meta}: cannot read the recorded dataset (${oneLineReason(err)}); pass --dataset FILE or rewrite it with \`anomalyd train\``,
+    );
+  }
+  if (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    'dataset' in parsed &&
+    typeof parsed.dataset === 'string'
+  ) {
+    return parsed.dataset;
   }
   return undefined;
 }
