@@ -333,6 +333,12 @@ describe('anomalyd CLI (built, black box)', () => {
         line: /^error: nowhere\.json: cannot read the file \(ENOENT\)/,
       },
       {
+        name: 'simulate --out naming a directory',
+        files: {},
+        args: ['simulate', '--days', '1', '--out', '.'],
+        line: /^error: \.: cannot write \((EISDIR|EBUSY)\); check --out/,
+      },
+      {
         name: 'config with an unknown key',
         files: { 'c.yaml': 'source: auto\nbogus_key: 1\n' },
         args: ['evaluate', '--dataset', '../sim.csv', '--config', 'c.yaml'],

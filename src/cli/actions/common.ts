@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadConfig, type ConfigFlags } from '../../config';
 import type { AppConfig } from '../../config/types';
 import { UserError } from '../../domain/errors';
@@ -26,6 +27,43 @@ export function appLogger(config: AppConfig): Logger {
  */
 export function oneLineReason(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+}
+
+/** A filesystem error (EACCES, EISDIR, ENOSPC, ...) rather than a bug: it carries a string `code`. */
+function isFsError(err: unknown): err is { code: string } {
+  // Not `instanceof Error`: errors thrown by node:fs may come from another realm (e.g. under jest).
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string';
+}
+
+/**
+ * Runs `write` and turns a filesystem failure into a user error naming the path and the flag that chose
+ * it: an unwritable output path is bad input (exit 2), not "a bug in anomalyd" (exit 1).
+ */
+export async function writingOutput<T>(path: string, flag: string, write: () => Promise<T> | T): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isFsError(err)) throw err;
+    throw new UserError(`${path}: cannot write (${err.code}); check ${flag} and the permissions`);
+  }
+}
+
+/**
+ * Writes `content` to `path` through a temporary file and a rename, so a reader never sees half a file;
+ * parent directories are created. Filesystem failures become a one-line user error naming `flag`, and the
+ * temporary file is removed.
+ */
+export function writeFileAtomically(path: string, content: string, flag: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, content);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    if (!isFsError(err)) throw err;
+    throw new UserError(`${path}: cannot write (${err.code}); check ${flag} and the permissions`);
+  }
 }
 
 /** Reads a model file written by `anomalyd train`, with one-line errors naming the file. */

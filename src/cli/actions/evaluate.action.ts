@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AppConfig } from '../../config/types';
 import { UserError } from '../../domain/errors';
@@ -16,7 +16,15 @@ import { renderJsonReport, renderTextReport, writeReports, REPORT_FILE_NAMES } f
 import { readDatasetCsv, readWindowsFile } from '../../sources/csv';
 import { labelsFromWindows, unionLabels } from '../../evaluate/events';
 import type { EvaluateContext } from '../contexts';
-import { appLogger, loadAppConfig, oneLineReason, progressBar, readModelFile } from './common';
+import {
+  appLogger,
+  loadAppConfig,
+  oneLineReason,
+  progressBar,
+  readModelFile,
+  writeFileAtomically,
+  writingOutput,
+} from './common';
 
 export const METADATA_FILE = 'model_metadata.json';
 
@@ -143,16 +151,15 @@ export async function writeHumanReports(
 ): Promise<string[]> {
   const { result, points } = run.output;
   if (plots) {
-    const w = await writeReports(outputDir, result, points, {
-      title: `anomalyd evaluation: ${result.dataset}`,
-    });
+    const w = await writingOutput(outputDir, '--output-dir', () =>
+      writeReports(outputDir, result, points, { title: `anomalyd evaluation: ${result.dataset}` }),
+    );
     return [w.text, w.json, w.html];
   }
-  mkdirSync(outputDir, { recursive: true });
   const text = join(outputDir, REPORT_FILE_NAMES.text);
   const json = join(outputDir, REPORT_FILE_NAMES.json);
-  writeFileSync(text, renderTextReport(result));
-  writeFileSync(json, renderJsonReport(result));
+  writeFileAtomically(text, renderTextReport(result), '--output-dir');
+  writeFileAtomically(json, renderJsonReport(result), '--output-dir');
   return [text, json];
 }
 
@@ -205,10 +212,10 @@ export async function evaluateAction(ctx: EvaluateContext): Promise<number> {
   });
   const written = await writeHumanReports(run, ctx.outputDir, ctx.plots);
   if (ctx.scoresOut) {
-    mkdirSync(dirname(ctx.scoresOut), { recursive: true });
-    writeFileSync(
+    writeFileAtomically(
       ctx.scoresOut,
       formatScoresCsv(run.output.points, run.rawTimestamps, run.output.backtest.testStart),
+      '--scores-out',
     );
     written.push(ctx.scoresOut);
   }
