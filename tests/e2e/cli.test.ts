@@ -309,6 +309,36 @@ describe('anomalyd CLI (built, black box)', () => {
         line: /^error: model\.json: key "schema"/,
       },
       {
+        name: 'model file whose JSON error quotes a line break (still one line)',
+        files: { 'model.json': 'notjson\n' },
+        args: ['evaluate', '--dataset', '../sim.csv', '--model-path', 'model.json'],
+        line: /^error: model\.json: not valid JSON \(.*\); was it written by `anomalyd train`\?$/,
+      },
+      {
+        name: 'model path that is a directory',
+        files: {},
+        args: ['evaluate', '--dataset', '../sim.csv', '--model-path', '.'],
+        line: /^error: \.: cannot read the model file \(EISDIR\)/,
+      },
+      {
+        name: 'unreadable model_metadata.json beside --model-path, no --dataset',
+        files: { 'model.json': '{}', 'model_metadata.json': 'garbage\n' },
+        args: ['evaluate', '--model-path', 'model.json'],
+        line: /^error: model_metadata\.json: cannot read the recorded dataset \(.*\); pass --dataset FILE/,
+      },
+      {
+        name: 'missing windows file',
+        files: {},
+        args: ['evaluate', '--dataset', '../sim.csv', '--labels', 'nowhere.json'],
+        line: /^error: nowhere\.json: cannot read the file \(ENOENT\)/,
+      },
+      {
+        name: 'simulate --out naming a directory',
+        files: {},
+        args: ['simulate', '--days', '1', '--out', '.'],
+        line: /^error: \.: cannot write \((EISDIR|EBUSY)\); check --out/,
+      },
+      {
         name: 'config with an unknown key',
         files: { 'c.yaml': 'source: auto\nbogus_key: 1\n' },
         args: ['evaluate', '--dataset', '../sim.csv', '--config', 'c.yaml'],

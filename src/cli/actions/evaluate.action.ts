@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AppConfig } from '../../config/types';
 import { UserError } from '../../domain/errors';
@@ -16,7 +16,15 @@ import { renderJsonReport, renderTextReport, writeReports, REPORT_FILE_NAMES } f
 import { readDatasetCsv, readWindowsFile } from '../../sources/csv';
 import { labelsFromWindows, unionLabels } from '../../evaluate/events';
 import type { EvaluateContext } from '../contexts';
-import { appLogger, loadAppConfig, progressBar, readModelFile } from './common';
+import {
+  appLogger,
+  loadAppConfig,
+  oneLineReason,
+  progressBar,
+  readModelFile,
+  writeFileAtomically,
+  writingOutput,
+} from './common';
 
 export const METADATA_FILE = 'model_metadata.json';
 
@@ -143,35 +151,41 @@ export async function writeHumanReports(
 ): Promise<string[]> {
   const { result, points } = run.output;
   if (plots) {
-    const w = await writeReports(outputDir, result, points, {
-      title: `anomalyd evaluation: ${result.dataset}`,
-    });
+    const w = await writingOutput(outputDir, '--output-dir', () =>
+      writeReports(outputDir, result, points, { title: `anomalyd evaluation: ${result.dataset}` }),
+    );
     return [w.text, w.json, w.html];
   }
-  mkdirSync(outputDir, { recursive: true });
   const text = join(outputDir, REPORT_FILE_NAMES.text);
   const json = join(outputDir, REPORT_FILE_NAMES.json);
-  writeFileSync(text, renderTextReport(result));
-  writeFileSync(json, renderJsonReport(result));
+  writeFileAtomically(text, renderTextReport(result), '--output-dir');
+  writeFileAtomically(json, renderJsonReport(result), '--output-dir');
   return [text, json];
 }
 
-/** The dataset a model was trained on, from the metadata `train` writes beside the model file. */
+/**
+ * The dataset a model was trained on, from the metadata `train` writes beside the model file. A metadata
+ * file that exists but cannot be read is a user error naming it: falling back to "evaluate needs --dataset"
+ * would hide why the recorded dataset was not used.
+ */
 function datasetFromModelMetadata(modelPath: string): string | undefined {
   const meta = join(dirname(modelPath), METADATA_FILE);
   if (!existsSync(meta)) return undefined;
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(meta, 'utf8'));
-    if (
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      'dataset' in parsed &&
-      typeof parsed.dataset === 'string'
-    ) {
-      return parsed.dataset;
-    }
-  } catch {
-    return undefined;
+    parsed = JSON.parse(readFileSync(meta, 'utf8'));
+  } catch (err) {
+    throw new UserError(
+      `${meta}: cannot read the recorded dataset (${oneLineReason(err)}); pass --dataset FILE or rewrite it with \`anomalyd train\``,
+    );
+  }
+  if (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    'dataset' in parsed &&
+    typeof parsed.dataset === 'string'
+  ) {
+    return parsed.dataset;
   }
   return undefined;
 }
@@ -198,10 +212,10 @@ export async function evaluateAction(ctx: EvaluateContext): Promise<number> {
   });
   const written = await writeHumanReports(run, ctx.outputDir, ctx.plots);
   if (ctx.scoresOut) {
-    mkdirSync(dirname(ctx.scoresOut), { recursive: true });
-    writeFileSync(
+    writeFileAtomically(
       ctx.scoresOut,
       formatScoresCsv(run.output.points, run.rawTimestamps, run.output.backtest.testStart),
+      '--scores-out',
     );
     written.push(ctx.scoresOut);
   }

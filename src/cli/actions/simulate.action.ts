@@ -1,8 +1,7 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { formatDatasetCsv } from '../../sources/csv';
 import { generateSeries } from '../../sources/simulator';
 import type { SimulateContext } from '../contexts';
+import { writeFileAtomically } from './common';
 
 /** A Monday 00:00 UTC, so default files start on a week boundary and are reproducible byte for byte. */
 export const DEFAULT_SIMULATION_START_MS = Date.UTC(2026, 0, 5);
@@ -18,10 +17,7 @@ export function simulateAction(ctx: SimulateContext): Promise<number> {
     anomalyRatePerDay: ctx.anomaliesPerDay,
   });
   const { series, events } = generated;
-  mkdirSync(dirname(ctx.out), { recursive: true });
-  const tmp = `${ctx.out}.tmp-${process.pid}`;
-  writeFileSync(tmp, formatDatasetCsv(series.timestampsMs, series.values, series.labels));
-  renameSync(tmp, ctx.out);
+  writeFileAtomically(ctx.out, formatDatasetCsv(series.timestampsMs, series.values, series.labels), '--out');
   const byType = new Map<string, number>();
   for (const e of events) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
   const labelled = series.labels?.reduce((a, b) => a + b, 0) ?? 0;

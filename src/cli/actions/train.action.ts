@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { renderTextReport } from '../../report';
 import { VERSION } from '../version';
 import type { TrainContext } from '../contexts';
-import { appLogger, loadAppConfig } from './common';
+import { appLogger, loadAppConfig, writeFileAtomically } from './common';
 import { METADATA_FILE, runEvaluation, writeHumanReports } from './evaluate.action';
-
-function writeAtomically(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
-}
 
 /** Fits on the first part, evaluates on the held-out tail, saves the model, its metadata and reports. */
 export async function trainAction(ctx: TrainContext): Promise<number> {
@@ -31,7 +24,7 @@ export async function trainAction(ctx: TrainContext): Promise<number> {
   const { result, backtest } = run.output;
   const model = backtest.initialModel;
   const modelJson = `${JSON.stringify(model.toJSON(), null, 2)}\n`;
-  writeAtomically(ctx.modelPath, modelJson);
+  writeFileAtomically(ctx.modelPath, modelJson, '--model-path');
 
   const metadata = {
     anomalyd_version: VERSION,
@@ -63,7 +56,8 @@ export async function trainAction(ctx: TrainContext): Promise<number> {
   };
   const metaJson = `${JSON.stringify(metadata, null, 2)}\n`;
   const metaPaths = [join(ctx.outputDir, METADATA_FILE), join(dirname(ctx.modelPath), METADATA_FILE)];
-  for (const p of new Set(metaPaths.map((x) => resolve(x)))) writeAtomically(p, metaJson);
+  for (const p of new Set(metaPaths.map((x) => resolve(x))))
+    writeFileAtomically(p, metaJson, '--output-dir and --model-path');
 
   const written = await writeHumanReports(run, ctx.outputDir, ctx.plots);
   process.stdout.write(renderTextReport(result));

@@ -17,7 +17,12 @@ export function simulateCommand(program: Command, actions: Actions, setExit: (co
     .command('simulate')
     .description('write a realistic labelled infrastructure metric as a dataset CSV')
     .option('--days <n>', 'length of the series in days', parseNumberIn(0.01, 3650), 28)
-    .option('--step <duration>', 'sampling step, e.g. 30s, 1m, 5m', parseStep, 300_000)
+    // The default is shown as "5m" (what a user types), not as the 300000 ms the parser yields.
+    .addOption(
+      new Option('--step <duration>', 'sampling step, e.g. 30s, 1m, 5m')
+        .argParser(parseStep)
+        .default(300_000, '5m'),
+    )
     .option('--seed <n>', 'random seed (same seed, same file)', parseInteger(0), 1)
     .requiredOption('-o, --out <file.csv>', 'output CSV (timestamp,value,label)')
     .addOption(

@@ -134,6 +134,14 @@ describe('anomalyd CLI', () => {
     expect(r.out).toMatch(/monitor/);
     expect(r.out).toMatch(/evaluate/);
   });
+
+  it('shows the simulate --step default as a duration a user can type, not in milliseconds', async () => {
+    const { actions } = fakeActions();
+    const r = await run(['simulate', '--help'], actions);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--step <duration>\s+sampling step, e\.g\. 30s, 1m, 5m \(default: 5m\)/);
+    expect(r.out).not.toContain('300000');
+  });
 });
 
 describe('anomalyd CLI dataset flags', () => {

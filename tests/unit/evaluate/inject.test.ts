@@ -1,5 +1,10 @@
 import { Random } from '../../../src/domain/random';
-import { INJECTION_TYPES, injectAnomalies, type InjectableSeries } from '../../../src/evaluate/inject';
+import {
+  INJECTION_TYPES,
+  injectAnomalies,
+  type InjectableSeries,
+  type InjectionType,
+} from '../../../src/evaluate/inject';
 
 const STEP = 5 * 60_000;
 const HOUR_POINTS = 12;
@@ -121,13 +126,21 @@ describe('injectAnomalies', () => {
     const r = injectAnomalies(base, { count: 30, seed: 21 });
     const minutes = (e: { startIndex: number; endIndex: number }): number =>
       (e.endIndex - e.startIndex + 1) * 5;
+    // [min, max] minutes per type; drift is a 2-6 h ramp plus a 1-3 h hold. Every type must occur, or its
+    // bounds would go unchecked.
+    const bounds: Record<InjectionType, readonly [number, number]> = {
+      spike: [5, 5],
+      dip: [5, 15],
+      level_shift: [30, 180],
+      drift: [180, 540],
+      variance_burst: [30, 90],
+      flatline: [60, 180],
+    };
+    expect(new Set(r.events.map((e) => e.type))).toEqual(new Set(INJECTION_TYPES));
     for (const e of r.events) {
       const m = minutes(e);
-      if (e.type === 'spike') expect(m).toBe(5);
-      if (e.type === 'dip') expect(m).toBeLessThanOrEqual(15);
-      if (e.type === 'level_shift') expect([m >= 30, m <= 180]).toEqual([true, true]);
-      if (e.type === 'variance_burst') expect([m >= 30, m <= 90]).toEqual([true, true]);
-      if (e.type === 'flatline') expect([m >= 60, m <= 180]).toEqual([true, true]);
+      const [lo, hi] = bounds[e.type];
+      expect({ type: e.type, inBounds: m >= lo && m <= hi }).toEqual({ type: e.type, inBounds: true });
     }
   });
 
