@@ -19,7 +19,7 @@ export function readWindowsFile(path: string, datasetPath: string): AnomalyWindo
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new UserError(`${path}: cannot read the file (${code}); check the --windows path`);
+    throw new UserError(`${path}: cannot read the file (${code}); check the --labels path`);
   }
   return parseWindowsJson(text, path, datasetPath);
 }

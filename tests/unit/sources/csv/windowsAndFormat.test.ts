@@ -116,7 +116,7 @@ describe('readWindowsFile', () => {
       writeFileSync(p, '[[0, 60]]');
       expect(readWindowsFile(p, 'x.csv')).toEqual([[0, 60_000]]);
       expect(userErrorOf(() => readWindowsFile(join(dir, 'none.json'), 'x.csv'))).toBe(
-        `${join(dir, 'none.json')}: cannot read the file (ENOENT); check the --windows path`,
+        `${join(dir, 'none.json')}: cannot read the file (ENOENT); check the --labels path`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
