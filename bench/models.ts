@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG } from '../src/config/defaults';
-import { initAugurs, MstlForecaster, ProphetForecaster } from '../src/model/augurs';
+import { MstlForecaster, ProphetForecaster } from '../src/model/augurs';
+import { initAugurs } from '../src/runtime/augursLoader';
 import { createForecaster } from '../src/model/forecaster';
 import type { FittedModel, Forecaster, TrainingInput } from '../src/model/types';
 import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';

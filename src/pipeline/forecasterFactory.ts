@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../config/types';
-import { initAugurs, MstlForecaster, ProphetForecaster } from '../model/augurs';
+import { MstlForecaster, ProphetForecaster } from '../model/augurs';
+import { initAugurs } from '../runtime/augursLoader';
 import { createForecaster } from '../model/forecaster';
 import type { Forecaster, SeasonalOptions } from '../model/types';
 

@@ -4,7 +4,7 @@ import { MIN_DAILY_DAYS, MIN_WEEKLY_DAYS } from '../forecaster';
 import { MS_PER_DAY } from '../fourier';
 import { medianInPlace, normalQuantile } from '../stats';
 import type { FitMetrics, Forecast, FittedModel, ModelKind, SerializedModel, TrainingInput } from '../types';
-import type { WasmForecast } from './loader';
+import type { WasmForecast } from './modules';
 
 /** Version of the augurs model file layout (see {@link augursModelJson}). */
 export const AUGURS_MODEL_FILE_VERSION = 1;

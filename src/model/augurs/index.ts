@@ -1,8 +1,7 @@
 /**
  * augurs Prophet and MSTL behind anomalyd's Forecaster interface (`model.kind: prophet | mstl`).
- * Call `await initAugurs()` once before fitting.
+ * Call `await initAugurs()` (src/runtime/augursLoader.ts) once before fitting.
  */
-export { initAugurs } from './loader';
 export { type AugursFittedModel, AUGURS_MODEL_FILE_VERSION } from './common';
 export {
   DEFAULT_PROPHET_OPTIONS,

@@ -16,7 +16,7 @@ import {
   usablePoints,
   zForLevel,
 } from './common';
-import { type WasmForecast, augurs } from './loader';
+import { type WasmForecast, augurs } from './modules';
 
 /** Options of the augurs MSTL adapter. */
 export interface MstlForecasterOptions {

@@ -13,7 +13,7 @@ import {
   usablePoints,
   zForLevel,
 } from './common';
-import { type ProphetHandle, type ProphetSeasonalityOption, augurs } from './loader';
+import { type ProphetHandle, type ProphetSeasonalityOption, augurs } from './modules';
 
 /** Options of the augurs Prophet adapter. */
 export interface ProphetForecasterOptions {

@@ -1,5 +1,6 @@
-import { MstlForecaster, type MstlModel, initAugurs, seasonalWidening } from '../../../../src/model/augurs';
-import { augurs } from '../../../../src/model/augurs/loader';
+import { MstlForecaster, type MstlModel, seasonalWidening } from '../../../../src/model/augurs';
+import { initAugurs } from '../../../../src/runtime/augursLoader';
+import { augurs } from '../../../../src/model/augurs/modules';
 import type { Clock } from '../../../../src/domain/clock';
 import type { Forecast } from '../../../../src/model/types';
 import {

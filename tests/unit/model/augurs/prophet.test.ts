@@ -1,5 +1,6 @@
-import { ProphetForecaster, type ProphetModel, initAugurs } from '../../../../src/model/augurs';
-import { augurs } from '../../../../src/model/augurs/loader';
+import { ProphetForecaster, type ProphetModel } from '../../../../src/model/augurs';
+import { initAugurs } from '../../../../src/runtime/augursLoader';
+import { augurs } from '../../../../src/model/augurs/modules';
 import type { Forecast } from '../../../../src/model/types';
 import {
   AMPLITUDE,

@@ -19,70 +19,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
-
-/** A forecast as the augurs bindings return it. */
-export interface WasmForecast {
-  readonly point: ArrayLike<number>;
-  readonly intervals?: {
-    readonly level: number;
-    readonly lower: ArrayLike<number>;
-    readonly upper: ArrayLike<number>;
-  };
-}
-
-/** A WASM-backed object: its memory lives in the module's linear memory until `free()`. */
-export interface WasmHandle {
-  free(): void;
-}
-
-/** The part of `@bsull/augurs/mstl`'s `MSTL` that anomalyd uses. */
-export interface MstlHandle extends WasmHandle {
-  fit(y: Float64Array): void;
-  predict(horizon: number, level?: number): WasmForecast;
-  predictInSample(level?: number): WasmForecast;
-}
-
-export interface MstlStatics {
-  ets(periods: readonly number[], options?: { readonly impute?: boolean }): MstlHandle;
-}
-
-/** `{ type: 'auto' }` or forced on / off, as `@bsull/augurs/prophet` spells a seasonality option. */
-export type ProphetSeasonalityOption =
-  { readonly type: 'auto' } | { readonly type: 'manual'; readonly enabled: boolean };
-
-/** The Stan optimizer; opaque to anomalyd, passed through to Prophet. */
-export interface ProphetOptimizer {
-  readonly optimize: (...args: never[]) => unknown;
-}
-
-/** The subset of Prophet's constructor options that anomalyd sets. */
-export interface ProphetConstructorOptions {
-  readonly optimizer: ProphetOptimizer;
-  readonly intervalWidth: number;
-  readonly uncertaintySamples: number;
-  readonly dailySeasonality: ProphetSeasonalityOption;
-  readonly weeklySeasonality: ProphetSeasonalityOption;
-  readonly yearlySeasonality: ProphetSeasonalityOption;
-}
-
-/** The part of `@bsull/augurs/prophet`'s `Prophet` that anomalyd uses (timestamps in epoch seconds). */
-export interface ProphetHandle extends WasmHandle {
-  fit(data: { readonly ds: number[]; readonly y: Float64Array }): void;
-  predict(data: { readonly ds: number[] }): { readonly yhat: WasmForecast };
-}
-
-export type ProphetConstructor = new (options: ProphetConstructorOptions) => ProphetHandle;
-
-/** The loaded, initialised modules. */
-export interface AugursModules {
-  readonly MSTL: MstlStatics;
-  readonly Prophet: ProphetConstructor;
-  readonly optimizer: ProphetOptimizer;
-  /** Version of `@bsull/augurs`, recorded in model files. */
-  readonly version: string;
-  /** Current size of each WASM linear memory, bytes (grows, never shrinks; used by leak tests). */
-  memoryBytes(): { readonly prophet: number; readonly mstl: number };
-}
+import {
+  type AugursModules,
+  type MstlStatics,
+  type ProphetConstructor,
+  type ProphetOptimizer,
+  provideAugurs,
+} from '../model/augurs/modules';
 
 type LoadInRealm = (moduleUrl: string, wasmUrl: string | null) => Promise<unknown>;
 
@@ -191,17 +134,16 @@ function readVersion(modulePath: string): string {
 }
 
 let pending: Promise<AugursModules> | undefined;
-let ready: AugursModules | undefined;
 
 /**
- * Loads and initialises the augurs WASM modules, once per process (later calls return the same promise).
- * Must have resolved before a Prophet or MSTL forecaster fits. A failed load is not cached, so it can be
- * retried.
+ * Loads and initialises the augurs WASM modules, once per process (later calls return the same promise),
+ * and hands them to the adapters. Must have resolved before a Prophet or MSTL forecaster fits. A failed
+ * load is not cached, so it can be retried.
  */
 export function initAugurs(): Promise<AugursModules> {
   pending ??= loadAll().then(
     (modules) => {
-      ready = modules;
+      provideAugurs(modules);
       return modules;
     },
     (error: unknown) => {
@@ -215,15 +157,4 @@ export function initAugurs(): Promise<AugursModules> {
     },
   );
   return pending;
-}
-
-/**
- * The initialised modules.
- * @throws Error when {@link initAugurs} has not resolved yet.
- */
-export function augurs(): AugursModules {
-  if (ready === undefined) {
-    throw new Error('augurs is not initialised: await initAugurs() before fitting a prophet or mstl model');
-  }
-  return ready;
 }
