@@ -142,14 +142,6 @@ const RESET_MAX_MODEL_SCORE = 2;
  */
 const RESET_MIN_SIZE_SHARE = 0.5;
 
-/**
- * On a series with routine resets a move towards the model's forecast counts as a return to normal only when
- * it lands this close to it (in model half-bands): such a series' residual is its persistent structure (a
- * heap's sawtooth), so a spike up from the bottom of the sawtooth or a dip from its top also moves towards
- * the model, and only the end of an excursion lands near its forecast.
- */
-const RETURN_MAX_MODEL_SCORE = 0.5;
-
 /** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
 const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
 
@@ -334,7 +326,7 @@ export class SeriesDetector {
    * The forecast point a value is judged against: the one-step-corrected point (see `OneStepCorrection`),
    * except for a value inside the model's own band that either
    * - moved from the corrected forecast back towards the model's forecast, ending up closer to it than the
-   *   corrected forecast was: a return to the seasonal normal (the end of a noisy excursion) is no incident,
+   *   corrected forecast was, on a series without routine resets: a return to the seasonal normal (the end of a noisy excursion) is no incident,
    *   while a jump past the model's forecast to the other side (a spike from a low) is still judged against
    *   the corrected point; or
    * - jumped out of the corrected band the way this series routinely jumps (`reset`: a heap dropping back
@@ -385,8 +377,10 @@ export class SeriesDetector {
       return point;
     }
     if (fromModel > this.options.thresholdMultiplier) return corrected;
-    if (this.resetDirection !== 0 && fromModel > RETURN_MAX_MODEL_SCORE * this.options.thresholdMultiplier)
-      return corrected;
+    // On a series with routine resets only a reset returns to the model: its residual is its sawtooth, so
+    // a move towards the model's forecast is as likely a level shift up from the bottom of the sawtooth or
+    // a dip from its top (landing, by chance, on the forecast) as the end of an excursion.
+    if (this.resetDirection !== 0) return corrected;
     const towardModel =
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
