@@ -6,6 +6,7 @@ import { shrinkToNormal } from './normalScore';
 import { type MutableForecastPoint, OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { VarianceBurstDetector } from './varianceBurst';
+import { SustainedShiftDetector } from './sustainedShift';
 import { RunRarity } from './runRarity';
 import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
@@ -208,6 +209,7 @@ export class SeriesDetector {
   private readonly stuck = new StuckValueRule();
   private spikeLevels: SpikeLevels = NO_SPIKE_LEVELS;
   private readonly burst: VarianceBurstDetector;
+  private readonly shift: SustainedShiftDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
   /** The model's forecast at the previous sample, to tell a step in the model from one in the series. */
@@ -253,6 +255,7 @@ export class SeriesDetector {
     this.oneStep = new OneStepCorrection(settings.stepMs, 2);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
     this.burst = new VarianceBurstDetector(settings.stepMs);
+    this.shift = new SustainedShiftDetector(settings.stepMs);
     this.runRarity = new RunRarity(options.episode.window, options.episode.minPoints, settings.stepMs);
     this.tracker = new EpisodeTracker(seriesId, options.episode, {
       severity: options.severity,
@@ -299,7 +302,11 @@ export class SeriesDetector {
     }
     const stuck = this.stuck.update(actual);
     const burst = this.burst.update(timestampMs, z);
-    const drift = this.drift.update(shrinkToNormal(z, tailProbability)).drift || stuck || burst;
+    const normalZ = shrinkToNormal(z, tailProbability);
+    // Not on a series with routine resets: its residual is a sawtooth whose windowed mean swings by its
+    // whole height every cycle (on the synthetic heaps the rule doubled false episodes), so no level is news.
+    const shifted = this.shift.update(timestampMs, normalZ) && this.resetDirection === 0;
+    const drift = this.drift.update(normalZ).drift || stuck || burst || shifted;
     const scored: ScoredPoint = drift ? { ...base, drift } : base;
     const runRare = this.runRarity.observe(timestampMs, Math.abs(standardisedResidual(actual, corrected)));
     const deviation = actual - corrected.yhat;
@@ -470,6 +477,7 @@ export class SeriesDetector {
     this.stuck.learn(model?.metrics);
     this.spikeLevels = learnSpikeLevels(model?.metrics);
     this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
+    this.shift.setLevel(model?.metrics.shiftLevel);
     // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
     // out their 99.5% quantile lies (a point 2 bands out is routine on a bursty series).
     const tail = model?.metrics.oneStepTailRatio;
