@@ -6,6 +6,7 @@ import { shrinkToNormal } from './normalScore';
 import { type MutableForecastPoint, OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { VarianceBurstDetector } from './varianceBurst';
+import { SustainedShiftDetector } from './sustainedShift';
 import { RunRarity } from './runRarity';
 import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
@@ -142,14 +143,6 @@ const RESET_MAX_MODEL_SCORE = 2;
  */
 const RESET_MIN_SIZE_SHARE = 0.5;
 
-/**
- * On a series with routine resets a move towards the model's forecast counts as a return to normal only when
- * it lands this close to it (in model half-bands): such a series' residual is its persistent structure (a
- * heap's sawtooth), so a spike up from the bottom of the sawtooth or a dip from its top also moves towards
- * the model, and only the end of an excursion lands near its forecast.
- */
-const RETURN_MAX_MODEL_SCORE = 0.5;
-
 /** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
 const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
 
@@ -216,6 +209,7 @@ export class SeriesDetector {
   private readonly stuck = new StuckValueRule();
   private spikeLevels: SpikeLevels = NO_SPIKE_LEVELS;
   private readonly burst: VarianceBurstDetector;
+  private readonly shift: SustainedShiftDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
   private resetDirection: Direction = 0;
   /** The model's forecast at the previous sample, to tell a step in the model from one in the series. */
@@ -261,6 +255,7 @@ export class SeriesDetector {
     this.oneStep = new OneStepCorrection(settings.stepMs, 2);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
     this.burst = new VarianceBurstDetector(settings.stepMs);
+    this.shift = new SustainedShiftDetector(settings.stepMs);
     this.runRarity = new RunRarity(options.episode.window, options.episode.minPoints, settings.stepMs);
     this.tracker = new EpisodeTracker(seriesId, options.episode, {
       severity: options.severity,
@@ -307,7 +302,11 @@ export class SeriesDetector {
     }
     const stuck = this.stuck.update(actual);
     const burst = this.burst.update(timestampMs, z);
-    const drift = this.drift.update(shrinkToNormal(z, tailProbability)).drift || stuck || burst;
+    const normalZ = shrinkToNormal(z, tailProbability);
+    // Not on a series with routine resets: its residual is a sawtooth whose windowed mean swings by its
+    // whole height every cycle (on the synthetic heaps the rule doubled false episodes), so no level is news.
+    const shifted = this.shift.update(timestampMs, normalZ) && this.resetDirection === 0;
+    const drift = this.drift.update(normalZ).drift || stuck || burst || shifted;
     const scored: ScoredPoint = drift ? { ...base, drift } : base;
     const runRare = this.runRarity.observe(timestampMs, Math.abs(standardisedResidual(actual, corrected)));
     const deviation = actual - corrected.yhat;
@@ -334,7 +333,7 @@ export class SeriesDetector {
    * The forecast point a value is judged against: the one-step-corrected point (see `OneStepCorrection`),
    * except for a value inside the model's own band that either
    * - moved from the corrected forecast back towards the model's forecast, ending up closer to it than the
-   *   corrected forecast was: a return to the seasonal normal (the end of a noisy excursion) is no incident,
+   *   corrected forecast was, on a series without routine resets: a return to the seasonal normal (the end of a noisy excursion) is no incident,
    *   while a jump past the model's forecast to the other side (a spike from a low) is still judged against
    *   the corrected point; or
    * - jumped out of the corrected band the way this series routinely jumps (`reset`: a heap dropping back
@@ -385,8 +384,10 @@ export class SeriesDetector {
       return point;
     }
     if (fromModel > this.options.thresholdMultiplier) return corrected;
-    if (this.resetDirection !== 0 && fromModel > RETURN_MAX_MODEL_SCORE * this.options.thresholdMultiplier)
-      return corrected;
+    // On a series with routine resets only a reset returns to the model: its residual is its sawtooth, so
+    // a move towards the model's forecast is as likely a level shift up from the bottom of the sawtooth or
+    // a dip from its top (landing, by chance, on the forecast) as the end of an excursion.
+    if (this.resetDirection !== 0) return corrected;
     const towardModel =
       move * (point.yhat - corrected.yhat) > 0 &&
       Math.abs(actual - point.yhat) < Math.abs(corrected.yhat - point.yhat);
@@ -476,6 +477,7 @@ export class SeriesDetector {
     this.stuck.learn(model?.metrics);
     this.spikeLevels = learnSpikeLevels(model?.metrics);
     this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
+    this.shift.setLevel(model?.metrics.shiftLevel);
     // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
     // out their 99.5% quantile lies (a point 2 bands out is routine on a bursty series).
     const tail = model?.metrics.oneStepTailRatio;

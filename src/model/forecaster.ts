@@ -23,6 +23,7 @@ import { type ComponentName, SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, selectInPlace, sortedQuantile } from './stats';
 import { burstLevel } from './burstLevel';
 import { driftLevel } from './driftLevel';
+import { shiftLevel } from './shiftLevel';
 import { runLevel } from './runLevel';
 import { spikeLevels } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
@@ -401,6 +402,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       runLevel: runLevel(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio),
       driftLevel: driftLevel(zIn, ts, n, stepMs, residualLag1, (v) => tail.probability(v)),
       burstLevel: burstLevel(zIn, ts, n, stepMs, diffMedian),
+      shiftLevel: shiftLevel(zIn, ts, n, stepMs, (v) => tail.probability(v)),
     },
   });
 }
