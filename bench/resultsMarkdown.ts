@@ -7,13 +7,13 @@ const WHEN_MISSED: Record<string, string> = {
   'NAB standard >= 75':
     'The product alerts once per episode; NAB charges every alert outside a window (0.11 each in the standard profile, against about 1.8 for an early detection), and the alert mapping is all or nothing for the corpus threshold. Almost every window is detected; the false alerts are mostly single spikes on heavy-tailed series (Twitter volumes, network and disk bytes) opening episodes at once, drift alarms, and square-wave series whose sharp daily steps a Fourier daily shape cannot follow. per_file in results.json counts them; `node dist/bench/nabDiagnose.js` breaks them down by file and cause.',
   'fit >= 100x faster than Prophet, 5-min/2-week':
-    'Prophet at 4,032 points fits in a few hundred ms (augurs WASM MLE, not Stan sampling), so 100x means anomalyd would need ~3 ms per fit; it needs 3-4 ms of CPU (fit_cpu_ms), so wall time on a loaded machine decides. Compare speedup_vs_prophet_cpu.',
+    'Prophet at 4,032 points fits in a few hundred ms (augurs WASM MLE, not Stan sampling), so 100x means anomalyd would need ~3 ms per fit; its CPU per fit is anomalyd_cpu_ms in results.json: two robust IRLS fits (calibration and final) plus the per-fit statistics that set the learnt levels of the detector (spike, run, drift, burst and shift levels, one-step error tails, resets), each a pass or two over the residuals. Compare speedup_vs_prophet_cpu.',
   'fit >= 300x faster than Prophet, 1-min/4-week':
     'anomalyd fits 1-minute data on 10-minute means, so its cost grows slowly; the ratio is set by Prophet at 40,320 points (one repetition in --quick).',
   'fleet fit of 10,000 series <= 10 s':
-    'Needs about 1 ms per 4,032-point fit on one core; a fit costs 3-4 ms of CPU (two robust IRLS fits, calibration fit and final fit, of ~13 block sweeps in all, each a few passes over the points). See median_fit_ms in results.json.',
+    'Needs about 1 ms per 4,032-point fit on one core; see median_fit_ms and fit_cpu_s in results.json for what a fit costs (two robust IRLS fits, calibration and final, then the per-fit statistics behind the learnt levels of the detector). Sharing the design across series does not help: the robust weights differ per series and per sweep.',
   'scoring >= 2M points/s/core':
-    'SeriesDetector.observeMany builds a ScoredPoint per point (and drift/episode bookkeeping); scorePoint alone is far above the target. Measured per CPU-second on a shared machine, where the figure varies by ±30% with the load.',
+    'SeriesDetector.observeMany returns a scored point per point and runs every rule on it (one-step correction, drift CUSUM, sustained shift, variance burst, rarity gates, N-of-M episodes); scorePoint alone is far above the target. Measured per CPU-second on a shared machine, where the figure varies by ±30% with the load.',
   'synthetic: default beats Prophet on event recall':
     'Compare per series in synthetic.series of results.json.',
   'synthetic: default beats Prophet on false alarms':
