@@ -12,7 +12,7 @@
  */
 import { VARIANCE_WINDOW, VarianceBurstDetector } from '../detect/varianceBurst';
 import { DRIFT_RATE_PER_DAY } from './driftLevel';
-import { kthClusterLevel, RUN_MIN_COUNT } from './runLevel';
+import { excursionLevel } from './runLevel';
 
 /**
  * Excursions at least as high as the level may happen at most this often in the history (per day). The
@@ -20,8 +20,6 @@ import { kthClusterLevel, RUN_MIN_COUNT } from './runLevel';
  * few genuine bursts in it must not set the level and hide the next ones.
  */
 export const BURST_RATE_PER_DAY = DRIFT_RATE_PER_DAY;
-
-const DAY_MS = 86_400_000;
 
 /**
  * The burst level of standardised residuals z[0..n) (non-finite = gap) at timestamps ts, in the rule's
@@ -43,7 +41,5 @@ export function burstLevel(
     const r = detector.ratio;
     ratios[i] = Number.isFinite(r) ? r : 0;
   }
-  const days = (ts[n - 1] - ts[0] + stepMs) / DAY_MS;
-  const k = Math.max(RUN_MIN_COUNT, Math.ceil(BURST_RATE_PER_DAY * days));
-  return kthClusterLevel(ratios, ts, n, k, VARIANCE_WINDOW * stepMs);
+  return excursionLevel(ratios, ts, n, stepMs, BURST_RATE_PER_DAY, VARIANCE_WINDOW * stepMs);
 }

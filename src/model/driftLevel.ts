@@ -12,7 +12,7 @@
  */
 import { DriftDetector } from '../detect/drift';
 import { shrinkToNormal } from '../detect/normalScore';
-import { kthClusterLevel, RUN_MIN_COUNT } from './runLevel';
+import { excursionLevel } from './runLevel';
 
 /**
  * Excursions of the sums at least as high as the level may happen at most this often in the history (per
@@ -26,8 +26,6 @@ export const DRIFT_RATE_PER_DAY = 0.5;
 
 /** The CUSUM allowance the level is learnt for (the default `detection.drift.k`). */
 export const DRIFT_LEVEL_K = 0.5;
-
-const DAY_MS = 86_400_000;
 
 /**
  * The drift level of standardised residuals z[0..n) (non-finite = gap) at timestamps ts, in the units of
@@ -53,7 +51,5 @@ export function driftLevel(
     if (Number.isFinite(v)) cusum.update(shrinkToNormal(v, tailProbability));
     sums[i] = Math.max(cusum.upperStatistic, cusum.lowerStatistic);
   }
-  const days = (ts[n - 1] - ts[0] + stepMs) / DAY_MS;
-  const k = Math.max(RUN_MIN_COUNT, Math.ceil(DRIFT_RATE_PER_DAY * days));
-  return kthClusterLevel(sums, ts, n, k, stepMs);
+  return excursionLevel(sums, ts, n, stepMs, DRIFT_RATE_PER_DAY, stepMs);
 }

@@ -50,9 +50,25 @@ export function runLevel(
 ): number {
   if (n < RUN_WINDOW || !(stepMs > 0)) return 0;
   const run = runStatistic(z, ts, n, stepMs, phi, oneStepRatio);
+  return excursionLevel(run, ts, n, stepMs, RUN_RATE_PER_DAY, RUN_WINDOW * stepMs);
+}
+
+/**
+ * The level every learnt level shares (run, drift, burst, shift): the height a statistic reaches in fewer
+ * than max(RUN_MIN_COUNT, ratePerDay × days of history) separate excursions ({@link kthClusterLevel},
+ * points within gapMs of each other being one excursion).
+ */
+export function excursionLevel(
+  statistic: Float64Array,
+  ts: ArrayLike<number>,
+  n: number,
+  stepMs: number,
+  ratePerDay: number,
+  gapMs: number,
+): number {
   const days = (ts[n - 1] - ts[0] + stepMs) / DAY_MS;
-  const k = Math.max(RUN_MIN_COUNT, Math.ceil(RUN_RATE_PER_DAY * days));
-  return kthClusterLevel(run, ts, n, k, RUN_WINDOW * stepMs);
+  const k = Math.max(RUN_MIN_COUNT, Math.ceil(ratePerDay * days));
+  return kthClusterLevel(statistic, ts, n, k, gapMs);
 }
 
 /**

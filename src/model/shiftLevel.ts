@@ -17,15 +17,13 @@
 import { shrinkToNormal } from '../detect/normalScore';
 import { SHIFT_WINDOW, SustainedShiftDetector } from '../detect/sustainedShift';
 import { DRIFT_RATE_PER_DAY } from './driftLevel';
-import { kthClusterLevel, RUN_MIN_COUNT } from './runLevel';
+import { excursionLevel } from './runLevel';
 import { medianInPlace } from './stats';
 
 /** Excursions at least as high as the level may happen at most this often in the history (per day). */
 export const SHIFT_RATE_PER_DAY = DRIFT_RATE_PER_DAY;
 /** Robust standard deviations of the windowed mean below which the level never lies. */
 export const SHIFT_SIGMAS = 5;
-
-const DAY_MS = 86_400_000;
 
 /**
  * The shift level of standardised residuals z[0..n) (non-finite = gap) at timestamps ts, in
@@ -54,7 +52,8 @@ export function shiftLevel(
   const centre = medianInPlace(means, full);
   for (let i = 0; i < full; i++) means[i] = Math.abs(means[i] - centre);
   const sigma = 1.4826 * medianInPlace(means, full);
-  const days = (ts[n - 1] - ts[0] + stepMs) / DAY_MS;
-  const k = Math.max(RUN_MIN_COUNT, Math.ceil(SHIFT_RATE_PER_DAY * days));
-  return Math.max(SHIFT_SIGMAS * sigma, kthClusterLevel(magnitudes, ts, n, k, SHIFT_WINDOW * stepMs));
+  return Math.max(
+    SHIFT_SIGMAS * sigma,
+    excursionLevel(magnitudes, ts, n, stepMs, SHIFT_RATE_PER_DAY, SHIFT_WINDOW * stepMs),
+  );
 }
