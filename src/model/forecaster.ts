@@ -480,17 +480,7 @@ export function oneStepTailRatio(
   phi: number,
 ): number {
   const p = Number.isFinite(phi) ? Math.min(0.95, Math.max(0, phi)) : 0;
-  const maxGap = 1.5 * stepMs;
-  const errors = new Float64Array(Math.max(0, n - 1));
-  let m = 0;
-  let prev = n > 0 ? z(0) : Number.NaN;
-  for (let i = 1; i < n; i++) {
-    const cur = z(i);
-    if (ts[i] - ts[i - 1] <= maxGap && Number.isFinite(cur) && Number.isFinite(prev)) {
-      errors[m++] = Math.abs(cur - p * prev);
-    }
-    prev = cur;
-  }
+  const { errors, m } = adjacentErrors(z, ts, n, stepMs, p);
   if (m < 200) return Number.NaN;
   // Order statistics by selection (O(m), nearest rank): a full sort of 40,000 errors would cost more than
   // the rest of this pass.
@@ -510,18 +500,30 @@ export function residualDiffMedian(
   n: number,
   stepMs: number,
 ): number {
+  const { errors, m } = adjacentErrors(z, ts, n, stepMs, 1);
+  return m >= MIN_RATIO_PAIRS ? medianInPlace(errors, m) : Number.NaN;
+}
+
+/** |z(i) − p·z(i−1)| over finite samples one step apart (at most 1.5 steps), in the first m slots. */
+function adjacentErrors(
+  z: (i: number) => number,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  p: number,
+): { errors: Float64Array; m: number } {
   const maxGap = 1.5 * stepMs;
-  const changes = new Float64Array(Math.max(0, n - 1));
+  const errors = new Float64Array(Math.max(0, n - 1));
   let m = 0;
   let prev = n > 0 ? z(0) : Number.NaN;
   for (let i = 1; i < n; i++) {
     const cur = z(i);
     if (ts[i] - ts[i - 1] <= maxGap && Number.isFinite(cur) && Number.isFinite(prev)) {
-      changes[m++] = Math.abs(cur - prev);
+      errors[m++] = Math.abs(cur - p * prev);
     }
     prev = cur;
   }
-  return m >= MIN_RATIO_PAIRS ? medianInPlace(changes, m) : Number.NaN;
+  return { errors, m };
 }
 
 /** Equal values in a row that make a "long" run (the detector's stuck-value rule fires at this length). */
