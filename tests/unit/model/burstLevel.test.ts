@@ -2,16 +2,11 @@ import { Random } from '../../../src/domain/random';
 import { VARIANCE_RATIO, VarianceBurstDetector } from '../../../src/detect/varianceBurst';
 import { burstLevel } from '../../../src/model/burstLevel';
 import { residualDiffMedian } from '../../../src/model/forecaster';
+import { GRID_STEP_MS, GRID_T0_MS, gridTimes } from '../../helpers/grid';
 
-const STEP = 5 * 60_000;
-const T0 = 1_700_000_000_000;
+const STEP = GRID_STEP_MS;
+const T0 = GRID_T0_MS;
 const DAY = 288;
-
-function times(n: number): Float64Array {
-  const ts = new Float64Array(n);
-  for (let i = 0; i < n; i++) ts[i] = T0 + i * STEP;
-  return ts;
-}
 
 /** 14 days of white noise; from `burstFrom` to `burstTo` (sample of the day) it is `factor` times louder. */
 function dailyBursts(seed: number, factor: number, burstFrom: number, burstTo: number): Float64Array {
@@ -25,7 +20,7 @@ function dailyBursts(seed: number, factor: number, burstFrom: number, burstTo: n
 }
 
 function levelOf(z: Float64Array): { level: number; reference: number } {
-  const ts = times(z.length);
+  const ts = gridTimes(z.length);
   const reference = residualDiffMedian((i) => z[i], ts, z.length, STEP);
   return { level: burstLevel(z, ts, z.length, STEP, reference), reference };
 }
@@ -52,8 +47,8 @@ describe('burstLevel', () => {
 
   it('is 0 without a usable reference or with too short a history', () => {
     const z = dailyBursts(25, 1, 0, 0);
-    expect(burstLevel(z, times(z.length), z.length, STEP, Number.NaN)).toBe(0);
-    expect(burstLevel(z, times(z.length), 5, STEP, 1)).toBe(0);
+    expect(burstLevel(z, gridTimes(z.length), z.length, STEP, Number.NaN)).toBe(0);
+    expect(burstLevel(z, gridTimes(z.length), 5, STEP, 1)).toBe(0);
   });
 
   it('raises the detector threshold: a burst the series makes every day no longer fires', () => {

@@ -4,17 +4,12 @@ import { DriftDetector } from '../../../src/detect/drift';
 import { SeriesDetector } from '../../../src/detect/seriesDetector';
 import type { ForecastPoint } from '../../../src/detect/score';
 import { driftLevel } from '../../../src/model/driftLevel';
+import { GRID_STEP_MS, GRID_T0_MS, gridTimes } from '../../helpers/grid';
 
-const STEP = 5 * 60_000;
-const T0 = 1_700_000_000_000;
+const STEP = GRID_STEP_MS;
+const T0 = GRID_T0_MS;
 const DAY = 288;
 const gaussianTail = (z: number): number => 0.5 * Math.exp(-0.5 * z * z);
-
-function times(n: number): Float64Array {
-  const ts = new Float64Array(n);
-  for (let i = 0; i < n; i++) ts[i] = T0 + i * STEP;
-  return ts;
-}
 
 describe('driftLevel', () => {
   it('stays below the default h on white Gaussian residuals (the drift rule keeps its sensitivity)', () => {
@@ -22,7 +17,9 @@ describe('driftLevel', () => {
     const n = 14 * DAY;
     const z = new Float64Array(n);
     for (let i = 0; i < n; i++) z[i] = random.normal();
-    expect(driftLevel(z, times(n), n, STEP, 0, gaussianTail)).toBeLessThan(DEFAULT_DETECTION_OPTIONS.drift.h);
+    expect(driftLevel(z, gridTimes(n), n, STEP, 0, gaussianTail)).toBeLessThan(
+      DEFAULT_DETECTION_OPTIONS.drift.h,
+    );
   });
 
   it('rises above h on a series whose ordinary residuals wander off for hours every day', () => {
@@ -31,7 +28,7 @@ describe('driftLevel', () => {
     const z = new Float64Array(n);
     // Twice a day a 3-hour excursion at +1.5: the sums climb by ~1 a point, to ~36.
     for (let i = 0; i < n; i++) z[i] = random.normal() + (i % 144 < 36 ? 1.5 : 0);
-    const level = driftLevel(z, times(n), n, STEP, 0, gaussianTail);
+    const level = driftLevel(z, gridTimes(n), n, STEP, 0, gaussianTail);
     expect(level).toBeGreaterThan(20);
   });
 });

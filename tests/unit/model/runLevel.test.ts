@@ -2,16 +2,10 @@ import { Random } from '../../../src/domain/random';
 import { createForecaster } from '../../../src/model';
 import { loadModel, serializeModel } from '../../../src/model/serialize';
 import { kthClusterLevel, RUN_MIN_COUNT, runLevel } from '../../../src/model/runLevel';
+import { GRID_STEP_MS, gridTimes } from '../../helpers/grid';
 
-const STEP = 5 * 60_000;
-const T0 = 1_700_000_000_000;
+const STEP = GRID_STEP_MS;
 const DAY = 288;
-
-function times(n: number): Float64Array {
-  const ts = new Float64Array(n);
-  for (let i = 0; i < n; i++) ts[i] = T0 + i * STEP;
-  return ts;
-}
 
 describe('runLevel', () => {
   it('stays inside the band on independent Gaussian residuals (the N-of-M rule keeps its sensitivity)', () => {
@@ -20,7 +14,7 @@ describe('runLevel', () => {
     const z = new Float64Array(n);
     for (let i = 0; i < n; i++) z[i] = random.normal();
     // 4 of 5 points beyond 1.96 is a 1-in-30,000 event: the 3rd largest cluster of 4,032 points is far below.
-    expect(runLevel(z, times(n), n, STEP, 0, 1)).toBeLessThan(1.5);
+    expect(runLevel(z, gridTimes(n), n, STEP, 0, 1)).toBeLessThan(1.5);
   });
 
   it('rises to the size of runs the history shows several times a day', () => {
@@ -30,7 +24,7 @@ describe('runLevel', () => {
     for (let i = 0; i < n; i++) z[i] = 0.5 * random.normal();
     // Every 6 hours a run of 6 points at +4: ordinary for this series, 56 clusters in 14 days.
     for (let start = 30; start + 6 < n; start += 72) for (let j = 0; j < 6; j++) z[start + j] = 4;
-    const level = runLevel(z, times(n), n, STEP, 0, 1);
+    const level = runLevel(z, gridTimes(n), n, STEP, 0, 1);
     expect(level).toBeGreaterThanOrEqual(3.9);
     expect(level).toBeLessThanOrEqual(4);
   });
@@ -41,19 +35,19 @@ describe('runLevel', () => {
     // Two runs only: too few to call them ordinary.
     for (const start of [500, 2000]) for (let j = 0; j < 6; j++) z[start + j] = 5;
     expect(RUN_MIN_COUNT).toBe(3);
-    expect(runLevel(z, times(n), n, STEP, 0, 1)).toBe(0);
+    expect(runLevel(z, gridTimes(n), n, STEP, 0, 1)).toBe(0);
     // A slow wave that a φ = 0.95 one-step correction follows: its one-step residuals are small.
     const wave = new Float64Array(n);
     for (let i = 0; i < n; i++) wave[i] = 3 * Math.sin((2 * Math.PI * i) / 72);
-    const raw = runLevel(wave, times(n), n, STEP, 0, 1);
-    const corrected = runLevel(wave, times(n), n, STEP, 0.95, 0.31);
+    const raw = runLevel(wave, gridTimes(n), n, STEP, 0, 1);
+    const corrected = runLevel(wave, gridTimes(n), n, STEP, 0.95, 0.31);
     expect(raw).toBeGreaterThan(2.9);
     expect(corrected).toBeLessThan(raw / 2);
   });
 
   it('does not count points across a gap as one window', () => {
     const n = 14 * DAY;
-    const ts = times(n);
+    const ts = gridTimes(n);
     const z = new Float64Array(n);
     // Pairs of big points either side of a 2-hour gap, 20 times: no window holds 4 of them.
     const keep: number[] = [];
@@ -111,7 +105,7 @@ describe('kthClusterLevel', () => {
     const random = new Random(11);
     for (let trial = 0; trial < 60; trial++) {
       const n = 200 + Math.floor(random.uniform(0, 1) * 3000);
-      const ts = times(n);
+      const ts = gridTimes(n);
       const run = new Float64Array(n);
       // Coarse values make many ties; zeros and NaN are never activated; long dense stretches merge into few
       // clusters, so a large k is reached only after most of the values (several chunks).
@@ -143,7 +137,7 @@ describe('the forecaster reports the run level', () => {
       // cannot predict from the point before them.
       if (burstEvery > 0 && i % burstEvery >= 10 && i % burstEvery < 18) values[i] += 6 + random.normal();
     }
-    return { timestampsMs: times(n), values, stepMs: STEP };
+    return { timestampsMs: gridTimes(n), values, stepMs: STEP };
   };
 
   it('is high on a series with frequent bursts, low on a Gaussian one, and survives a model file', () => {

@@ -2,18 +2,13 @@ import { Random } from '../../../src/domain/random';
 import { normalTailProbability } from '../../../src/model/augurs/common';
 import { SHIFT_MIN_MEAN, SHIFT_WINDOW, SustainedShiftDetector } from '../../../src/detect/sustainedShift';
 import { shiftLevel } from '../../../src/model/shiftLevel';
+import { GRID_STEP_MS, GRID_T0_MS, gridTimes } from '../../helpers/grid';
 
-const STEP = 5 * 60_000;
-const T0 = 1_700_000_000_000;
+const STEP = GRID_STEP_MS;
+const T0 = GRID_T0_MS;
 const DAY = 288;
 /** The residuals here are Gaussian: read through their own distribution they keep their size. */
 const gaussianTail = normalTailProbability;
-
-function times(n: number): Float64Array {
-  const ts = new Float64Array(n);
-  for (let i = 0; i < n; i++) ts[i] = T0 + i * STEP;
-  return ts;
-}
 
 /** 14 days of AR(1) residuals with unit marginal variance. */
 function ar1(seed: number, phi: number): Float64Array {
@@ -28,7 +23,7 @@ function ar1(seed: number, phi: number): Float64Array {
   return z;
 }
 
-const levelOf = (z: Float64Array): number => shiftLevel(z, times(z.length), z.length, STEP, gaussianTail);
+const levelOf = (z: Float64Array): number => shiftLevel(z, gridTimes(z.length), z.length, STEP, gaussianTail);
 
 describe('shiftLevel', () => {
   it('lies below the rule floor on white residuals (the floor decides) and is 0 on too short a history', () => {
@@ -37,7 +32,7 @@ describe('shiftLevel', () => {
     // The window mean of white noise has sd 1/sqrt(24) = 0.2: 5 robust sds are ~1, the top clusters less.
     expect(level).toBeGreaterThan(0.6);
     expect(level).toBeLessThan(1.3);
-    expect(shiftLevel(z, times(z.length), SHIFT_WINDOW - 1, STEP, gaussianTail)).toBe(0);
+    expect(shiftLevel(z, gridTimes(z.length), SHIFT_WINDOW - 1, STEP, gaussianTail)).toBe(0);
   });
 
   it('rises with the persistence of the residuals (a wandering series keeps quiet)', () => {
