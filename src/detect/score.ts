@@ -125,7 +125,7 @@ export function scorePoint(
 
 /**
  * A `ScoredPoint` without its timestamp, value and severity, in a mutable object a caller reuses: scoring
- * millions of points then allocates nothing per point (the collector had been a third of scoring time).
+ * millions of points then builds no object per point (the collector had been a third of scoring time).
  */
 export interface PointScore {
   yhat: number;

@@ -191,7 +191,7 @@ export interface SeriesBatchResult {
 
 /**
  * Per-point verdicts of `observeColumns`, one entry per observation of the run (the first `n` entries when
- * the columns are longer). Pass them back to the next call to score run after run without allocating.
+ * the columns are longer). Pass them back to the next call to score run after run without new columns.
  */
 export interface ScoreColumns {
   /** `ScoredPoint.score`. */
@@ -349,7 +349,7 @@ export class SeriesDetector {
 
   /**
    * `observe` without the objects: the verdict on the point is left in `this.verdict` (read it before the
-   * next call) and the episode step is returned, so `observeColumns` scores a run allocating nothing per
+   * next call) and the episode step is returned, so `observeColumns` scores a run without an object per
    * ordinary point.
    */
   private judge(
@@ -529,8 +529,8 @@ export class SeriesDetector {
   /**
    * `observeMany` with the verdicts written into columns instead of an object per point: the same state
    * changes and the same verdicts (`ScoredPoint` field for field; severity follows from score and
-   * `isAnomaly`), allocating nothing per ordinary point, so scoring a long run is not paid for in garbage
-   * collections. `into` (at least as long as the run) is reused when given.
+   * `isAnomaly`), with no result object per ordinary point (what remains is V8 boxing doubles passed between
+   * the rules' functions). `into` (at least as long as the run) is reused when given.
    */
   observeColumns(
     timestampsMs: ArrayLike<number>,
