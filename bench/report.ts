@@ -90,8 +90,12 @@ export function headlineTables(r: BenchResults): string {
     ]);
   if (r.scoring) {
     speed.push([
-      'scoring, SeriesDetector over forecasts',
+      'scoring, SeriesDetector over forecasts (observeColumns)',
       `${big(r.scoring.points_per_s_per_core)} points/s/core`,
+    ]);
+    speed.push([
+      'scoring, observeMany (a ScoredPoint per point)',
+      `${big(r.scoring.observe_many_per_s_per_core)} points/s/core`,
     ]);
     speed.push(['scoring, scorePoint alone', `${big(r.scoring.score_point_per_s_per_core)} points/s/core`]);
     speed.push([

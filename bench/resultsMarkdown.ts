@@ -13,7 +13,7 @@ const WHEN_MISSED: Record<string, string> = {
   'fleet fit of 10,000 series <= 10 s':
     'Needs about 1 ms per 4,032-point fit on one core; see median_fit_ms and fit_cpu_s in results.json for what a fit costs (two robust IRLS fits, calibration and final, then the per-fit statistics behind the learnt levels of the detector). Sharing the design across series does not help: the robust weights differ per series and per sweep.',
   'scoring >= 2M points/s/core':
-    'SeriesDetector.observeMany returns a scored point per point and runs every rule on it (one-step correction, drift CUSUM, sustained shift, variance burst, rarity gates, N-of-M episodes); scorePoint alone is far above the target. Measured per CPU-second on a shared machine, where the figure varies by ±30% with the load.',
+    'SeriesDetector.observeColumns writes each verdict into typed columns and runs every rule on it (one-step correction, drift CUSUM, sustained shift, variance burst, rarity gates, N-of-M episodes); scorePoint alone is far above the target. Measured per CPU-second on a shared machine, where the figure varies by ±30% with the load.',
   'synthetic: default beats Prophet on event recall':
     'Compare per series in synthetic.series of results.json.',
   'synthetic: default beats Prophet on false alarms':
@@ -81,8 +81,9 @@ samples.
 after the same JIT warm-up on other series; only time inside \`fit()\` is counted (generation excluded). The
 quick run fits 300 series and scales the total to 10,000 (\`fit_s_per_10k\`); the full run fits all 10,000.
 
-**Scoring.** Points per CPU-second of one thread (= per core), median of repetitions: \`SeriesDetector.observeMany\`
-(score + drift CUSUM + N-of-M episodes) over forecasts computed beforehand; \`scorePoint\` alone; and the whole
+**Scoring.** Points per CPU-second of one thread (= per core), median of repetitions: \`SeriesDetector.observeColumns\`
+(score + drift CUSUM + N-of-M episodes, every rule, the verdicts written into reused typed columns) over forecasts
+computed beforehand; the same through \`observeMany\`, which also builds a \`ScoredPoint\` object per point; \`scorePoint\` alone; and the whole
 per-series path \`SeriesRunner.observeBatch\` (predict + detect + history), with one point per call (what the
 daemon does each cycle) and with a day per call (the backtest).
 

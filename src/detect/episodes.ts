@@ -173,7 +173,6 @@ export class EpisodeTracker {
     }
     this.lastTimestampMs = t;
     const slot = this.push(point);
-    const events: EpisodeEvent[] = [];
 
     let episode = this.current;
     if (episode !== undefined && episode.state === 'open' && this.quietTimedOut(t - episode.lastActiveMs)) {
@@ -187,23 +186,24 @@ export class EpisodeTracker {
         episode.lastActiveMs = t;
         episode.quietCount = 0;
         if (active) episode.endMs = t;
-        events.push({ kind: 'updated', episode: this.snapshot(episode, true) });
-        return { episodeId: episode.id, joinedMs: [], events };
+        return {
+          episodeId: episode.id,
+          joinedMs: [],
+          events: [{ kind: 'updated', episode: this.snapshot(episode, true) }],
+        };
       }
       episode.quietCount += 1;
       if (episode.quietCount >= this.options.closeAfter) episode.state = 'closing';
-      this.finaliseIfDue(t, events);
-      return events.length === 0 ? NOTHING : { episodeId: '', joinedMs: [], events };
+      return this.quietStep(t);
     }
 
     const bandTrigger =
       point.isAnomaly &&
       ((point.score >= this.immediateScore && point.rare !== false) ||
         (this.anomalousInWindow(t) >= this.options.minPoints && point.runRare !== false));
-    if (!bandTrigger && !point.drift) {
-      this.finaliseIfDue(t, events);
-      return events.length === 0 ? NOTHING : { episodeId: '', joinedMs: [], events };
-    }
+    if (!bandTrigger && !point.drift) return this.quietStep(t);
+
+    const events: EpisodeEvent[] = [];
 
     const lookback = this.unassignedAnomalousInWindow(t, slot);
     const startMs = lookback.length > 0 ? Math.min(t, this.bufTimestampMs[lookback[0]]) : t;
@@ -253,8 +253,18 @@ export class EpisodeTracker {
     if (episode === undefined || !(nowMs > this.lastTimestampMs)) return events;
     if (episode.state === 'open' && this.quietTimedOut(nowMs - episode.lastActiveMs))
       episode.state = 'closing';
-    this.finaliseIfDue(nowMs, events);
+    const closed = this.finaliseIfDue(nowMs);
+    if (closed !== undefined) events.push(closed);
     return events;
+  }
+
+  /**
+   * The answer for a point that joins nothing: usually NOTHING, shared, since this is the path of almost
+   * every point and a fresh events array per point was garbage the scorer paid for in collections.
+   */
+  private quietStep(t: number): EpisodeStep {
+    const closed = this.finaliseIfDue(t);
+    return closed === undefined ? NOTHING : { episodeId: '', joinedMs: [], events: [closed] };
   }
 
   /** Closes the episode in progress, if any, regardless of the rules (end of a batch evaluation). */
@@ -325,10 +335,10 @@ export class EpisodeTracker {
   }
 
   /** Reports a closing episode closed once no new run can merge into it any more. */
-  private finaliseIfDue(nowMs: number, events: EpisodeEvent[]): void {
+  private finaliseIfDue(nowMs: number): EpisodeEvent | undefined {
     const episode = this.current;
-    if (episode === undefined || episode.state !== 'closing') return;
-    if (nowMs - episode.endMs <= this.options.mergeGapMs) return;
+    if (episode === undefined || episode.state !== 'closing') return undefined;
+    if (nowMs - episode.endMs <= this.options.mergeGapMs) return undefined;
     // An anomalous point inside the gap may still become the first point of a merging run.
     for (let j = 0; j < this.bufCount; j++) {
       if (
@@ -337,10 +347,10 @@ export class EpisodeTracker {
         this.bufTimestampMs[j] - episode.endMs <= this.options.mergeGapMs &&
         this.inWindow(nowMs - this.bufTimestampMs[j])
       ) {
-        return;
+        return undefined;
       }
     }
-    events.push(this.close(episode));
+    return this.close(episode);
   }
 
   private close(episode: EpisodeRecord): EpisodeEvent {

@@ -1,7 +1,7 @@
 import type { Direction, ScoredPoint } from '../domain/anomaly';
 import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
-import { EpisodeTracker, type EpisodeEvent, type TrackedPoint } from './episodes';
+import { EpisodeTracker, type EpisodeEvent, type EpisodeStep, type TrackedPoint } from './episodes';
 import { shrinkToNormal } from './normalScore';
 import { type MutableForecastPoint, OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
@@ -11,7 +11,9 @@ import { RunRarity } from './runRarity';
 import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
   deviationScore,
-  scorePoint,
+  emptyPointScore,
+  scoreInto,
+  scoredPointOf,
   standardisedResidual,
   type ForecastPoint,
   type TailProbability,
@@ -146,6 +148,10 @@ const RESET_MIN_SIZE_SHARE = 0.5;
 /** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
 const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
 
+/** The step of a point that changes no state (a late one): nothing joined, no events. */
+const NO_JOINS: readonly number[] = [];
+const NO_STEP: EpisodeStep = { episodeId: '', joinedMs: NO_JOINS, events: [] };
+
 /** What the detector learns from a newly fitted model (a `FittedModel` fits). */
 export interface RefitInfo {
   readonly metrics: { readonly [key: string]: number | undefined };
@@ -179,6 +185,53 @@ export interface SeriesBatchResult {
   /** Episode id per observation, '' if none; includes look-back points that joined later in the batch. */
   readonly episodeIds: string[];
   /** Joins of points observed in earlier calls (not in this batch), to rewrite downstream. */
+  readonly earlierJoins: { readonly timestampMs: number; readonly episodeId: string }[];
+  readonly events: EpisodeEvent[];
+}
+
+/**
+ * Per-point verdicts of `observeColumns`, one entry per observation of the run (the first `n` entries when
+ * the columns are longer). Pass them back to the next call to score run after run without new columns.
+ */
+export interface ScoreColumns {
+  /** `ScoredPoint.score`. */
+  readonly score: Float64Array;
+  /** `ScoredPoint.confidence`. */
+  readonly confidence: Float64Array;
+  /** The forecast each point was judged against (one-step corrected): `ScoredPoint.yhat/lower/upper`. */
+  readonly yhat: Float64Array;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  /** `SCORE_ANOMALY` when `ScoredPoint.isAnomaly`, plus `SCORE_DRIFT` when `ScoredPoint.drift`. */
+  readonly flags: Uint8Array;
+  /** `ScoredPoint.direction`. */
+  readonly direction: Int8Array;
+  /** Episode id per observation, '' if none; includes look-back points that joined later in the run. */
+  readonly episodeIds: string[];
+}
+
+/** Bits of `ScoreColumns.flags`. */
+export const SCORE_ANOMALY = 1;
+export const SCORE_DRIFT = 2;
+
+/** Columns for runs of up to `capacity` observations. */
+export function scoreColumns(capacity: number): ScoreColumns {
+  return {
+    score: new Float64Array(capacity),
+    confidence: new Float64Array(capacity),
+    yhat: new Float64Array(capacity),
+    lower: new Float64Array(capacity),
+    upper: new Float64Array(capacity),
+    flags: new Uint8Array(capacity),
+    direction: new Int8Array(capacity),
+    episodeIds: new Array<string>(capacity).fill(''),
+  };
+}
+
+/** The verdicts of `observeColumns`: the columns, and what is not per point. */
+export interface SeriesColumnsResult {
+  readonly columns: ScoreColumns;
+  /** Joins of points observed in earlier calls (not in this run), to rewrite downstream. */
   readonly earlierJoins: { readonly timestampMs: number; readonly episodeId: string }[];
   readonly events: EpisodeEvent[];
 }
@@ -223,6 +276,8 @@ export class SeriesDetector {
    * returned pair, so the per-point path allocates nothing for it).
    */
   private judgedReset = false;
+  /** The verdict on the point `judge` last saw (scratch: copied out before the next point). */
+  private readonly verdict = emptyPointScore();
   /** Scratch for the one-step-corrected point: it is read while judging one point and never kept. */
   private readonly correctedPoint: MutableForecastPoint = { yhat: 0, lower: 0, upper: 0, scale: 0 };
   /** Scratch for the episode tracker's input: the tracker copies what it keeps, so one object serves all. */
@@ -283,22 +338,42 @@ export class SeriesDetector {
     point: ForecastPoint,
     tailProbability: TailProbability,
   ): SeriesObservation {
+    const step = this.judge(timestampMs, actual, point, tailProbability);
+    return {
+      scored: scoredPointOf(timestampMs, actual, this.verdict, this.options),
+      episodeId: step.episodeId,
+      joinedMs: step.joinedMs,
+      events: step.events,
+    };
+  }
+
+  /**
+   * `observe` without the objects: the verdict on the point is left in `this.verdict` (read it before the
+   * next call) and the episode step is returned, so `observeColumns` scores a run without an object per
+   * ordinary point.
+   */
+  private judge(
+    timestampMs: number,
+    actual: number,
+    point: ForecastPoint,
+    tailProbability: TailProbability,
+  ): EpisodeStep {
     const corrected = this.judgedAgainst(timestampMs, actual, point);
     const reset = this.judgedReset;
     if (timestampMs > this.lastTimestampMs && Number.isFinite(point.yhat)) {
       this.previousModelYhat = point.yhat;
       this.previousModelMs = timestampMs;
     }
-    const base = scorePoint(timestampMs, actual, corrected, tailProbability, this.options);
-    if (!(timestampMs > this.lastTimestampMs))
-      return { scored: base, episodeId: '', joinedMs: [], events: [] };
+    const base = this.verdict;
+    scoreInto(base, actual, corrected, tailProbability, this.options);
+    if (!(timestampMs > this.lastTimestampMs)) return NO_STEP;
     this.lastTimestampMs = timestampMs;
     // Drift and the AR state work on the residual against the model itself.
     const z = standardisedResidual(actual, point);
     if (Number.isNaN(z)) {
       this.oneStep.update(timestampMs, z, false);
       this.burst.update(timestampMs, z);
-      return { scored: base, episodeId: '', joinedMs: [], events: this.tracker.tick(timestampMs) };
+      return { episodeId: '', joinedMs: NO_JOINS, events: this.tracker.tick(timestampMs) };
     }
     const stuck = this.stuck.update(actual);
     const burst = this.burst.update(timestampMs, z);
@@ -307,7 +382,8 @@ export class SeriesDetector {
     // whole height every cycle (on the synthetic heaps the rule doubled false episodes), so no level is news.
     const shifted = this.shift.update(timestampMs, normalZ) && this.resetDirection === 0;
     const drift = this.drift.update(normalZ).drift || stuck || burst || shifted;
-    const scored: ScoredPoint = drift ? { ...base, drift } : base;
+    base.drift = drift;
+    const scored = base;
     const runRare = this.runRarity.observe(timestampMs, Math.abs(standardisedResidual(actual, corrected)));
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
@@ -326,7 +402,7 @@ export class SeriesDetector {
     const step = this.tracker.observe(tracked);
     this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
     this.stuck.record(step.episodeId === '');
-    return { scored, episodeId: step.episodeId, joinedMs: step.joinedMs, events: step.events };
+    return step;
   }
 
   /**
@@ -426,10 +502,49 @@ export class SeriesDetector {
     tailProbability: TailProbability,
   ): SeriesBatchResult {
     const n = timestampsMs.length;
+    const { columns, earlierJoins, events } = this.observeColumns(
+      timestampsMs,
+      actual,
+      forecast,
+      tailProbability,
+    );
     const scored: ScoredPoint[] = new Array<ScoredPoint>(n);
-    const episodeIds: string[] = new Array<string>(n);
+    const v = emptyPointScore();
+    const threshold = this.options.thresholdMultiplier;
+    for (let i = 0; i < n; i++) {
+      v.yhat = columns.yhat[i];
+      v.lower = columns.lower[i];
+      v.upper = columns.upper[i];
+      v.score = columns.score[i];
+      v.threshold = threshold;
+      v.direction = columns.direction[i] as Direction;
+      v.confidence = columns.confidence[i];
+      v.isAnomaly = (columns.flags[i] & SCORE_ANOMALY) !== 0;
+      v.drift = (columns.flags[i] & SCORE_DRIFT) !== 0;
+      scored[i] = scoredPointOf(timestampsMs[i], actual[i], v, this.options);
+    }
+    return { scored, episodeIds: columns.episodeIds, earlierJoins, events };
+  }
+
+  /**
+   * `observeMany` with the verdicts written into columns instead of an object per point: the same state
+   * changes and the same verdicts (`ScoredPoint` field for field; severity follows from score and
+   * `isAnomaly`), with no result object per ordinary point (what remains is V8 boxing doubles passed between
+   * the rules' functions). `into` (at least as long as the run) is reused when given.
+   */
+  observeColumns(
+    timestampsMs: ArrayLike<number>,
+    actual: ArrayLike<number>,
+    forecast: ForecastColumns,
+    tailProbability: TailProbability,
+    into?: ScoreColumns,
+  ): SeriesColumnsResult {
+    const n = timestampsMs.length;
+    const columns = into !== undefined && into.score.length >= n ? into : scoreColumns(n);
+    const { score, confidence, yhat, lower, upper, flags, direction, episodeIds } = columns;
     const earlierJoins: { timestampMs: number; episodeId: string }[] = [];
     const events: EpisodeEvent[] = [];
+    const v = this.verdict;
     // Look-back joins name points by timestamp; they are (almost always) a few points back, so a backward
     // scan finds them at once. No Map: hashing thousands of epoch-ms doubles cost more than scoring.
     let increasing = true;
@@ -437,23 +552,32 @@ export class SeriesDetector {
     for (let i = 0; i < n; i++) {
       const t = timestampsMs[i];
       if (i > 0 && !(t > timestampsMs[i - 1])) increasing = false;
-      // One point object for the whole run: observe() reads it and keeps nothing of it (a fresh object
-      // per point was a third of the garbage that made the collector the scorer's largest cost).
+      // One point object for the whole run: judge() reads it and keeps nothing of it.
       point.yhat = forecast.yhat[i];
       point.lower = forecast.lower[i];
       point.upper = forecast.upper[i];
       point.scale = forecast.scale[i];
-      const result = this.observe(t, actual[i], point, tailProbability);
-      scored[i] = result.scored;
-      episodeIds[i] = result.episodeId;
-      for (const joined of result.joinedMs) {
-        const j = lastIndexOf(timestampsMs, i, joined, increasing);
-        if (j < 0) earlierJoins.push({ timestampMs: joined, episodeId: result.episodeId });
-        else episodeIds[j] = result.episodeId;
+      const step = this.judge(t, actual[i], point, tailProbability);
+      score[i] = v.score;
+      confidence[i] = v.confidence;
+      yhat[i] = v.yhat;
+      lower[i] = v.lower;
+      upper[i] = v.upper;
+      flags[i] = (v.isAnomaly ? SCORE_ANOMALY : 0) | (v.drift ? SCORE_DRIFT : 0);
+      direction[i] = v.direction;
+      episodeIds[i] = step.episodeId;
+      // Indexed loops: almost every step is the tracker's shared empty one, and an array iterator per point
+      // (for-of) was a tenth of the scoring time.
+      const joinedMs = step.joinedMs;
+      for (let k = 0; k < joinedMs.length; k++) {
+        const j = lastIndexOf(timestampsMs, i, joinedMs[k], increasing);
+        if (j < 0) earlierJoins.push({ timestampMs: joinedMs[k], episodeId: step.episodeId });
+        else episodeIds[j] = step.episodeId;
       }
-      for (const e of result.events) events.push(e);
+      const stepEvents = step.events;
+      for (let k = 0; k < stepEvents.length; k++) events.push(stepEvents[k]);
     }
-    return { scored, episodeIds, earlierJoins, events };
+    return { columns, earlierJoins, events };
   }
 
   /** Applies the passage of time with no observation (see `EpisodeTracker.tick`). */

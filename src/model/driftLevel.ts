@@ -39,17 +39,37 @@ export function driftLevel(
   stepMs: number,
   phi: number,
   tailProbability: (z: number) => number,
+  normal?: Float64Array,
 ): number {
   if (n < 2 || !(stepMs > 0)) return 0;
+  const shrunk = normal ?? normalEquivalents(z, n, tailProbability);
   const cusum = new DriftDetector(
     { enabled: true, k: DRIFT_LEVEL_K, h: Number.POSITIVE_INFINITY },
     { residualAutocorrelation: phi },
   );
   const sums = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const v = z[i];
-    if (Number.isFinite(v)) cusum.update(shrinkToNormal(v, tailProbability));
+    const v = shrunk[i];
+    if (Number.isFinite(v)) cusum.update(v);
     sums[i] = Math.max(cusum.upperStatistic, cusum.lowerStatistic);
   }
   return excursionLevel(sums, ts, n, stepMs, DRIFT_RATE_PER_DAY, stepMs);
+}
+
+/**
+ * Each finite z[i] at its normal-equivalent size (`shrinkToNormal`), NaN where z[i] is not finite: what the
+ * drift and shift levels replay. Fitting computes it once for both (each is a tail probability and a normal
+ * quantile per point) and passes it as their `normal` argument.
+ */
+export function normalEquivalents(
+  z: ArrayLike<number>,
+  n: number,
+  tailProbability: (z: number) => number,
+): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = z[i];
+    out[i] = Number.isFinite(v) ? shrinkToNormal(v, tailProbability) : Number.NaN;
+  }
+  return out;
 }

@@ -22,7 +22,7 @@ import {
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, selectInPlace, sortedQuantile } from './stats';
 import { burstLevel } from './burstLevel';
-import { driftLevel } from './driftLevel';
+import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
 import { runLevel } from './runLevel';
 import { spikeLevels } from './spikeLevel';
@@ -343,6 +343,9 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const diffMedian = residualDiffMedian(zAt, ts, n, stepMs);
   const spikes = spikeLevels(zIn, n);
   const tail = new TailModel(residuals.quantiles);
+  const tailOf = (v: number): number => tail.probability(v);
+  // The drift and shift levels replay the same residuals at their normal-equivalent size: computed once.
+  const zNormal = normalEquivalents(zIn, n, tailOf);
 
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
@@ -400,9 +403,9 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       oneStepTailRatio: tailRatio,
       residualDiffMedian: diffMedian,
       runLevel: runLevel(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio),
-      driftLevel: driftLevel(zIn, ts, n, stepMs, residualLag1, (v) => tail.probability(v)),
+      driftLevel: driftLevel(zIn, ts, n, stepMs, residualLag1, tailOf, zNormal),
       burstLevel: burstLevel(zIn, ts, n, stepMs, diffMedian),
-      shiftLevel: shiftLevel(zIn, ts, n, stepMs, (v) => tail.probability(v)),
+      shiftLevel: shiftLevel(zIn, ts, n, stepMs, tailOf, zNormal),
     },
   });
 }

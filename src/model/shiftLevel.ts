@@ -14,9 +14,8 @@
  *   0.50 to 0.12 and 0.06 per series-day at the first bound's 0.5 a day.
  * Residuals are in-sample (see model/runLevel.ts), so the level errs towards today's sensitivity.
  */
-import { shrinkToNormal } from '../detect/normalScore';
 import { SHIFT_WINDOW, SustainedShiftDetector } from '../detect/sustainedShift';
-import { DRIFT_RATE_PER_DAY } from './driftLevel';
+import { DRIFT_RATE_PER_DAY, normalEquivalents } from './driftLevel';
 import { excursionLevel } from './runLevel';
 import { medianInPlace } from './stats';
 
@@ -35,15 +34,17 @@ export function shiftLevel(
   n: number,
   stepMs: number,
   tailProbability: (z: number) => number,
+  normal?: Float64Array,
 ): number {
   if (n < SHIFT_WINDOW || !(stepMs > 0)) return 0;
+  const shrunk = normal ?? normalEquivalents(z, n, tailProbability);
   const detector = new SustainedShiftDetector(stepMs);
   const magnitudes = new Float64Array(n);
   const means = new Float64Array(n);
   let full = 0;
   for (let i = 0; i < n; i++) {
-    const v = z[i];
-    if (Number.isFinite(v)) detector.update(ts[i], shrinkToNormal(v, tailProbability));
+    const v = shrunk[i];
+    if (Number.isFinite(v)) detector.update(ts[i], v);
     const m = detector.mean;
     magnitudes[i] = Number.isFinite(m) ? Math.abs(m) : 0;
     if (Number.isFinite(m)) means[full++] = m;

@@ -5,7 +5,12 @@ import {
   type ForecastPoint,
   type SeriesObservation,
 } from '../../../src/detect';
-import { routineResetDirection } from '../../../src/detect/seriesDetector';
+import {
+  routineResetDirection,
+  SCORE_ANOMALY,
+  SCORE_DRIFT,
+  scoreColumns,
+} from '../../../src/detect/seriesDetector';
 import { normalTailProbability } from '../../../src/model/augurs/common';
 import type { DetectionOptions } from '../../../src/detect/types';
 import type { ScoredPoint } from '../../../src/domain/anomaly';
@@ -93,6 +98,86 @@ describe('SeriesDetector', () => {
     const causes = single.events.filter((e) => e.kind === 'opened').map((e) => e.episode.cause);
     expect(causes).toContain('band');
     expect(causes).toContain('drift');
+  });
+
+  it('writes into reused columns exactly the verdicts observe returns, field for field', () => {
+    const n = 288;
+    const values = scenario(11, n);
+    // φ known, so points are judged against the one-step-corrected forecast (yhat/lower/upper move).
+    const refit = { metrics: { residualLag1: 0.6 } };
+    const reference = new SeriesDetector('s', RULES_2_OF_3, { stepMs: STEP });
+    reference.onRefit(refit);
+    const single = oneAtATime(reference, values);
+
+    const detector = new SeriesDetector('s', RULES_2_OF_3, { stepMs: STEP });
+    detector.onRefit(refit);
+    // Longer than any run and left dirty by a first run over other values: every entry read must be rewritten.
+    const columns = scoreColumns(100);
+    new SeriesDetector('s', RULES_2_OF_3, { stepMs: STEP }).observeColumns(
+      Float64Array.from({ length: 100 }, (_, i) => T0 + i * STEP),
+      scenario(99, 100).map((v) => v * 5),
+      {
+        yhat: new Float64Array(100),
+        lower: new Float64Array(100).fill(-1),
+        upper: new Float64Array(100).fill(1),
+        scale: new Float64Array(100).fill(1),
+      },
+      gaussianTail,
+      columns,
+    );
+    const ids: string[] = [];
+    const events: EpisodeEvent[] = [];
+    let anomalies = 0;
+    for (let start = 0; start < n; start += 72) {
+      const m = 72;
+      const ts = Float64Array.from({ length: m }, (_, j) => T0 + (start + j) * STEP);
+      const forecast = {
+        yhat: new Float64Array(m).fill(BAND.yhat),
+        lower: new Float64Array(m).fill(BAND.lower),
+        upper: new Float64Array(m).fill(BAND.upper),
+        scale: new Float64Array(m).fill(BAND.scale),
+      };
+      const r = detector.observeColumns(
+        ts,
+        values.subarray(start, start + m),
+        forecast,
+        gaussianTail,
+        columns,
+      );
+      expect(r.columns).toBe(columns);
+      for (let j = 0; j < m; j++) {
+        const want = single.scored[start + j];
+        const flags = columns.flags[j];
+        expect({
+          yhat: columns.yhat[j],
+          lower: columns.lower[j],
+          upper: columns.upper[j],
+          score: columns.score[j],
+          confidence: columns.confidence[j],
+          direction: columns.direction[j],
+          isAnomaly: (flags & SCORE_ANOMALY) !== 0,
+          drift: (flags & SCORE_DRIFT) !== 0,
+        }).toEqual({
+          yhat: want.yhat,
+          lower: want.lower,
+          upper: want.upper,
+          score: want.score,
+          confidence: want.confidence,
+          direction: want.direction,
+          isAnomaly: want.isAnomaly,
+          drift: want.drift,
+        });
+        if (want.isAnomaly) anomalies++;
+        ids.push(columns.episodeIds[j]);
+      }
+      for (const join of r.earlierJoins) ids[(join.timestampMs - T0) / STEP] = join.episodeId;
+      events.push(...r.events);
+    }
+    expect(ids).toEqual(single.ids);
+    expect(events).toEqual(single.events);
+    expect(anomalies).toBeGreaterThan(0);
+    expect(single.ids.some((id) => id !== '')).toBe(true);
+    expect(single.scored.some((p) => p.yhat !== BAND.yhat)).toBe(true);
   });
 
   it('opens a drift episode on a slow ramp before any point leaves the band', () => {

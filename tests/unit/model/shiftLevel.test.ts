@@ -2,6 +2,7 @@ import { Random } from '../../../src/domain/random';
 import { normalTailProbability } from '../../../src/model/augurs/common';
 import { SHIFT_MIN_MEAN, SHIFT_WINDOW, SustainedShiftDetector } from '../../../src/detect/sustainedShift';
 import { shiftLevel } from '../../../src/model/shiftLevel';
+import { driftLevel, normalEquivalents } from '../../../src/model/driftLevel';
 import { GRID_STEP_MS, GRID_T0_MS, gridTimes } from '../../helpers/grid';
 
 const STEP = GRID_STEP_MS;
@@ -33,6 +34,22 @@ describe('shiftLevel', () => {
     expect(level).toBeGreaterThan(0.6);
     expect(level).toBeLessThan(1.3);
     expect(shiftLevel(z, gridTimes(z.length), SHIFT_WINDOW - 1, STEP, gaussianTail)).toBe(0);
+  });
+
+  it('gives the same drift and shift levels from normal equivalents computed once as from the raw residuals', () => {
+    const z = ar1(5, 0.9).map((v, i) => (i % 97 === 0 ? Number.NaN : i % 31 === 0 ? 6 * v : v));
+    const ts = gridTimes(z.length);
+    // Heavier-tailed than Gaussian (a Laplace tail), so residuals are really shrunk on the way.
+    const laplace = (v: number): number => Math.exp(-Math.abs(v) / 1.2);
+    const normal = normalEquivalents(z, z.length, laplace);
+    expect(Number.isNaN(normal[97])).toBe(true);
+    expect(shiftLevel(z, ts, z.length, STEP, laplace, normal)).toBe(
+      shiftLevel(z, ts, z.length, STEP, laplace),
+    );
+    expect(driftLevel(z, ts, z.length, STEP, 0.9, laplace, normal)).toBe(
+      driftLevel(z, ts, z.length, STEP, 0.9, laplace),
+    );
+    expect(shiftLevel(z, ts, z.length, STEP, laplace)).not.toBe(levelOf(z));
   });
 
   it('rises with the persistence of the residuals (a wandering series keeps quiet)', () => {
