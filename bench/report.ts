@@ -5,7 +5,7 @@ import type { NabResult } from './nab';
 import { checkTargets } from './results';
 import type { SmdAsdResult } from './smdAsd';
 import type { FleetResult, ScoringResult } from './speed';
-import type { SyntheticResult } from './synthetic';
+import type { CleanCoverage, SyntheticResult } from './synthetic';
 import { MODEL_NAMES } from './models';
 import { ANOMALY_TYPES } from '../src/sources/simulator';
 
@@ -26,7 +26,9 @@ export interface BenchResults {
   readonly fit?: Record<string, Record<string, number>>;
   readonly fleet?: FleetResult;
   readonly scoring?: ScoringResult;
-  readonly synthetic?: SyntheticResult['summary'] & Pick<SyntheticResult, 'series' | 'excluded_series'>;
+  readonly synthetic?: SyntheticResult['summary'] &
+    Pick<SyntheticResult, 'series' | 'excluded_series'> &
+    Partial<Pick<SyntheticResult, 'clean_coverage'>>;
   readonly nab?: NabResult & {
     readonly scoreboard: Record<string, NabScores>;
     readonly other_models: Partial<Record<string, Omit<NabResult, 'per_file'>>>;
@@ -52,6 +54,21 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
 }
 
 /** The headline tables (used on stdout and in RESULTS.md). */
+/** The clean-data coverage rows ('' for results written before they existed). */
+function cleanCoverageTable(clean: Record<string, CleanCoverage> | undefined): string {
+  if (clean === undefined) return '';
+  const rows = Object.entries(clean).map(([key, c]) => [
+    key.replace('_', ' '),
+    String(c.series),
+    f(c.model_interval_coverage, 3),
+    f(c.interval_coverage, 3),
+  ]);
+  return (
+    '\n\nThe default model on the same series without anomalies (clean data, daily refits):\n\n' +
+    table(['series', 'count', 'model interval coverage (95%)', 'judged band coverage'], rows)
+  );
+}
+
 export function headlineTables(r: BenchResults): string {
   const parts: string[] = [];
   if (r.fit) {
@@ -124,6 +141,8 @@ export function headlineTables(r: BenchResults): string {
       f(s[m].false_alarms_per_series_day, 3),
       f(s[m].point_f1, 3),
       f(s[m].interval_coverage, 3),
+      // Results files written before the model's own interval was recorded have no such figure.
+      f((s[m] as Partial<(typeof s)[typeof m]>).model_interval_coverage ?? Number.NaN, 3),
       f(s[m].mae_over_noise, 2),
       `${s[m].series}${s[m].failed_series > 0 ? ` (${s[m].failed_series} failed)` : ''}`,
       f(s[m].wall_s, 1),
@@ -140,7 +159,8 @@ export function headlineTables(r: BenchResults): string {
             'event recall',
             'false alarms / series-day',
             'point F1',
-            'coverage (95%)',
+            'coverage, judged band (95%)',
+            'coverage, model interval (95%)',
             'MAE / noise',
             'series',
             'wall s',
@@ -148,6 +168,7 @@ export function headlineTables(r: BenchResults): string {
           rows,
         ) +
         excluded +
+        cleanCoverageTable(s.clean_coverage) +
         '\n\nEvent recall per anomaly type (found / total):\n\n' +
         table(
           ['model', ...ANOMALY_TYPES, 'subtle'],

@@ -85,7 +85,12 @@ async function main(): Promise<number> {
   });
   await run('synthetic', async () => {
     const s = await runSynthetic(ctx);
-    parts.synthetic = { ...s.summary, excluded_series: s.excluded_series, series: s.series };
+    parts.synthetic = {
+      ...s.summary,
+      clean_coverage: s.clean_coverage,
+      excluded_series: s.excluded_series,
+      series: s.series,
+    };
   });
   await run('nab', async () => {
     const main = await runNab(ctx);

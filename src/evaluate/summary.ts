@@ -64,6 +64,9 @@ export function summariseEvaluation(input: SummariseInput): EvaluationSummary {
       forecast: points.forecast,
       lower: points.lower,
       upper: points.upper,
+      ...(points.modelLower && points.modelUpper
+        ? { modelLower: points.modelLower, modelUpper: points.modelUpper }
+        : {}),
       label: truth,
     }),
     roc_auc: rocAuc(points.score, truth),

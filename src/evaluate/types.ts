@@ -30,8 +30,16 @@ export interface ForecastMetrics {
   readonly mae: number;
   readonly mape: number | null;
   readonly smape: number;
-  /** Fraction of evaluated unlabelled points inside [lower, upper]. */
+  /**
+   * Fraction of evaluated unlabelled points inside [lower, upper]: the band each point was judged against
+   * and the daemon writes (the one-step-corrected band where the correction applies).
+   */
   readonly interval_coverage: number;
+  /**
+   * Fraction inside the model's own prediction interval (the forecaster's calibrated band, before the
+   * detector's one-step correction): what the `interval_width` claim is about. null when not recorded.
+   */
+  readonly model_interval_coverage: number | null;
   readonly points: number;
 }
 
@@ -63,6 +71,9 @@ export interface EvaluatedPoints {
   readonly forecast: Float64Array;
   readonly lower: Float64Array;
   readonly upper: Float64Array;
+  /** The model's own prediction interval, when recorded (see ForecastMetrics.model_interval_coverage). */
+  readonly modelLower?: Float64Array;
+  readonly modelUpper?: Float64Array;
   readonly score: Float64Array;
   readonly isAnomaly: Uint8Array;
   /** 1 = labelled anomalous; absent when there is no ground truth. */

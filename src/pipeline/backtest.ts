@@ -72,6 +72,8 @@ export function runBacktest(
   const forecast = new Float64Array(m).fill(NaN);
   const lower = new Float64Array(m).fill(NaN);
   const upper = new Float64Array(m).fill(NaN);
+  const modelLower = new Float64Array(m).fill(NaN);
+  const modelUpper = new Float64Array(m).fill(NaN);
   const score = new Float64Array(m);
   const isAnomaly = new Uint8Array(m);
   const episodeId: string[] = new Array<string>(m).fill('');
@@ -93,6 +95,10 @@ export function runBacktest(
         forecast[at] = o.forecast.yhat;
         lower[at] = o.forecast.lower;
         upper[at] = o.forecast.upper;
+      }
+      if (o.model) {
+        modelLower[at] = o.model.lower;
+        modelUpper[at] = o.model.upper;
       }
       if (o.scored) score[at] = o.scored.score;
       // A point is flagged when it belongs to an episode: episodes are what users are alerted on, so
@@ -127,6 +133,8 @@ export function runBacktest(
       forecast,
       lower,
       upper,
+      modelLower,
+      modelUpper,
       score,
       isAnomaly,
       ...(series.labels ? { label: series.labels.slice(testStart) } : {}),

@@ -55,6 +55,8 @@ export interface Observation {
   readonly actual: number;
   /** Absent while there is no model yet, or for a non-finite actual. */
   readonly forecast?: ForecastPoint & { readonly modelVersion: string };
+  /** The model's own forecast and prediction interval, before the detector's correction (with `forecast`). */
+  readonly model?: ForecastPoint;
   readonly scored?: ScoredPoint;
   /** '' when the point belongs to no episode. */
   readonly episodeId: string;
@@ -228,6 +230,7 @@ export class SeriesRunner {
           scale: point.scale,
           modelVersion: this.version,
         },
+        model: point,
         scored,
         episodeId,
         events,

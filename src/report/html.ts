@@ -148,6 +148,9 @@ function metricsTable(r: EvaluationResult): string {
       `${formatPercent(r.forecast.interval_coverage)} (nominal ${formatPercent(r.interval_width)})`,
     ],
   );
+  if (r.forecast.model_interval_coverage !== null) {
+    rows.push(['Forecast', 'Model interval coverage', formatPercent(r.forecast.model_interval_coverage)]);
+  }
   if (r.nab !== undefined) {
     rows.push([
       'NAB',

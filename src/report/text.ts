@@ -119,6 +119,9 @@ export function renderTextReport(result: EvaluationResult, options: Partial<Text
       2,
     ),
   );
+  if (f.model_interval_coverage !== null) {
+    lines.push(kv('Model interval coverage', formatPercent(f.model_interval_coverage), 2));
+  }
   lines.push('');
 
   if (result.nab !== undefined) {

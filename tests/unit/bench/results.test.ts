@@ -101,6 +101,7 @@ describe('the synthetic summary', () => {
     point_fn: 0,
     coverage_points: 100,
     interval_coverage: 0.9,
+    model_interval_coverage: 0.8,
     mae: 2,
     noise_sigma: 1,
     mean_time_to_detect_s: null,
@@ -114,13 +115,20 @@ describe('the synthetic summary', () => {
   it('sums events, false alarms and points over series before taking ratios, leaving failures out', () => {
     const s = summariseSynthetic([
       row({}),
-      row({ events_detected: 2, false_alarm_episodes: 0, interval_coverage: 1, coverage_points: 300 }),
+      row({
+        events_detected: 2,
+        false_alarm_episodes: 0,
+        interval_coverage: 1,
+        model_interval_coverage: 0.9,
+        coverage_points: 300,
+      }),
       row({ error: 'boom' }),
     ]);
     expect(s.event_recall).toBe(0.75);
     expect(s.false_alarms_per_series_day).toBeCloseTo(1 / 14, 3);
     expect(s.point_f1).toBeCloseTo(2 / 3, 3);
     expect(s.interval_coverage).toBeCloseTo(0.975, 3);
+    expect(s.model_interval_coverage).toBeCloseTo(0.875, 3);
     expect(s.mae_over_noise).toBe(2);
     expect(s.failed_series).toBe(1);
   });

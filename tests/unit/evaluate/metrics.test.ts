@@ -137,6 +137,23 @@ describe('forecastMetrics', () => {
     expect(m.interval_coverage).toBe(0.75);
   });
 
+  it('measures the model interval separately from the judged band, on the same unlabelled points', () => {
+    // judged band holds 10 (in [9,11]) and 20 ([19,21]), misses 30; the model's interval holds 10 ([5,15])
+    // and 30 ([25,35]), misses 20 ([21,22]); the labelled 40 counts for neither.
+    const m = forecastMetrics({
+      actual: f64(10, 20, 30, 40),
+      forecast: f64(10, 20, 0, 0),
+      lower: f64(9, 19, 0, 0),
+      upper: f64(11, 21, 1, 0),
+      modelLower: f64(5, 21, 25, 0),
+      modelUpper: f64(15, 22, 35, 0),
+      label: u8(0, 0, 0, 1),
+    });
+    expect(m.interval_coverage).toBeCloseTo(2 / 3, 12);
+    expect(m.model_interval_coverage).toBeCloseTo(2 / 3, 12);
+    expect(m.points).toBe(3);
+  });
+
   it('gives a null MAPE when every actual is zero and skips missing values', () => {
     const m = forecastMetrics({
       actual: f64(0, 0, Number.NaN),
@@ -144,7 +161,14 @@ describe('forecastMetrics', () => {
       lower: f64(-1, -1, 0),
       upper: f64(1, 1, 2),
     });
-    expect(m).toEqual({ mae: 1, mape: null, smape: 100, interval_coverage: 1, points: 2 });
+    expect(m).toEqual({
+      mae: 1,
+      mape: null,
+      smape: 100,
+      interval_coverage: 1,
+      model_interval_coverage: null,
+      points: 2,
+    });
   });
 
   it('reports zeros over no points', () => {
@@ -154,6 +178,7 @@ describe('forecastMetrics', () => {
       mape: null,
       smape: 0,
       interval_coverage: 0,
+      model_interval_coverage: null,
       points: 0,
     });
   });

@@ -15,7 +15,14 @@ describe('renderJsonReport', () => {
     const text = renderJsonReport(
       knownResult({
         roc: { x: [0, Infinity], y: [NaN, 1] },
-        forecast: { mae: -Infinity, mape: null, smape: NaN, interval_coverage: 0.9, points: 1 },
+        forecast: {
+          mae: -Infinity,
+          mape: null,
+          smape: NaN,
+          interval_coverage: 0.9,
+          model_interval_coverage: null,
+          points: 1,
+        },
       }),
     );
     expect(text).not.toMatch(/NaN|Infinity/);

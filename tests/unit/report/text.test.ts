@@ -84,7 +84,14 @@ describe('renderTextReport', () => {
       knownResult({
         nab: undefined,
         roc_auc: null,
-        forecast: { mae: NaN, mape: null, smape: 0.1, interval_coverage: 0.9, points: 3 },
+        forecast: {
+          mae: NaN,
+          mape: null,
+          smape: 0.1,
+          interval_coverage: 0.9,
+          model_interval_coverage: null,
+          points: 3,
+        },
         event: { ...knownResult().event, mean_time_to_detect_s: null },
       }),
     );
