@@ -4,9 +4,10 @@ import { standardisedResidual, type ForecastPoint, type TailProbability } from '
  * Tail probability (one side, as `TailProbability` reports it) below which a single point is rare enough
  * for this series to open an episode on its own (the spike rule).
  *
- * `immediate_score` is in half-band units, the same for every series. On Gaussian-like residuals a 95%
- * band's 3 half-bands is z ≈ 5.9, a tail probability around 1e-6 under the calibrated table (its GPD tail),
- * and 2.5 half-bands about 1e-5, so this bound changes nothing there. On heavy-tailed residuals (request
+ * `immediate_score` is in half-band units, the same for every series but for the raise by the one-step
+ * errors' tail ratio (SeriesDetector.onRefit), which the bulk of the errors sets, not their rare spikes.
+ * On Gaussian-like residuals a 95% band's 3 half-bands is z ≈ 5.9, a tail probability around 1e-6 under
+ * the calibrated table (its GPD tail), and 2.5 half-bands about 1e-5, so this bound changes nothing there. On heavy-tailed residuals (request
  * counts, tweet volumes, bursty CPU) 3 half-bands is an everyday event, at tail probabilities of 1e-2 to
  * 1e-3: single spikes raised ~875 false alerts over the NAB corpus.
  */

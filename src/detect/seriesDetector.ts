@@ -145,7 +145,7 @@ const RESET_MAX_MODEL_SCORE = 2;
  */
 const RESET_MIN_SIZE_SHARE = 0.5;
 
-/** `oneStepTailRatio` of Gaussian errors: the 99.5% over the 95% quantile of |N(0, 1)|, 2.807 / 1.960. */
+/** `oneStepTailRatio` of Gaussian errors: the 95% quantile of |N(0, 1)| over its median, 1.960 / 0.6745. */
 const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
 
 /** The step of a point that changes no state (a late one): nothing joined, no events. */
@@ -603,7 +603,7 @@ export class SeriesDetector {
     this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
     this.shift.setLevel(model?.metrics.shiftLevel);
     // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
-    // out their 99.5% quantile lies (a point 2 bands out is routine on a bursty series).
+    // out their 95% quantile lies against their median (a point 2 bands out is routine on a bursty series).
     const tail = model?.metrics.oneStepTailRatio;
     if (tail !== undefined && Number.isFinite(tail)) {
       this.tracker.setImmediateScore(

@@ -470,10 +470,10 @@ export function resetRates(
 
 /**
  * How heavy the tails of the one-step errors z(i) − φ·z(i−1) are (over the whole history, samples one step
- * apart, φ clamped to [0, 0.95] as the detector does): the 99.5% quantile of |error| over its 95% quantile,
- * 2.807 / 1.960 = 1.43 for Gaussian errors. Bursty series (tweet volumes, ad exchanges) reach 2-4: a point
- * 2.5 bands out is routine for them, but 5 Gaussian standard deviations out for a Gaussian one. NaN with fewer
- * than 200 pairs.
+ * apart, φ clamped to [0, 0.95] as the detector does): the 95% quantile of |error| over its median,
+ * 1.960 / 0.6745 = 2.91 for Gaussian errors (the simulated hosts measure about 3.2). Bursty series (tweet
+ * volumes, ad exchanges) reach well beyond: a point 2.5 bands out is routine for them, but 5 Gaussian
+ * standard deviations out for a Gaussian one. NaN with fewer than 200 pairs.
  */
 export function oneStepTailRatio(
   z: (i: number) => number,
