@@ -480,6 +480,12 @@ describe('SeriesDetector', () => {
     ar1.onRefit({ metrics });
     ar1.observe(T0, 1.5, BAND, gaussianTail);
     expect(ar1.observe(T0 + STEP, 1.56, BAND, gaussianTail).scored.yhat).toBeCloseTo(1.47, 12);
+    // A residual that does not persist like a sawtooth's (φ 0.5: a noisy series that merely jumps often)
+    // keeps the AR(1) correction, growth or not.
+    const noisy = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    noisy.onRefit({ metrics: { ...metrics, residualLag1: 0.5, resetGrowth: 0.05, resetStepRatio: 0.1 } });
+    noisy.observe(T0, 1.5, BAND, gaussianTail);
+    expect(noisy.observe(T0 + STEP, 1.56, BAND, gaussianTail).scored.yhat).toBeCloseTo(0.75, 12);
     // A GC drop is still a routine reset, and the prediction restarts from where it landed.
     expect(sawtooth.observe(T0 + 2 * STEP, -1.5, BAND, gaussianTail).scored).toMatchObject({
       yhat: 0,
