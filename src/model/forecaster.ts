@@ -25,6 +25,7 @@ import { burstLevel } from './burstLevel';
 import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
 import { runLevel } from './runLevel';
+import { resetGrowth } from './resetGrowth';
 import { spikeLevels } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
@@ -340,6 +341,12 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const zAt = (i: number): number => zIn[i];
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
   const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);
+  // Only a series that resets often enough to be judged by it (detect/seriesDetector.ts, 0.5 a day) pays
+  // for the pass (two sorts and a CUSUM replay of the history).
+  const growth =
+    Math.max(resets.up, resets.down) >= RESET_GROWTH_MIN_PER_DAY
+      ? resetGrowth(zIn, ts, n, stepMs, options.intervalWidth)
+      : undefined;
   const diffMedian = residualDiffMedian(zAt, ts, n, stepMs);
   const spikes = spikeLevels(zIn, n);
   const tail = new TailModel(residuals.quantiles);
@@ -400,6 +407,10 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       resetsDownPerDay: resets.down,
       resetUpSize: resets.upSize,
       resetDownSize: resets.downSize,
+      // Only when learnt: a model file holds finite numbers.
+      ...(growth !== undefined && Number.isFinite(growth.growth)
+        ? { resetGrowth: growth.growth, resetStepRatio: growth.ratio, resetLeakLevel: growth.leakLevel }
+        : {}),
       oneStepTailRatio: tailRatio,
       residualDiffMedian: diffMedian,
       runLevel: runLevel(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio),
@@ -421,6 +432,9 @@ export function repeatRate(values: Float64Array, n: number): number {
   for (let i = 1; i < n; i++) if (values[i] === values[i - 1]) repeats++;
   return repeats / (n - 1);
 }
+
+/** Resets per day (either way) from which a fit learns the growth between them (`resetGrowth`). */
+const RESET_GROWTH_MIN_PER_DAY = 0.5;
 
 /**
  * A one-step change of the standardised residual larger than this (in units of the residual's own robust

@@ -464,6 +464,62 @@ describe('SeriesDetector', () => {
     expect(up.observe(T0 + STEP, 1.9, BAND, gaussianTail).scored.isAnomaly).toBe(true);
   });
 
+  it('on a series with routine resets and a learnt growth, judges against the last value plus the growth', () => {
+    const metrics = { residualLag1: 0.98, resetsDownPerDay: 2, resetsUpPerDay: 0.1, resetDownSize: 3 };
+    const sawtooth = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    sawtooth.onRefit({ metrics: { ...metrics, resetGrowth: 0.05, resetStepRatio: 0.1 } });
+    // Climbing 0.05 a step, 1.5 model deviations above the forecast: the AR(1) correction would expect
+    // 0.98 · 1.5 = 1.47 and flag the climb (its band there is 0.5 · √(1 − 0.98²) of the model's); the
+    // reset predictor expects 1.5 + 0.05 in a band of ±0.196.
+    sawtooth.observe(T0, 1.5, BAND, gaussianTail);
+    const next = sawtooth.observe(T0 + STEP, 1.56, BAND, gaussianTail).scored;
+    expect(next.yhat).toBeCloseTo(1.55, 12);
+    expect(next.upper - next.yhat).toBeCloseTo(0.196, 12);
+    expect(next.isAnomaly).toBe(false);
+    const ar1 = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    ar1.onRefit({ metrics });
+    ar1.observe(T0, 1.5, BAND, gaussianTail);
+    expect(ar1.observe(T0 + STEP, 1.56, BAND, gaussianTail).scored.yhat).toBeCloseTo(1.47, 12);
+    // A residual that does not persist like a sawtooth's (φ 0.5: a noisy series that merely jumps often)
+    // keeps the AR(1) correction, growth or not.
+    const noisy = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    noisy.onRefit({ metrics: { ...metrics, residualLag1: 0.5, resetGrowth: 0.05, resetStepRatio: 0.1 } });
+    noisy.observe(T0, 1.5, BAND, gaussianTail);
+    expect(noisy.observe(T0 + STEP, 1.56, BAND, gaussianTail).scored.yhat).toBeCloseTo(0.75, 12);
+    // A GC drop is still a routine reset, and the prediction restarts from where it landed.
+    expect(sawtooth.observe(T0 + 2 * STEP, -1.5, BAND, gaussianTail).scored).toMatchObject({
+      yhat: 0,
+      isAnomaly: false,
+    });
+    expect(sawtooth.observe(T0 + 3 * STEP, -1.45, BAND, gaussianTail).scored.yhat).toBeCloseTo(-1.45, 12);
+  });
+
+  it('on a series with routine resets, flags growth persistently faster than the learnt one as a leak', () => {
+    const run = (extra: number): boolean => {
+      const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+      d.onRefit({
+        metrics: {
+          residualLag1: 0.98,
+          resetsDownPerDay: 2,
+          resetsUpPerDay: 0.1,
+          resetGrowth: 0.01,
+          resetStepRatio: 0.1,
+        },
+      });
+      let drift = false;
+      // Inside the model's band throughout (from −1.5 up by at most 0.1 a step for 30 steps), and every
+      // step inside the predictor's band (±0.196).
+      for (let i = 0; i < 30; i++) {
+        drift ||= d.observe(T0 + i * STEP, -1.5 + (0.01 + extra) * i, BAND, gaussianTail).scored.drift;
+      }
+      return drift;
+    };
+    // One-step errors of 0.09 z are 0.9 in units of the predictor's 0.1 z spread: 0.4 above the allowance
+    // of 0.5 a step, over h = 8 within 21 steps.
+    expect(run(0.09)).toBe(true);
+    expect(run(0)).toBe(false);
+  });
+
   it('raises the immediate score on series whose one-step errors have heavy tails, never lowers it', () => {
     const opensAt = (oneStepTailRatio: number | undefined, score: number): boolean => {
       const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });

@@ -1,0 +1,83 @@
+import { DriftDetector } from '../detect/drift';
+import { DRIFT_LEVEL_K } from './driftLevel';
+import { excursionLevel, RUN_RATE_PER_DAY } from './runLevel';
+import { medianInPlace, sortedQuantile } from './stats';
+
+/**
+ * A one-step change of the standardised residual beyond this is a jump (a reset, a spike), not the steady
+ * growth between resets: the same cut as the model's reset count (`JUMP_Z` in forecaster.ts).
+ */
+const GROWTH_JUMP_Z = 2;
+/** Fewer one-step pairs than this learn nothing (NaN). */
+const MIN_GROWTH_PAIRS = 30;
+
+/**
+ * What a series that resets routinely (a heap dropping back at each GC) does between its resets, from the
+ * standardised residual z(i) of its training history (samples one step apart, jumps beyond 2 z left out):
+ * - `growth`: the median one-step change of z, i.e. how far the residual climbs (or falls) per step between
+ *   resets — a heap's allocation rate in model units. A seasonal model cannot know where in its cycle a
+ *   heap is, so its residual is the sawtooth itself; an AR(1) correction (φ ≈ 0.98) lags the climb.
+ * - `ratio`: the central `width` interval of the errors of the predictor "previous residual + growth",
+ *   relative to the same interval of the residual itself (as `residualOneStepRatio` is for AR(1)): the
+ *   width of the band around that predictor in units of the model's band.
+ * NaN for both with too few pairs or a residual with no spread.
+ */
+export function resetGrowth(
+  z: Float64Array,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  width: number,
+): { growth: number; ratio: number; leakLevel: number } {
+  const none = { growth: Number.NaN, ratio: Number.NaN, leakLevel: Number.NaN };
+  const maxGap = 1.5 * stepMs;
+  const changes = new Float64Array(Math.max(0, n - 1));
+  let m = 0;
+  for (let i = 1; i < n; i++) {
+    const d = z[i] - z[i - 1];
+    if (!Number.isFinite(d) || ts[i] - ts[i - 1] > maxGap || Math.abs(d) > GROWTH_JUMP_Z) continue;
+    changes[m++] = d;
+  }
+  if (m < MIN_GROWTH_PAIRS) return none;
+  const levels = Float64Array.from(z.subarray(0, n).filter(Number.isFinite)).sort();
+  const pLow = (1 - width) / 2;
+  const pHigh = (1 + width) / 2;
+  const span = sortedQuantile(levels, pHigh) - sortedQuantile(levels, pLow);
+  if (!(span > 0)) return none;
+  // The errors of "previous + growth" are the changes less the growth: their interval is the changes'.
+  const sorted = changes.subarray(0, m).sort();
+  const errorSpan = sortedQuantile(sorted, pHigh) - sortedQuantile(sorted, pLow);
+  const growth = medianInPlace(sorted, m);
+  const ratio = errorSpan / span;
+  if (!Number.isFinite(ratio) || !Number.isFinite(growth) || !(ratio > 0)) return none;
+  return { growth, ratio, leakLevel: leakLevel(z, ts, n, stepMs, growth, ratio) };
+}
+
+/**
+ * How high the detector's leak CUSUM (detect/seriesDetector.ts: the predictor's one-step errors
+ * (Δz − growth) / ratio, in units of the predictor's band) climbs on the training history, as
+ * model/driftLevel.ts learns it for the drift CUSUM: the height its sums reach in fewer than
+ * max(3, RUN_RATE_PER_DAY × days) separate excursions (the run level's rate, 0.1 a day: at the drift level's
+ * 0.5 the leak rule added 0.09-0.1 false alarms per series-day on the simulated heaps). Jumps (resets) feed nothing, as in the detector,
+ * which judges them against the model.
+ */
+function leakLevel(
+  z: Float64Array,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  growth: number,
+  ratio: number,
+): number {
+  const cusum = new DriftDetector({ enabled: true, k: DRIFT_LEVEL_K, h: Number.POSITIVE_INFINITY });
+  const maxGap = 1.5 * stepMs;
+  const sums = new Float64Array(n);
+  for (let i = 1; i < n; i++) {
+    const d = z[i] - z[i - 1];
+    if (Number.isFinite(d) && ts[i] - ts[i - 1] <= maxGap && Math.abs(d) <= GROWTH_JUMP_Z) {
+      cusum.update((d - growth) / ratio);
+    }
+    sums[i] = Math.max(cusum.upperStatistic, cusum.lowerStatistic);
+  }
+  return excursionLevel(sums, ts, n, stepMs, RUN_RATE_PER_DAY, stepMs);
+}
