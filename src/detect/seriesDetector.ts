@@ -152,6 +152,12 @@ const RESET_PREDICTOR_MIN_PHI = 0.9;
 /** `oneStepTailRatio` of Gaussian errors: the 95% quantile of |N(0, 1)| over its median, 1.960 / 0.6745. */
 const GAUSSIAN_TAIL_RATIO = 1.96 / 0.6745;
 
+/**
+ * The verdict `judge` leaves for its caller, shared by every detector: scoring is synchronous and each
+ * caller copies the verdict out before the next point is judged, so one object serves 10,000 series.
+ */
+const VERDICT = emptyPointScore();
+
 /** The step of a point that changes no state (a late one): nothing joined, no events. */
 const NO_JOINS: readonly number[] = [];
 const NO_STEP: EpisodeStep = { episodeId: '', joinedMs: NO_JOINS, events: [] };
@@ -261,10 +267,14 @@ export class SeriesDetector {
   private readonly settings: SeriesDetectorSettings;
   private drift: DriftDetector;
   private readonly oneStep: OneStepCorrection;
-  /** The one-step prediction used instead of `oneStep` on a series with routine resets (see `onRefit`). */
-  private readonly resetPredictor: ResetPredictor;
-  /** CUSUM of the reset predictor's one-step errors (see `leaking`). */
-  private leak: DriftDetector;
+  /**
+   * The one-step prediction used instead of `oneStep` on a series with routine resets (see `onRefit`).
+   * Created by the first model that asks for it: most series never reset, and at 10,000 series every
+   * per-series object counts against the daemon's memory bar.
+   */
+  private resetPredictor: ResetPredictor | undefined;
+  /** CUSUM of the reset predictor's one-step errors (see `leaking`); only while the predictor is in use. */
+  private leak: DriftDetector | undefined;
   private readonly tracker: EpisodeTracker;
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
   private readonly stuck = new StuckValueRule();
@@ -284,8 +294,8 @@ export class SeriesDetector {
    * returned pair, so the per-point path allocates nothing for it).
    */
   private judgedReset = false;
-  /** The verdict on the point `judge` last saw (scratch: copied out before the next point). */
-  private readonly verdict = emptyPointScore();
+  /** The verdict on the point `judge` last saw (shared scratch, see VERDICT). */
+  private readonly verdict = VERDICT;
   /** Scratch for the one-step-corrected point: it is read while judging one point and never kept. */
   private readonly correctedPoint: MutableForecastPoint = { yhat: 0, lower: 0, upper: 0, scale: 0 };
   /** Scratch for the episode tracker's input: the tracker copies what it keeps, so one object serves all. */
@@ -317,8 +327,6 @@ export class SeriesDetector {
     // not absorbed before its N-of-M window fills (clip 3 let a 3σ shift through in two or three samples).
     this.oneStep = new OneStepCorrection(settings.stepMs, 2);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
-    this.resetPredictor = new ResetPredictor(settings.stepMs);
-    this.leak = new DriftDetector(options.drift);
     this.burst = new VarianceBurstDetector(settings.stepMs);
     this.shift = new SustainedShiftDetector(settings.stepMs);
     this.runRarity = new RunRarity(options.episode.window, options.episode.minPoints, settings.stepMs);
@@ -382,7 +390,7 @@ export class SeriesDetector {
     const z = standardisedResidual(actual, point);
     if (Number.isNaN(z)) {
       this.oneStep.update(timestampMs, z, false);
-      this.resetPredictor.update(timestampMs, z, false);
+      this.resetPredictor?.update(timestampMs, z, false);
       this.burst.update(timestampMs, z);
       return { episodeId: '', joinedMs: NO_JOINS, events: this.tracker.tick(timestampMs) };
     }
@@ -413,7 +421,7 @@ export class SeriesDetector {
     tracked.runRare = runRare;
     const step = this.tracker.observe(tracked);
     this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
-    this.resetPredictor.update(timestampMs, z, step.episodeId === '', reset);
+    this.resetPredictor?.update(timestampMs, z, step.episodeId === '', reset);
     this.stuck.record(step.episodeId === '');
     return step;
   }
@@ -432,9 +440,8 @@ export class SeriesDetector {
    */
   private judgedAgainst(timestampMs: number, actual: number, point: ForecastPoint): ForecastPoint {
     this.judgedReset = false;
-    const corrected = this.usesResetPredictor()
-      ? this.resetPredictor.correct(timestampMs, point, this.correctedPoint)
-      : this.oneStep.correct(timestampMs, point, this.correctedPoint);
+    const predictor = this.usesResetPredictor() ? this.resetPredictor : undefined;
+    const corrected = (predictor ?? this.oneStep).correct(timestampMs, point, this.correctedPoint);
     // No trusted residual to correct from (a fresh model, a long gap): a value inside the model's band is
     // the series' normal, and the correction starts from it whole. Clipped to 2 one-step deviations, a heap
     // 2.5 model deviations up its sawtooth took an hour to catch up after each daily refit, flagging the
@@ -490,7 +497,7 @@ export class SeriesDetector {
    * i.e. a CUSUM of the reset predictor's standardised one-step errors climbing against the reset direction.
    */
   private leaking(actual: number, corrected: ForecastPoint, point: ForecastPoint): boolean {
-    if (!this.usesResetPredictor() || corrected === point) return false;
+    if (this.leak === undefined || !this.usesResetPredictor() || corrected === point) return false;
     const e = standardisedResidual(actual, corrected);
     const step = this.leak.update(Number.isFinite(e) ? e : Number.NaN);
     return step.drift && step.direction === -this.resetDirection;
@@ -498,7 +505,7 @@ export class SeriesDetector {
 
   /** A series with routine resets whose model learnt their growth is judged by the reset predictor. */
   private usesResetPredictor(): boolean {
-    return this.resetDirection !== 0 && this.resetPredictor.active;
+    return this.resetDirection !== 0 && this.resetPredictor !== undefined && this.resetPredictor.active;
   }
 
   /** The change of the model's forecast since the previous sample (0 when that is not one step back). */
@@ -652,14 +659,16 @@ export class SeriesDetector {
     // series that merely jumps often (NAB's ec2 and asg cpu, φ from −0.2 to 0.64, heavy tails) "the last
     // value" predicts nothing and its narrow band flagged every jump (NAB standard 20.3 -> 5.2).
     const persistent = phi !== undefined && phi >= RESET_PREDICTOR_MIN_PHI;
-    this.resetPredictor.learn(
-      persistent ? model?.metrics.resetGrowth : undefined,
-      model?.metrics.resetStepRatio,
-    );
-    this.leak = new DriftDetector(this.options.drift, {
-      headstart: 0.5,
-      minThreshold: learnDriftLevel(model?.metrics.resetLeakLevel, this.options.drift.k),
-    });
+    const growth = persistent && this.resetDirection !== 0 ? model?.metrics.resetGrowth : undefined;
+    if (growth !== undefined && Number.isFinite(growth))
+      this.resetPredictor ??= new ResetPredictor(this.settings.stepMs);
+    this.resetPredictor?.learn(growth, model?.metrics.resetStepRatio);
+    this.leak = this.resetPredictor?.active
+      ? new DriftDetector(this.options.drift, {
+          headstart: 0.5,
+          minThreshold: learnDriftLevel(model?.metrics.resetLeakLevel, this.options.drift.k),
+        })
+      : undefined;
     this.runRarity.learn(model?.metrics.runLevel);
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, {
