@@ -1,4 +1,5 @@
 import type { ForecastPoint } from './score';
+import { TrustedResidual } from './trustedResidual';
 
 /** A forecast point a caller may overwrite (scratch space for `OneStepCorrection.correct`). */
 export type MutableForecastPoint = { -readonly [K in keyof ForecastPoint]: ForecastPoint[K] };
@@ -30,15 +31,10 @@ export type MutableForecastPoint = { -readonly [K in keyof ForecastPoint]: Forec
 /** The one-step spread is never below this share of AR(1)'s √(1 − φ²) (see `OneStepCorrection.reset`). */
 export const ONE_STEP_FLOOR_OF_AR1 = 0.5;
 
-export class OneStepCorrection {
+export class OneStepCorrection extends TrustedResidual {
   private phi = 0;
   /** c in the k-step variance 1 − c·φ²ᵏ (c = 1 for AR(1); see `reset`). */
   private excess = 1;
-  private stepMs: number | undefined;
-  private inferredStepMs = Number.POSITIVE_INFINITY;
-  private lastSeenMs = Number.NEGATIVE_INFINITY;
-  private trustedZ = 0;
-  private trustedMs = Number.NaN;
 
   /**
    * @param clip largest one-step innovation, in one-step standard deviations, a trusted residual may carry
@@ -50,7 +46,7 @@ export class OneStepCorrection {
     private readonly clip = 3,
     private readonly maxPhi = 0.99,
   ) {
-    this.stepMs = stepMs !== undefined && stepMs > 0 ? stepMs : undefined;
+    super(stepMs);
   }
 
   /**
@@ -78,12 +74,6 @@ export class OneStepCorrection {
     this.forget();
   }
 
-  /** Forgets the last trusted residual (a refit whose model reports no autocorrelation keeps φ). */
-  forget(): void {
-    this.trustedMs = Number.NaN;
-    this.trustedZ = 0;
-  }
-
   /** The autocorrelation in use. */
   get autocorrelation(): number {
     return this.phi;
@@ -91,11 +81,9 @@ export class OneStepCorrection {
 
   /** φᵏ for the point at `timestampMs` (0 when there is no trusted residual or no correction). */
   private decay(timestampMs: number): number {
-    if (this.phi === 0 || !Number.isFinite(this.trustedMs) || !(timestampMs > this.trustedMs)) return 0;
-    const step = this.stepMs ?? this.inferredStepMs;
-    if (!Number.isFinite(step)) return 0;
-    const k = Math.max(1, Math.round((timestampMs - this.trustedMs) / step));
-    return Math.pow(this.phi, k);
+    if (this.phi === 0) return 0;
+    const k = this.stepsSinceTrusted(timestampMs);
+    return k === 0 ? 0 : Math.pow(this.phi, k);
   }
 
   /** Spread of the k-step prediction error relative to the model's, given d = φᵏ. */
@@ -137,11 +125,7 @@ export class OneStepCorrection {
    * `SeriesDetector.judgedAgainst`), where clipping would leave the correction stuck at the old excursion.
    */
   update(timestampMs: number, z: number, trusted: boolean, resync = false): void {
-    if (!(timestampMs > this.lastSeenMs)) return;
-    if (Number.isFinite(this.lastSeenMs) && this.stepMs === undefined) {
-      this.inferredStepMs = Math.min(this.inferredStepMs, timestampMs - this.lastSeenMs);
-    }
-    this.lastSeenMs = timestampMs;
+    if (!this.see(timestampMs)) return;
     if (!trusted || !Number.isFinite(z) || this.phi === 0) return;
     const d = this.decay(timestampMs);
     const predicted = d * this.trustedZ;

@@ -1,5 +1,6 @@
 import type { MutableForecastPoint } from './oneStep';
 import type { ForecastPoint } from './score';
+import { TrustedResidual } from './trustedResidual';
 
 /**
  * One-step prediction for a series with routine resets (a heap that grows between GCs and drops back at
@@ -19,20 +20,15 @@ import type { ForecastPoint } from './score';
  * shift is flagged before it is absorbed), and points inside an episode are never trusted — as for
  * `OneStepCorrection`. Pure and deterministic.
  */
-export class ResetPredictor {
+export class ResetPredictor extends TrustedResidual {
   private growth = 0;
   private ratio = 1;
-  private lastSeenMs = Number.NEGATIVE_INFINITY;
-  private inferredStepMs = Number.POSITIVE_INFINITY;
-  private trustedZ = 0;
-  private trustedMs = Number.NaN;
-  private readonly stepMs: number | undefined;
 
   constructor(
     stepMs: number | undefined,
     private readonly clip = 1,
   ) {
-    this.stepMs = stepMs !== undefined && stepMs > 0 ? stepMs : undefined;
+    super(stepMs);
   }
 
   /** Whether the model taught it anything (`learn` with a finite growth and a ratio in (0, 1)). */
@@ -53,20 +49,6 @@ export class ResetPredictor {
     this.forget();
   }
 
-  /** Forgets the last trusted residual (the next point is judged against the model). */
-  forget(): void {
-    this.trustedMs = Number.NaN;
-    this.trustedZ = 0;
-  }
-
-  /** Steps since the last trusted residual (0 when there is none or the step is unknown). */
-  private steps(timestampMs: number): number {
-    if (!Number.isFinite(this.trustedMs) || !(timestampMs > this.trustedMs)) return 0;
-    const step = this.stepMs ?? this.inferredStepMs;
-    if (!Number.isFinite(step)) return 0;
-    return Math.max(1, Math.round((timestampMs - this.trustedMs) / step));
-  }
-
   /**
    * Spread of a k-step prediction relative to the model's band (≥ 1: no better than the model, and so
    * beyond {@link MAX_STEPS}).
@@ -80,7 +62,7 @@ export class ResetPredictor {
    * trusted residual or the prediction is no narrower than the model's band.
    */
   correct(timestampMs: number, point: ForecastPoint, into: MutableForecastPoint): ForecastPoint {
-    const k = this.steps(timestampMs);
+    const k = this.stepsSinceTrusted(timestampMs);
     if (k === 0 || !Number.isFinite(point.yhat) || !(point.scale > 0) || !Number.isFinite(point.scale)) {
       return point;
     }
@@ -101,13 +83,9 @@ export class ResetPredictor {
    * from the new value.
    */
   update(timestampMs: number, z: number, trusted: boolean, resync = false): void {
-    if (!(timestampMs > this.lastSeenMs)) return;
-    if (Number.isFinite(this.lastSeenMs) && this.stepMs === undefined) {
-      this.inferredStepMs = Math.min(this.inferredStepMs, timestampMs - this.lastSeenMs);
-    }
-    this.lastSeenMs = timestampMs;
+    if (!this.see(timestampMs)) return;
     if (!trusted || !Number.isFinite(z)) return;
-    const k = this.steps(timestampMs);
+    const k = this.stepsSinceTrusted(timestampMs);
     if (k === 0 || resync || !(this.spread(k) < 1)) {
       this.trustedZ = z;
       this.trustedMs = timestampMs;
