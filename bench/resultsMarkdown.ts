@@ -94,7 +94,10 @@ in so the training history has them too), fixed seeds. Each model runs the same 
 the 14-day window (points inside episodes left out), detection and episodes with the default rule, 95%
 intervals. Event recall: labelled anomalies with at least one point in an episode. False alarms: episodes that
 overlap no labelled anomaly, per series per test day. Point F1: points in episodes vs labelled points, summed
-over series. Coverage: share of unlabelled test points inside the interval (nominal 0.95). MAE / noise: MAE on
+over series. Coverage: share of unlabelled test points inside the band each point was judged against (the
+detector's one-step-corrected band where the correction applies, which is what the daemon writes), and inside
+the model's own prediction interval (the forecaster's claim; nominal 0.95 for both). The clean-data table runs
+the default model on the same series generated without anomalies. MAE / noise: MAE on
 unlabelled points divided by the series' noise floor (RMS of the simulator's noise sigma), averaged over series.
 The quick run has 8 hosts x 3 kinds of 5-minute/3-week series (24 series, about 170 events: enough to tell
 a recall of 0.95 from 0.90); the full run 16 hosts (48 series) plus three 1-minute/4-week series. Recall per
