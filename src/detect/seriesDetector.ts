@@ -294,8 +294,6 @@ export class SeriesDetector {
    * returned pair, so the per-point path allocates nothing for it).
    */
   private judgedReset = false;
-  /** The verdict on the point `judge` last saw (shared scratch, see VERDICT). */
-  private readonly verdict = VERDICT;
   /** Scratch for the one-step-corrected point: it is read while judging one point and never kept. */
   private readonly correctedPoint: MutableForecastPoint = { yhat: 0, lower: 0, upper: 0, scale: 0 };
   /** Scratch for the episode tracker's input: the tracker copies what it keeps, so one object serves all. */
@@ -358,7 +356,7 @@ export class SeriesDetector {
   ): SeriesObservation {
     const step = this.judge(timestampMs, actual, point, tailProbability);
     return {
-      scored: scoredPointOf(timestampMs, actual, this.verdict, this.options),
+      scored: scoredPointOf(timestampMs, actual, VERDICT, this.options),
       episodeId: step.episodeId,
       joinedMs: step.joinedMs,
       events: step.events,
@@ -366,7 +364,7 @@ export class SeriesDetector {
   }
 
   /**
-   * `observe` without the objects: the verdict on the point is left in `this.verdict` (read it before the
+   * `observe` without the objects: the verdict on the point is left in `VERDICT` (read it before the
    * next call) and the episode step is returned, so `observeColumns` scores a run without an object per
    * ordinary point.
    */
@@ -382,8 +380,8 @@ export class SeriesDetector {
       this.previousModelYhat = point.yhat;
       this.previousModelMs = timestampMs;
     }
-    const base = this.verdict;
-    scoreInto(base, actual, corrected, tailProbability, this.options);
+    const scored = VERDICT;
+    scoreInto(scored, actual, corrected, tailProbability, this.options);
     if (!(timestampMs > this.lastTimestampMs)) return NO_STEP;
     this.lastTimestampMs = timestampMs;
     // Drift and the AR state work on the residual against the model itself.
@@ -400,11 +398,16 @@ export class SeriesDetector {
     // Not on a series with routine resets: its residual is a sawtooth whose windowed mean swings by its
     // whole height every cycle (on the synthetic heaps the rule doubled false episodes), so no level is news.
     const shifted = this.shift.update(timestampMs, normalZ) && this.resetDirection === 0;
+    // The residual against the point judged (one-step corrected), for the leak and run rules.
+    const judgedZ = standardisedResidual(actual, corrected);
     const drift =
-      this.drift.update(normalZ).drift || stuck || burst || shifted || this.leaking(actual, corrected, point);
-    base.drift = drift;
-    const scored = base;
-    const runRare = this.runRarity.observe(timestampMs, Math.abs(standardisedResidual(actual, corrected)));
+      this.drift.update(normalZ).drift ||
+      stuck ||
+      burst ||
+      shifted ||
+      this.leaking(judgedZ, corrected, point);
+    scored.drift = drift;
+    const runRare = this.runRarity.observe(timestampMs, Math.abs(judgedZ));
     const deviation = actual - corrected.yhat;
     const sign: Direction = deviation > 0 ? 1 : deviation < 0 ? -1 : 0;
     const tracked = this.tracked;
@@ -496,10 +499,10 @@ export class SeriesDetector {
    * A leak on a series with routine resets: growth persistently faster than its usual rate between resets,
    * i.e. a CUSUM of the reset predictor's standardised one-step errors climbing against the reset direction.
    */
-  private leaking(actual: number, corrected: ForecastPoint, point: ForecastPoint): boolean {
-    if (this.leak === undefined || !this.usesResetPredictor() || corrected === point) return false;
-    const e = standardisedResidual(actual, corrected);
-    const step = this.leak.update(Number.isFinite(e) ? e : Number.NaN);
+  private leaking(judgedZ: number, corrected: ForecastPoint, point: ForecastPoint): boolean {
+    // `leak` exists exactly while the reset predictor is in use (see `onRefit`).
+    if (this.leak === undefined || corrected === point) return false;
+    const step = this.leak.update(Number.isFinite(judgedZ) ? judgedZ : Number.NaN);
     return step.drift && step.direction === -this.resetDirection;
   }
 
@@ -582,7 +585,7 @@ export class SeriesDetector {
     const { score, confidence, yhat, lower, upper, flags, direction, episodeIds } = columns;
     const earlierJoins: { timestampMs: number; episodeId: string }[] = [];
     const events: EpisodeEvent[] = [];
-    const v = this.verdict;
+    const v = VERDICT;
     // Look-back joins name points by timestamp; they are (almost always) a few points back, so a backward
     // scan finds them at once. No Map: hashing thousands of epoch-ms doubles cost more than scoring.
     let increasing = true;
