@@ -25,7 +25,7 @@ import { burstLevel } from './burstLevel';
 import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
 import { runLevel } from './runLevel';
-import { resetGrowth } from './resetGrowth';
+import { resetGrowth, resetRates } from './resets';
 import { spikeLevels } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
@@ -435,52 +435,6 @@ export function repeatRate(values: Float64Array, n: number): number {
 
 /** Resets per day (either way) from which a fit learns the growth between them (`resetGrowth`). */
 const RESET_GROWTH_MIN_PER_DAY = 0.5;
-
-/**
- * A one-step change of the standardised residual larger than this (in units of the residual's own robust
- * scale: the whole normal spread is about ±2) is a jump.
- */
-export const JUMP_Z = 2;
-/** A jump is a reset when, this many steps later, the residual still holds at least half of it. */
-const RESET_HOLD_STEPS = 3;
-
-/**
- * Resets per day of history, upward and downward: jumps of the standardised residual z(i) (one-step changes
- * beyond {@link JUMP_Z}, between samples one step apart) that persist — {@link RESET_HOLD_STEPS} steps
- * later the residual still holds at least half of the jump. A spike jumps and comes back, so it is no reset;
- * a heap dropping back at each GC, a cache flush or a log rotation jumps every few hours, always the same
- * way, and stays there (1-4 a day down and almost none up on the simulated memory metric, while heavy-tailed
- * noise on the simulated cpu and latency metrics resets both ways about equally). A detector learns from
- * these rates which sudden moves are the series' routine, and from the resets' median size (|jump| in z units,
- * 0 with none) how big a routine one is.
- */
-export function resetRates(
-  z: (i: number) => number,
-  ts: Float64Array,
-  n: number,
-  stepMs: number,
-  days: number,
-): { up: number; down: number; upSize: number; downSize: number } {
-  if (!(days > 0)) return { up: 0, down: 0, upSize: 0, downSize: 0 };
-  const maxGap = 1.5 * stepMs;
-  const ups: number[] = [];
-  const downs: number[] = [];
-  for (let i = 1; i + RESET_HOLD_STEPS < n; i++) {
-    if (ts[i + RESET_HOLD_STEPS] - ts[i - 1] > (RESET_HOLD_STEPS + 1) * maxGap - stepMs) continue;
-    const before = z(i - 1);
-    const jump = z(i) - before;
-    if (!(Math.abs(jump) > JUMP_Z)) continue;
-    const held = (z(i + RESET_HOLD_STEPS) - before) / jump;
-    if (!(held >= 0.5)) continue;
-    if (jump > 0) ups.push(jump);
-    else downs.push(-jump);
-  }
-  // The median size (0 with none) tells a routine reset (a GC drops the whole cycle's growth) from a
-  // smaller dip.
-  const median = (a: number[]): number =>
-    a.length === 0 ? 0 : medianInPlace(Float64Array.from(a), a.length);
-  return { up: ups.length / days, down: downs.length / days, upSize: median(ups), downSize: median(downs) };
-}
 
 /**
  * How heavy the tails of the one-step errors z(i) − φ·z(i−1) are (over the whole history, samples one step

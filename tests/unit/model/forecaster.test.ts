@@ -3,13 +3,13 @@ import type { TimeSeries } from '../../../src/domain/timeSeries';
 import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
 import {
   oneStepTailRatio,
-  resetRates,
   residualDiffMedian,
   lag1Autocorrelation,
   oneStepRatio,
   repeatProfile,
   repeatRate,
 } from '../../../src/model/forecaster';
+import { resetRates } from '../../../src/model/resets';
 import type { FittedModel, TrainingInput } from '../../../src/model';
 import {
   DAY_MS,

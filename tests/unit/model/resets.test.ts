@@ -1,4 +1,4 @@
-import { resetGrowth } from '../../../src/model/resetGrowth';
+import { resetGrowth } from '../../../src/model/resets';
 import { Random } from '../../../src/domain/random';
 
 const STEP = 300_000;
