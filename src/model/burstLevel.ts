@@ -13,6 +13,7 @@
 import { VARIANCE_WINDOW, VarianceBurstDetector } from '../detect/varianceBurst';
 import { DRIFT_RATE_PER_DAY } from './driftLevel';
 import { excursionLevel } from './runLevel';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 
 /**
  * Excursions at least as high as the level may happen at most this often in the history (per day). The
@@ -33,13 +34,16 @@ export function burstLevel(
   reference: number,
 ): number {
   if (n < VARIANCE_WINDOW + 1 || !(stepMs > 0) || !(reference > 0) || !Number.isFinite(reference)) return 0;
+  const mark = scratchMark();
   const detector = new VarianceBurstDetector(stepMs);
   detector.setReference(reference);
-  const ratios = new Float64Array(n);
+  const ratios = scratchFloat64(n);
   for (let i = 0; i < n; i++) {
     detector.update(ts[i], z[i]);
     const r = detector.ratio;
     ratios[i] = Number.isFinite(r) ? r : 0;
   }
-  return excursionLevel(ratios, ts, n, stepMs, BURST_RATE_PER_DAY, VARIANCE_WINDOW * stepMs);
+  const level = excursionLevel(ratios, ts, n, stepMs, BURST_RATE_PER_DAY, VARIANCE_WINDOW * stepMs);
+  scratchRelease(mark);
+  return level;
 }

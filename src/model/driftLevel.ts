@@ -13,6 +13,7 @@
 import { DriftDetector } from '../detect/drift';
 import { shrinkToNormal } from '../detect/normalScore';
 import { excursionLevel } from './runLevel';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 
 /**
  * Excursions of the sums at least as high as the level may happen at most this often in the history (per
@@ -42,31 +43,34 @@ export function driftLevel(
   normal?: Float64Array,
 ): number {
   if (n < 2 || !(stepMs > 0)) return 0;
-  const shrunk = normal ?? normalEquivalents(z, n, tailProbability);
+  const mark = scratchMark();
+  const shrunk = normal ?? normalEquivalents(z, n, tailProbability, scratchFloat64(n));
   const cusum = new DriftDetector(
     { enabled: true, k: DRIFT_LEVEL_K, h: Number.POSITIVE_INFINITY },
     { residualAutocorrelation: phi },
   );
-  const sums = new Float64Array(n);
+  const sums = scratchFloat64(n);
   for (let i = 0; i < n; i++) {
     const v = shrunk[i];
     if (Number.isFinite(v)) cusum.update(v);
     sums[i] = Math.max(cusum.upperStatistic, cusum.lowerStatistic);
   }
-  return excursionLevel(sums, ts, n, stepMs, DRIFT_RATE_PER_DAY, stepMs);
+  const level = excursionLevel(sums, ts, n, stepMs, DRIFT_RATE_PER_DAY, stepMs);
+  scratchRelease(mark);
+  return level;
 }
 
 /**
  * Each finite z[i] at its normal-equivalent size (`shrinkToNormal`), NaN where z[i] is not finite: what the
  * drift and shift levels replay. Fitting computes it once for both (each is a tail probability and a normal
- * quantile per point) and passes it as their `normal` argument.
+ * quantile per point) and passes it as their `normal` argument. Written into `out` when given (n entries).
  */
 export function normalEquivalents(
   z: ArrayLike<number>,
   n: number,
   tailProbability: (z: number) => number,
+  out: Float64Array = new Float64Array(n),
 ): Float64Array {
-  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = z[i];
     out[i] = Number.isFinite(v) ? shrinkToNormal(v, tailProbability) : Number.NaN;

@@ -19,6 +19,7 @@ import {
   evaluateTrendInto,
   fitRobust,
 } from './robustFit';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, selectInPlace, sortedQuantile } from './stats';
 import { burstLevel } from './burstLevel';
@@ -156,6 +157,17 @@ function robustScale(r: Float64Array): number {
 }
 
 function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalModel {
+  // The fit's statistics take their n-sized buffers from the scratch arena (model/scratch.ts); all of them
+  // are free again once the model is built, even when the fit throws. The model keeps none of them.
+  const mark = scratchMark();
+  try {
+    return fitSeasonalWithScratch(input, options);
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions): SeasonalModel {
   const usable = collectUsable(input);
   const { ts, values, n } = usable;
   const stepMs = resolveStep(input.stepMs, ts, n);
@@ -285,7 +297,8 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       seen: m,
     };
     // Calibration at full resolution: in-sample residuals set the hour profile, held-out ones the quantiles.
-    const fullResidual = agg === undefined ? residual : signedResiduals(full, n, fit, train.cps);
+    const fullResidual =
+      agg === undefined ? residual : signedResiduals(full, n, fit, train.cps, scratchFloat64(n));
     if (agg !== undefined) for (let i = 0; i < n; i++) fullResidual[i] += droppedByTow[full.tow[i]];
     const byHour = coveredDays >= MIN_DAILY_DAYS;
     const profile = scaleProfile(
@@ -297,7 +310,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       RESOLUTION_FLOOR * spread,
       spread,
     );
-    outOfSampleZ = new Float64Array(n - mFull);
+    outOfSampleZ = scratchFloat64(n - mFull);
     const scaleAt = scaleByTod(profile);
     for (let i = mFull; i < n; i++)
       outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / scaleAt[bins.todOf[full.tow[i]]];
@@ -307,7 +320,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   }
 
   const final = fitPrefix(nFit, choice, warm);
-  const signed = signedResiduals(full, n, final.fit, final.cps);
+  const signed = signedResiduals(full, n, final.fit, final.cps, scratchFloat64(n));
   const scaleFloor = Math.max(RESOLUTION_FLOOR * spread, Number.MIN_VALUE);
   const byHour = coveredDays >= MIN_DAILY_DAYS;
   const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread);
@@ -328,7 +341,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
     residuals = balanceBand(calibrateResiduals(outOfSampleZ, options.intervalWidth));
   } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
-    const z = new Float64Array(n);
+    const z = scratchFloat64(n);
     for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
     residualLag1 = lag1Autocorrelation(z, ts, 0, stepMs);
     residualOneStepRatio = oneStepRatio(z, ts, 0, stepMs, residualLag1, options.intervalWidth);
@@ -336,23 +349,22 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   }
 
   // In-sample standardised residuals, once, for the detector's statistics below.
-  const zIn = new Float64Array(n);
+  const zIn = scratchFloat64(n);
   for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
   const zAt = (i: number): number => zIn[i];
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
-  const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);
+  const { tailRatio, diffMedian } = oneStepErrorStatistics(zAt, ts, n, stepMs, residualLag1);
   // Only a series that resets often enough to be judged by it (detect/seriesDetector.ts, 0.5 a day) pays
   // for the pass (two sorts and a CUSUM replay of the history).
   const growth =
     Math.max(resets.up, resets.down) >= RESET_GROWTH_MIN_PER_DAY
       ? resetGrowth(zIn, ts, n, stepMs, options.intervalWidth)
       : undefined;
-  const diffMedian = residualDiffMedian(zAt, ts, n, stepMs);
   const spikes = spikeLevels(zIn, n);
   const tail = new TailModel(residuals.quantiles);
   const tailOf = (v: number): number => tail.probability(v);
   // The drift and shift levels replay the same residuals at their normal-equivalent size: computed once.
-  const zNormal = normalEquivalents(zIn, n, tailOf);
+  const zNormal = normalEquivalents(zIn, n, tailOf, scratchFloat64(n));
 
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
@@ -450,14 +462,47 @@ export function oneStepTailRatio(
   stepMs: number,
   phi: number,
 ): number {
-  const p = Number.isFinite(phi) ? Math.min(0.95, Math.max(0, phi)) : 0;
-  const { errors, m } = adjacentErrors(z, ts, n, stepMs, p);
+  const mark = scratchMark();
+  const errors = scratchFloat64(Math.max(0, n - 1));
+  const ratio = tailRatioOf(errors, adjacentErrors(z, ts, n, stepMs, tailPhi(phi), errors));
+  scratchRelease(mark);
+  return ratio;
+}
+
+/** φ as the detector's tail rule clamps it: [0, 0.95], 0 when not finite. */
+function tailPhi(phi: number): number {
+  return Number.isFinite(phi) ? Math.min(0.95, Math.max(0, phi)) : 0;
+}
+
+/** {@link oneStepTailRatio} of the errors in errors[0..m) (reordered). */
+function tailRatioOf(errors: Float64Array, m: number): number {
   if (m < 200) return Number.NaN;
   // Order statistics by selection (O(m), nearest rank): a full sort of 40,000 errors would cost more than
   // the rest of this pass.
   const body = selectInPlace(errors, m, Math.round(0.95 * (m - 1)));
   const mid = selectInPlace(errors, m, Math.round(0.5 * (m - 1)));
   return mid > 0 ? body / mid : Number.NaN;
+}
+
+/**
+ * {@link oneStepTailRatio} and {@link residualDiffMedian} from one walk over the adjacent pairs: a fit needs
+ * both, and they read the same pairs.
+ */
+export function oneStepErrorStatistics(
+  z: (i: number) => number,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  phi: number,
+): { tailRatio: number; diffMedian: number } {
+  const mark = scratchMark();
+  const errors = scratchFloat64(Math.max(0, n - 1));
+  const diffs = scratchFloat64(Math.max(0, n - 1));
+  const m = adjacentErrors(z, ts, n, stepMs, tailPhi(phi), errors, diffs);
+  const tailRatio = tailRatioOf(errors, m);
+  const diffMedian = m >= MIN_RATIO_PAIRS ? medianInPlace(diffs, m) : Number.NaN;
+  scratchRelease(mark);
+  return { tailRatio, diffMedian };
 }
 
 /**
@@ -471,30 +516,40 @@ export function residualDiffMedian(
   n: number,
   stepMs: number,
 ): number {
-  const { errors, m } = adjacentErrors(z, ts, n, stepMs, 1);
-  return m >= MIN_RATIO_PAIRS ? medianInPlace(errors, m) : Number.NaN;
+  const mark = scratchMark();
+  const diffs = scratchFloat64(Math.max(0, n - 1));
+  const m = adjacentErrors(z, ts, n, stepMs, 1, diffs);
+  const median = m >= MIN_RATIO_PAIRS ? medianInPlace(diffs, m) : Number.NaN;
+  scratchRelease(mark);
+  return median;
 }
 
-/** |z(i) − p·z(i−1)| over finite samples one step apart (at most 1.5 steps), in the first m slots. */
+/**
+ * |z(i) − p·z(i−1)| over finite samples one step apart (at most 1.5 steps) into errors[0..m), and the plain
+ * |z(i) − z(i−1)| of the same pairs into diffs[0..m) when given; returns m. Both need n − 1 entries.
+ */
 function adjacentErrors(
   z: (i: number) => number,
   ts: Float64Array,
   n: number,
   stepMs: number,
   p: number,
-): { errors: Float64Array; m: number } {
+  errors: Float64Array,
+  diffs?: Float64Array,
+): number {
   const maxGap = 1.5 * stepMs;
-  const errors = new Float64Array(Math.max(0, n - 1));
   let m = 0;
   let prev = n > 0 ? z(0) : Number.NaN;
   for (let i = 1; i < n; i++) {
     const cur = z(i);
     if (ts[i] - ts[i - 1] <= maxGap && Number.isFinite(cur) && Number.isFinite(prev)) {
-      errors[m++] = Math.abs(cur - p * prev);
+      errors[m] = Math.abs(cur - p * prev);
+      if (diffs !== undefined) diffs[m] = Math.abs(cur - prev);
+      m++;
     }
     prev = cur;
   }
-  return { errors, m };
+  return m;
 }
 
 /** Equal values in a row that make a "long" run (the detector's stuck-value rule fires at this length). */
@@ -594,9 +649,14 @@ function aggregate(ts: Float64Array, full: FitPoints, n: number): Aggregated {
   };
 }
 
-/** Signed residuals y − fit on the first n points (normalised units). */
-function signedResiduals(pts: FitPoints, n: number, fit: FitResult, cps: Float64Array): Float64Array {
-  const out = new Float64Array(n);
+/** Signed residuals y − fit on the first n points (normalised units), into `out` when given (n entries). */
+function signedResiduals(
+  pts: FitPoints,
+  n: number,
+  fit: FitResult,
+  cps: Float64Array,
+  out: Float64Array = new Float64Array(n),
+): Float64Array {
   evaluateTrendInto(pts.tDays, n, fit.trend, cps, out);
   for (let i = 0; i < n; i++) out[i] = pts.y[i] - out[i] - fit.seasonalByTow[pts.tow[i]];
   return out;
@@ -707,8 +767,9 @@ export function oneStepRatio(
   width: number,
 ): number {
   const maxGap = 1.5 * stepMs;
-  const errors = new Float64Array(z.length);
-  const levels = new Float64Array(z.length);
+  const mark = scratchMark();
+  const errors = scratchFloat64(z.length);
+  const levels = scratchFloat64(z.length);
   let m = 0;
   for (let j = 1; j < z.length; j++) {
     const a = z[j - 1];
@@ -718,9 +779,15 @@ export function oneStepRatio(
     levels[m] = b;
     m++;
   }
-  if (m < MIN_RATIO_PAIRS) return 1;
-  const e = errors.subarray(0, m).sort();
-  const v = levels.subarray(0, m).sort();
+  const ratio = m < MIN_RATIO_PAIRS ? 1 : spreadRatio(errors.subarray(0, m), levels.subarray(0, m), width);
+  scratchRelease(mark);
+  return ratio;
+}
+
+/** The central `width` interval of `errors` over that of `levels` (both sorted in place), clamped. */
+function spreadRatio(errors: Float64Array, levels: Float64Array, width: number): number {
+  const e = errors.sort();
+  const v = levels.sort();
   const pLow = (1 - width) / 2;
   const pHigh = (1 + width) / 2;
   const span = sortedQuantile(v, pHigh) - sortedQuantile(v, pLow);

@@ -1,4 +1,5 @@
 import { normalDistribution, PROFILE_BINS } from './calibration';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 import { SeasonalModel } from './seasonalModel';
 import { MAD_TO_SIGMA, medianInPlace } from './stats';
 import type { SeasonalOptions } from './types';
@@ -19,7 +20,9 @@ export function fitLevelModel(
   trainEndMs: number,
   options: SeasonalOptions,
 ): SeasonalModel {
-  const buf = Float64Array.from(values.subarray(0, n));
+  const mark = scratchMark();
+  const buf = scratchFloat64(n);
+  buf.set(values.subarray(0, n));
   const level = medianInPlace(buf, n);
   let meanAbs = 0;
   for (let i = 0; i < n; i++) {
@@ -27,6 +30,7 @@ export function fitLevelModel(
     meanAbs += buf[i] / n;
   }
   const mad = n > 0 ? medianInPlace(buf, n) : Number.NaN;
+  scratchRelease(mark);
   // MAD is 0 when more than half the points coincide; the mean deviation (×√(π/2) ≈ σ) still sees the rest.
   let scale = MAD_TO_SIGMA * mad;
   if (!(scale > 0)) scale = 1.2533141373155 * meanAbs;

@@ -6,6 +6,7 @@
 import { DriftDetector } from '../detect/drift';
 import { DRIFT_LEVEL_K } from './driftLevel';
 import { excursionLevel, RUN_RATE_PER_DAY } from './runLevel';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 import { medianInPlace, sortedQuantile } from './stats';
 
 /**
@@ -75,12 +76,26 @@ export function resetGrowth(
   stepMs: number,
   width: number,
 ): { growth: number; ratio: number; leakLevel: number } {
+  const mark = scratchMark();
+  const learnt = growthBetweenResets(z, ts, n, stepMs, width);
+  scratchRelease(mark);
+  return learnt;
+}
+
+/** {@link resetGrowth} on arrays from the arena (the caller holds the mark). */
+function growthBetweenResets(
+  z: Float64Array,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  width: number,
+): { growth: number; ratio: number; leakLevel: number } {
   const none = { growth: Number.NaN, ratio: Number.NaN, leakLevel: Number.NaN };
   // The steady changes between resets, NaN where there is none (a gap, a jump): the growth is their median,
   // and the leak level replays them.
   const maxGap = 1.5 * stepMs;
-  const steady = new Float64Array(n).fill(Number.NaN);
-  const changes = new Float64Array(Math.max(0, n - 1));
+  const steady = scratchFloat64(n, Number.NaN);
+  const changes = scratchFloat64(Math.max(0, n - 1));
   let m = 0;
   for (let i = 1; i < n; i++) {
     const d = z[i] - z[i - 1];
@@ -89,7 +104,10 @@ export function resetGrowth(
     changes[m++] = d;
   }
   if (m < MIN_GROWTH_PAIRS) return none;
-  const levels = Float64Array.from(z.subarray(0, n).filter(Number.isFinite)).sort();
+  const finite = scratchFloat64(n);
+  let f = 0;
+  for (let i = 0; i < n; i++) if (Number.isFinite(z[i])) finite[f++] = z[i];
+  const levels = finite.subarray(0, f).sort();
   const pLow = (1 - width) / 2;
   const pHigh = (1 + width) / 2;
   const span = sortedQuantile(levels, pHigh) - sortedQuantile(levels, pLow);
@@ -120,7 +138,8 @@ function leakLevel(
   ratio: number,
 ): number {
   const cusum = new DriftDetector({ enabled: true, k: DRIFT_LEVEL_K, h: Number.POSITIVE_INFINITY });
-  const sums = new Float64Array(n);
+  const sums = scratchFloat64(n);
+  sums[0] = 0;
   for (let i = 1; i < n; i++) {
     const d = steady[i];
     if (Number.isFinite(d)) cusum.update((d - growth) / ratio);

@@ -17,6 +17,7 @@
  * ordinary residuals are a little smaller than out of sample): the level errs towards today's sensitivity.
  */
 import { OneStepCorrection } from '../detect/oneStep';
+import { scratchFloat64, scratchInt32, scratchMark, scratchRelease } from './scratch';
 import { selectInPlace } from './stats';
 
 /** The N-of-M rule the level is learnt for: the default episode rule (4 of the last 5 points). */
@@ -49,8 +50,11 @@ export function runLevel(
   oneStepRatio: number,
 ): number {
   if (n < RUN_WINDOW || !(stepMs > 0)) return 0;
+  const mark = scratchMark();
   const run = runStatistic(z, ts, n, stepMs, phi, oneStepRatio);
-  return excursionLevel(run, ts, n, stepMs, RUN_RATE_PER_DAY, RUN_WINDOW * stepMs);
+  const level = excursionLevel(run, ts, n, stepMs, RUN_RATE_PER_DAY, RUN_WINDOW * stepMs);
+  scratchRelease(mark);
+  return level;
 }
 
 /**
@@ -91,10 +95,26 @@ export function kthClusterLevel(
   // activated; the chunk grows fourfold until the count reaches k or the values run out. Every value equal
   // to a chunk's threshold joins that chunk, so ties are never split, and within a chunk the order is the
   // full sort's (descending value, ties by ascending index): the result is the same number.
-  const rest = new Float64Array(n);
+  const mark = scratchMark();
+  try {
+    return kthClusterLevelIn(run, ts, n, k, gapMs, scratchFloat64(n), scratchInt32(n, -1));
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/** {@link kthClusterLevel} with its buffers (any contents; parent filled with -1) given. */
+function kthClusterLevelIn(
+  run: Float64Array,
+  ts: ArrayLike<number>,
+  n: number,
+  k: number,
+  gapMs: number,
+  rest: Float64Array,
+  parent: Int32Array, // -1 = not active
+): number {
   let remaining = 0;
   for (let i = 0; i < n; i++) if (run[i] > 0) rest[remaining++] = run[i];
-  const parent = new Int32Array(n).fill(-1); // -1 = not active
   const order: number[] = [];
   let count = 0;
   let above = Number.NaN; // values ≥ this were visited (NaN: nothing yet, so no bound)
@@ -171,11 +191,12 @@ function runStatistic(
   phi: number,
   oneStepRatio: number,
 ): Float64Array {
+  // Both arrays come from the arena: the caller (runLevel) holds the mark.
   const correction = new OneStepCorrection(stepMs);
   correction.reset(phi, oneStepRatio);
   const unit = { yhat: 0, lower: -1, upper: 1, scale: 1 };
   const scratch = { yhat: 0, lower: -1, upper: 1, scale: 1 };
-  const e = new Float64Array(n);
+  const e = scratchFloat64(n);
   for (let i = 0; i < n; i++) {
     const v = z[i];
     if (!Number.isFinite(v)) {
@@ -188,7 +209,7 @@ function runStatistic(
     correction.update(ts[i], v, true);
   }
   const horizon = (RUN_WINDOW - 0.5) * stepMs;
-  const out = new Float64Array(n);
+  const out = scratchFloat64(n);
   // The window's finite values, sorted ascending by insertion (at most RUN_WINDOW of them): the
   // RUN_MIN_POINTS-th largest is then window[count − RUN_MIN_POINTS], with no arithmetic on the values.
   const window = new Float64Array(RUN_WINDOW);

@@ -17,6 +17,7 @@
 import { SHIFT_WINDOW, SustainedShiftDetector } from '../detect/sustainedShift';
 import { DRIFT_RATE_PER_DAY, normalEquivalents } from './driftLevel';
 import { excursionLevel } from './runLevel';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 import { medianInPlace } from './stats';
 
 /** Excursions at least as high as the level may happen at most this often in the history (per day). */
@@ -37,10 +38,11 @@ export function shiftLevel(
   normal?: Float64Array,
 ): number {
   if (n < SHIFT_WINDOW || !(stepMs > 0)) return 0;
-  const shrunk = normal ?? normalEquivalents(z, n, tailProbability);
+  const mark = scratchMark();
+  const shrunk = normal ?? normalEquivalents(z, n, tailProbability, scratchFloat64(n));
   const detector = new SustainedShiftDetector(stepMs);
-  const magnitudes = new Float64Array(n);
-  const means = new Float64Array(n);
+  const magnitudes = scratchFloat64(n);
+  const means = scratchFloat64(n);
   let full = 0;
   for (let i = 0; i < n; i++) {
     const v = shrunk[i];
@@ -49,12 +51,16 @@ export function shiftLevel(
     magnitudes[i] = Number.isFinite(m) ? Math.abs(m) : 0;
     if (Number.isFinite(m)) means[full++] = m;
   }
-  if (full === 0) return 0;
-  const centre = medianInPlace(means, full);
-  for (let i = 0; i < full; i++) means[i] = Math.abs(means[i] - centre);
-  const sigma = 1.4826 * medianInPlace(means, full);
-  return Math.max(
-    SHIFT_SIGMAS * sigma,
-    excursionLevel(magnitudes, ts, n, stepMs, SHIFT_RATE_PER_DAY, SHIFT_WINDOW * stepMs),
-  );
+  let level = 0;
+  if (full > 0) {
+    const centre = medianInPlace(means, full);
+    for (let i = 0; i < full; i++) means[i] = Math.abs(means[i] - centre);
+    const sigma = 1.4826 * medianInPlace(means, full);
+    level = Math.max(
+      SHIFT_SIGMAS * sigma,
+      excursionLevel(magnitudes, ts, n, stepMs, SHIFT_RATE_PER_DAY, SHIFT_WINDOW * stepMs),
+    );
+  }
+  scratchRelease(mark);
+  return level;
 }
