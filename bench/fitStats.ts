@@ -7,7 +7,7 @@
  *   all of them. A change that must not change models must not change this output.
  * - `alloc [--fits 200]`: typed-array bytes allocated and GC runs per warm fit of a 40,320-point 30 s series.
  *   Typed-array constructors are wrapped to count bytes, so this mode is for counting, not timing.
- * - `time [--reps 60]`: median warm fit time (wall ms) of a 5-minute/2-week and a 30 s/14-day series.
+ * - `time [--reps 60]`: median warm fit time (wall and process CPU ms) of a 5-minute/2-week and a 30 s/14-day series.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -142,13 +142,17 @@ function time(reps: number): void {
   for (const [key, input] of cases) {
     for (let i = 0; i < 5; i++) f.fit(input);
     const ms: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t = process.hrtime.bigint();
+      const c = process.cpuUsage();
       f.fit(input);
+      const used = process.cpuUsage(c);
       ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+      cpu.push((used.user + used.system) / 1e3);
     }
-    ms.sort((a, b) => a - b);
-    console.log(`${key}: median ${ms[ms.length >> 1].toFixed(2)} ms over ${reps} warm fits`);
+    const median = (a: number[]): string => a.sort((x, y) => x - y)[a.length >> 1].toFixed(2);
+    console.log(`${key}: median ${median(ms)} ms wall, ${median(cpu)} ms CPU over ${reps} warm fits`);
   }
 }
 

@@ -21,7 +21,7 @@ import {
 } from './robustFit';
 import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
-import { MAD_TO_SIGMA, medianInPlace, robustSample, selectInPlace, sortedQuantile } from './stats';
+import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, robustSample, selectInPlace } from './stats';
 import { burstLevel } from './burstLevel';
 import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
@@ -779,20 +779,22 @@ export function oneStepRatio(
     levels[m] = b;
     m++;
   }
-  const ratio = m < MIN_RATIO_PAIRS ? 1 : spreadRatio(errors.subarray(0, m), levels.subarray(0, m), width);
+  // A non-finite φ makes every error NaN, whose ratio is 1 (and which selection must not see).
+  const ratio = m < MIN_RATIO_PAIRS || !Number.isFinite(phi) ? 1 : spreadRatio(errors, levels, m, width);
   scratchRelease(mark);
   return ratio;
 }
 
-/** The central `width` interval of `errors` over that of `levels` (both sorted in place), clamped. */
-function spreadRatio(errors: Float64Array, levels: Float64Array, width: number): number {
-  const e = errors.sort();
-  const v = levels.sort();
+/**
+ * The central `width` interval of errors[0..m) over that of levels[0..m) (both reordered: quantiles by
+ * selection, the same numbers as by sorting), clamped to [0.05, 1].
+ */
+function spreadRatio(errors: Float64Array, levels: Float64Array, m: number, width: number): number {
   const pLow = (1 - width) / 2;
   const pHigh = (1 + width) / 2;
-  const span = sortedQuantile(v, pHigh) - sortedQuantile(v, pLow);
+  const span = quantileInPlace(levels, m, pHigh) - quantileInPlace(levels, m, pLow);
   if (!(span > 0)) return 1;
-  const ratio = (sortedQuantile(e, pHigh) - sortedQuantile(e, pLow)) / span;
+  const ratio = (quantileInPlace(errors, m, pHigh) - quantileInPlace(errors, m, pLow)) / span;
   return Number.isFinite(ratio) ? Math.min(1, Math.max(0.05, ratio)) : 1;
 }
 

@@ -7,7 +7,7 @@ import { DriftDetector } from '../detect/drift';
 import { DRIFT_LEVEL_K } from './driftLevel';
 import { excursionLevel, RUN_RATE_PER_DAY } from './runLevel';
 import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
-import { medianInPlace, sortedQuantile } from './stats';
+import { medianInPlace, quantileInPlace } from './stats';
 
 /**
  * A one-step change of the standardised residual larger than this (in units of the residual's own robust
@@ -104,18 +104,17 @@ function growthBetweenResets(
     changes[m++] = d;
   }
   if (m < MIN_GROWTH_PAIRS) return none;
-  const finite = scratchFloat64(n);
+  // Quantiles by selection, not by sorting: the same numbers, in a fraction of the time.
+  const levels = scratchFloat64(n);
   let f = 0;
-  for (let i = 0; i < n; i++) if (Number.isFinite(z[i])) finite[f++] = z[i];
-  const levels = finite.subarray(0, f).sort();
+  for (let i = 0; i < n; i++) if (Number.isFinite(z[i])) levels[f++] = z[i];
   const pLow = (1 - width) / 2;
   const pHigh = (1 + width) / 2;
-  const span = sortedQuantile(levels, pHigh) - sortedQuantile(levels, pLow);
+  const span = quantileInPlace(levels, f, pHigh) - quantileInPlace(levels, f, pLow);
   if (!(span > 0)) return none;
   // The errors of "previous + growth" are the changes less the growth: their interval is the changes'.
-  const sorted = changes.subarray(0, m).sort();
-  const errorSpan = sortedQuantile(sorted, pHigh) - sortedQuantile(sorted, pLow);
-  const growth = medianInPlace(sorted, m);
+  const errorSpan = quantileInPlace(changes, m, pHigh) - quantileInPlace(changes, m, pLow);
+  const growth = medianInPlace(changes, m);
   const ratio = errorSpan / span;
   if (!Number.isFinite(ratio) || !Number.isFinite(growth) || !(ratio > 0)) return none;
   return { growth, ratio, leakLevel: leakLevel(steady, ts, n, stepMs, growth, ratio) };

@@ -99,6 +99,26 @@ export function sortedQuantile(sorted: ArrayLike<number>, p: number): number {
   return sorted[i] + f * (sorted[i + 1] - sorted[i]);
 }
 
+/**
+ * {@link sortedQuantile} of the first n entries of `buf` as if they were sorted ascending, by selection
+ * (expected O(n); reorders them in place, so several quantiles of one buffer can be read in turn). The same
+ * number as sorting and interpolating: the two order statistics it interpolates between are the same values,
+ * combined by the same expression. For finite or infinite values, not NaN.
+ */
+export function quantileInPlace(buf: Float64Array, n: number, p: number): number {
+  if (n === 0) return Number.NaN;
+  if (n === 1) return buf[0];
+  const h = (n - 1) * Math.min(1, Math.max(0, p));
+  const i = Math.floor(h);
+  if (i >= n - 1) return selectInPlace(buf, n, n - 1);
+  const f = h - i;
+  const lower = selectInPlace(buf, n, i);
+  // After selection the entries above i are all ≥ the i-th: the next order statistic is their minimum.
+  let upper = Number.POSITIVE_INFINITY;
+  for (let j = i + 1; j < n; j++) if (buf[j] < upper) upper = buf[j];
+  return lower + f * (upper - lower);
+}
+
 /** Acklam's coefficients, at module level so a quantile per scored point allocates no arrays. */
 const ACKLAM_A = [
   -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,

@@ -1,8 +1,34 @@
 import { Random } from '../../../src/domain/random';
 import { choleskyInPlace, choleskySolveInPlace } from '../../../src/model/linalg';
-import { medianInPlace, normalQuantile, selectInPlace } from '../../../src/model/stats';
+import {
+  medianInPlace,
+  normalQuantile,
+  quantileInPlace,
+  selectInPlace,
+  sortedQuantile,
+} from '../../../src/model/stats';
 
 describe('order statistics', () => {
+  it('quantileInPlace gives exactly the sorted quantile, read in turn from one buffer', () => {
+    const rng = new Random(43);
+    for (const n of [1, 2, 3, 10, 257, 4000]) {
+      // Ties (integers) and continuous values with an infinite one: both must match to the bit.
+      for (const tied of [true, false]) {
+        const values = Float64Array.from({ length: n }, () => (tied ? rng.int(0, 9) : rng.normal()));
+        if (!tied && n > 3) values[1] = Number.POSITIVE_INFINITY;
+        const sorted = values.slice().sort();
+        const buf = values.slice();
+        for (const p of [0.025, 0.975, 0.5, 0, 1, 0.3333, 0.999]) {
+          expect(quantileInPlace(buf, n, p)).toBe(sortedQuantile(sorted, p));
+        }
+      }
+    }
+    expect(quantileInPlace(new Float64Array(0), 0, 0.5)).toBeNaN();
+    // Only the first n entries count.
+    expect(quantileInPlace(Float64Array.of(3, 1, 100), 2, 1)).toBe(3);
+    expect(quantileInPlace(Float64Array.of(3, 1, 100), 2, 0.5)).toBe(2);
+  });
+
   it('selects every rank of a shuffled array, with ties', () => {
     const rng = new Random(41);
     for (const n of [1, 2, 3, 7, 64, 501]) {
