@@ -19,9 +19,16 @@ import {
   evaluateTrendInto,
   fitRobust,
 } from './robustFit';
-import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
+import { scratchFloat64, scratchInt32, scratchMark, scratchRelease } from './scratch';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
-import { MAD_TO_SIGMA, medianInPlace, quantileInPlace, robustSample, selectInPlace } from './stats';
+import {
+  MAD_TO_SIGMA,
+  medianInPlace,
+  quantileInPlace,
+  robustSample,
+  robustSampleSize,
+  selectInPlace,
+} from './stats';
 import { burstLevel } from './burstLevel';
 import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
@@ -180,9 +187,9 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   }
 
   // Centre and scale so the fit works in units of the series' spread (huge or tiny values fit alike).
-  const centreSample = robustSample(values, n);
+  const centreSample = robustSample(values, n, undefined, scratchFloat64(robustSampleSize(n)));
   const centre = medianInPlace(centreSample, centreSample.length);
-  const buf = robustSample(values, n, centre);
+  const buf = robustSample(values, n, centre, scratchFloat64(robustSampleSize(n)));
   let spread = MAD_TO_SIGMA * medianInPlace(buf, buf.length);
   if (!(spread > 0) || !Number.isFinite(spread)) {
     // More than half the values coincide: the mean deviation still sees the rest.
@@ -192,7 +199,8 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   }
 
   // Full-resolution points, normalised.
-  const full: FitPoints = { tDays: new Float64Array(n), y: new Float64Array(n), tow: new Int32Array(n) };
+  // Scratch: the fit and the residuals read them, the model keeps none of them.
+  const full: FitPoints = { tDays: scratchFloat64(n), y: scratchFloat64(n), tow: scratchInt32(n) };
   for (let i = 0; i < n; i++) {
     full.tDays[i] = (ts[i] - ts[0]) / MS_PER_DAY;
     full.y[i] = (values[i] - centre) / spread;
@@ -385,7 +393,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     syy += full.y[i] * full.y[i];
   }
   const tot = syy - (sy * sy) / n;
-  const madSample = robustSample(signed, n, 0);
+  const madSample = robustSample(signed, n, 0, scratchFloat64(robustSampleSize(n)));
   return new SeasonalModel({
     options,
     stepMs,
@@ -614,7 +622,7 @@ interface Aggregated {
 }
 
 function aggregate(ts: Float64Array, full: FitPoints, n: number): Aggregated {
-  const bucketOf = new Int32Array(n);
+  const bucketOf = scratchInt32(n); // read only while fitting
   const centre: number[] = [];
   let k = -1;
   let current = Number.NaN;

@@ -170,14 +170,23 @@ export function normalQuantile(p: number): number {
 /** Robust summaries of long series look at no more than about this many evenly spaced points. */
 export const ROBUST_SAMPLE_SIZE = 8192;
 
+/** The number of entries {@link robustSample} returns for n values. */
+export function robustSampleSize(n: number): number {
+  return Math.ceil(n / Math.max(1, Math.ceil(n / ROBUST_SAMPLE_SIZE)));
+}
+
 /**
  * Copies every k-th of the first n entries (k = ⌈n / ROBUST_SAMPLE_SIZE⌉), optionally mapped through |x − c|,
  * for medians of long series: a deterministic systematic sample estimates a median to well under 1% while
- * keeping selection cost independent of n.
+ * keeping selection cost independent of n. Written into `out` when given ({@link robustSampleSize} entries).
  */
-export function robustSample(values: Float64Array, n: number, centre?: number): Float64Array {
+export function robustSample(
+  values: Float64Array,
+  n: number,
+  centre?: number,
+  out: Float64Array = new Float64Array(robustSampleSize(n)),
+): Float64Array {
   const stride = Math.max(1, Math.ceil(n / ROBUST_SAMPLE_SIZE));
-  const out = new Float64Array(Math.ceil(n / stride));
   for (let i = 0, j = 0; i < n; i += stride, j++)
     out[j] = centre === undefined ? values[i] : Math.abs(values[i] - centre);
   return out;
