@@ -165,24 +165,20 @@ export function scoreInto(
   tailProbability: TailProbability,
   options: ScoreOptions,
 ): PointScore {
-  return scoreWithConfidence(
-    out,
-    actual,
-    point,
-    confidenceFor(standardisedResidual(actual, point), tailProbability),
-    options,
-  );
+  const z = standardisedResidual(actual, point);
+  return scoreWithTail(out, actual, point, z, Number.isFinite(z) ? tailProbability(z) : Number.NaN, options);
 }
 
 /**
- * `scoreInto` with the confidence already known (`confidenceFor` of the point's standardised residual), for
- * a caller that asks the same tail probability for other rules and so asks it once.
+ * `scoreInto` given the point's standardised residual z and p = tailProbability(z) (read only for a finite
+ * z), for a caller that asks the same tail probability for other rules and so asks it once.
  */
-export function scoreWithConfidence(
+export function scoreWithTail(
   out: PointScore,
   actual: number,
   point: ForecastPoint,
-  confidence: number,
+  z: number,
+  p: number,
   options: ScoreOptions,
 ): PointScore {
   const score = deviationScore(actual, point);
@@ -194,7 +190,7 @@ export function scoreWithConfidence(
   out.score = score;
   out.threshold = threshold;
   out.direction = isAnomaly ? (actual > point.yhat ? 1 : -1) : 0;
-  out.confidence = confidence;
+  out.confidence = confidenceOfTail(z, p);
   out.isAnomaly = isAnomaly;
   out.drift = false;
   return out;

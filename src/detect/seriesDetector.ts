@@ -12,9 +12,8 @@ import { ResetPredictor } from './resetPredictor';
 import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
   deviationScore,
-  confidenceOfTail,
   emptyPointScore,
-  scoreWithConfidence,
+  scoreWithTail,
   scoredPointOf,
   standardisedResidual,
   type ForecastPoint,
@@ -387,7 +386,7 @@ export class SeriesDetector {
     // model, a gap, φ = 0) it is also the residual the drift rules read, and its tail is asked once.
     const judgedZ = standardisedResidual(actual, corrected);
     const judgedTail = Number.isFinite(judgedZ) ? tailProbability(judgedZ) : Number.NaN;
-    scoreWithConfidence(scored, actual, corrected, confidenceOfTail(judgedZ, judgedTail), this.options);
+    scoreWithTail(scored, actual, corrected, judgedZ, judgedTail, this.options);
     if (!(timestampMs > this.lastTimestampMs)) return NO_STEP;
     this.lastTimestampMs = timestampMs;
     // Drift and the AR state work on the residual against the model itself.
@@ -412,7 +411,7 @@ export class SeriesDetector {
       stuck ||
       burst ||
       shifted ||
-      this.leaking(judgedZ, corrected, point);
+      (this.leak !== undefined && this.leaking(judgedZ, corrected, point));
     scored.drift = drift;
     const runRare = this.runRarity.observe(timestampMs, Math.abs(judgedZ));
     const deviation = actual - corrected.yhat;
