@@ -16,11 +16,18 @@ const MAX_NORMAL_SCORE = 8;
  * ±Infinity (a degenerate scale) maps to ±MAX_NORMAL_SCORE.
  */
 export function normalScore(z: number, tailProbability: TailProbability): number {
+  return normalScoreOfTail(z, Number.isFinite(z) && z !== 0 ? tailProbability(z) : Number.NaN);
+}
+
+/**
+ * `normalScore` given p = tailProbability(z) (read only for a finite z ≠ 0), for a caller that has it
+ * already: the scorer asks the tail of the same residual for the point's confidence.
+ */
+export function normalScoreOfTail(z: number, p: number): number {
   if (Number.isNaN(z)) return Number.NaN;
   if (z === 0) return 0;
   const sign = z > 0 ? 1 : -1;
   if (!Number.isFinite(z)) return sign * MAX_NORMAL_SCORE;
-  const p = tailProbability(z);
   if (!(p < 1)) return 0;
   if (!(p > 0)) return sign * MAX_NORMAL_SCORE;
   return sign * Math.min(MAX_NORMAL_SCORE, normalQuantile(1 - p / 2));
@@ -33,6 +40,11 @@ export function normalScore(z: number, tailProbability: TailProbability): number
  * them than before.
  */
 export function shrinkToNormal(z: number, tailProbability: TailProbability): number {
-  const n = normalScore(z, tailProbability);
+  return shrinkToNormalOfTail(z, Number.isFinite(z) && z !== 0 ? tailProbability(z) : Number.NaN);
+}
+
+/** `shrinkToNormal` given p = tailProbability(z) (see `normalScoreOfTail`). */
+export function shrinkToNormalOfTail(z: number, p: number): number {
+  const n = normalScoreOfTail(z, p);
   return Math.abs(n) < Math.abs(z) ? n : z;
 }

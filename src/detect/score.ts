@@ -165,6 +165,22 @@ export function scoreInto(
   tailProbability: TailProbability,
   options: ScoreOptions,
 ): PointScore {
+  const z = standardisedResidual(actual, point);
+  return scoreWithTail(out, actual, point, z, Number.isFinite(z) ? tailProbability(z) : Number.NaN, options);
+}
+
+/**
+ * `scoreInto` given the point's standardised residual z and p = tailProbability(z) (read only for a finite
+ * z), for a caller that asks the same tail probability for other rules and so asks it once.
+ */
+export function scoreWithTail(
+  out: PointScore,
+  actual: number,
+  point: ForecastPoint,
+  z: number,
+  p: number,
+  options: ScoreOptions,
+): PointScore {
   const score = deviationScore(actual, point);
   const threshold = options.thresholdMultiplier;
   const isAnomaly = score > threshold;
@@ -174,7 +190,7 @@ export function scoreInto(
   out.score = score;
   out.threshold = threshold;
   out.direction = isAnomaly ? (actual > point.yhat ? 1 : -1) : 0;
-  out.confidence = confidenceFor(standardisedResidual(actual, point), tailProbability);
+  out.confidence = confidenceOfTail(z, p);
   out.isAnomaly = isAnomaly;
   out.drift = false;
   return out;
@@ -208,9 +224,14 @@ export function scoredPointOf(
  * a missing value (NaN), 1 for a degenerate scale (±Infinity).
  */
 export function confidenceFor(z: number, tailProbability: TailProbability): number {
+  return confidenceOfTail(z, Number.isFinite(z) ? tailProbability(z) : Number.NaN);
+}
+
+/** `confidenceFor` given p = tailProbability(z) (read only for a finite z). */
+export function confidenceOfTail(z: number, p: number): number {
   if (Number.isNaN(z)) return 0;
   if (!Number.isFinite(z)) return 1;
-  const c = 1 - tailProbability(z);
+  const c = 1 - p;
   // A model's tail function is trusted to stay in [0, 1], but clamping costs nothing and keeps a
   // rounding error (or a buggy model) from writing a confidence of 1.0000000002 or NaN.
   if (Number.isNaN(c)) return 0;

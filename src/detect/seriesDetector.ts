@@ -2,7 +2,7 @@ import type { Direction, ScoredPoint } from '../domain/anomaly';
 import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
 import { EpisodeTracker, type EpisodeEvent, type EpisodeStep, type TrackedPoint } from './episodes';
-import { shrinkToNormal } from './normalScore';
+import { shrinkToNormalOfTail } from './normalScore';
 import { type MutableForecastPoint, OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { VarianceBurstDetector } from './varianceBurst';
@@ -13,7 +13,7 @@ import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
   deviationScore,
   emptyPointScore,
-  scoreInto,
+  scoreWithTail,
   scoredPointOf,
   standardisedResidual,
   type ForecastPoint,
@@ -381,11 +381,16 @@ export class SeriesDetector {
       this.previousModelMs = timestampMs;
     }
     const scored = VERDICT;
-    scoreInto(scored, actual, corrected, tailProbability, this.options);
+    // The residual against the point judged (one-step corrected): its tail probability is the confidence,
+    // and the leak and run rules read it. Against the model's own point (no correction applies: a fresh
+    // model, a gap, φ = 0) it is also the residual the drift rules read, and its tail is asked once.
+    const judgedZ = standardisedResidual(actual, corrected);
+    const judgedTail = Number.isFinite(judgedZ) ? tailProbability(judgedZ) : Number.NaN;
+    scoreWithTail(scored, actual, corrected, judgedZ, judgedTail, this.options);
     if (!(timestampMs > this.lastTimestampMs)) return NO_STEP;
     this.lastTimestampMs = timestampMs;
     // Drift and the AR state work on the residual against the model itself.
-    const z = standardisedResidual(actual, point);
+    const z = corrected === point ? judgedZ : standardisedResidual(actual, point);
     if (Number.isNaN(z)) {
       this.oneStep.update(timestampMs, z, false);
       this.resetPredictor?.update(timestampMs, z, false);
@@ -394,18 +399,19 @@ export class SeriesDetector {
     }
     const stuck = this.stuck.update(actual);
     const burst = this.burst.update(timestampMs, z);
-    const normalZ = shrinkToNormal(z, tailProbability);
+    const normalZ = shrinkToNormalOfTail(
+      z,
+      z === judgedZ ? judgedTail : z !== 0 && Number.isFinite(z) ? tailProbability(z) : Number.NaN,
+    );
     // Not on a series with routine resets: its residual is a sawtooth whose windowed mean swings by its
     // whole height every cycle (on the synthetic heaps the rule doubled false episodes), so no level is news.
     const shifted = this.shift.update(timestampMs, normalZ) && this.resetDirection === 0;
-    // The residual against the point judged (one-step corrected), for the leak and run rules.
-    const judgedZ = standardisedResidual(actual, corrected);
     const drift =
       this.drift.update(normalZ).drift ||
       stuck ||
       burst ||
       shifted ||
-      this.leaking(judgedZ, corrected, point);
+      (this.leak !== undefined && this.leaking(judgedZ, corrected, point));
     scored.drift = drift;
     const runRare = this.runRarity.observe(timestampMs, Math.abs(judgedZ));
     const deviation = actual - corrected.yhat;

@@ -1,4 +1,9 @@
-import { normalScore, shrinkToNormal } from '../../../src/detect/normalScore';
+import {
+  normalScore,
+  normalScoreOfTail,
+  shrinkToNormal,
+  shrinkToNormalOfTail,
+} from '../../../src/detect/normalScore';
 import { normalQuantile } from '../../../src/model/stats';
 
 /** P(|N(0,1)| >= |z|) from the project's own normal quantile, inverted by bisection (exact to ~1e-12). */
@@ -56,5 +61,23 @@ describe('shrinkToNormal', () => {
 
   it('keeps NaN for a missing residual', () => {
     expect(Number.isNaN(shrinkToNormal(Number.NaN, laplace))).toBe(true);
+  });
+});
+
+describe('normalScoreOfTail and shrinkToNormalOfTail', () => {
+  const laplace = (z: number): number => Math.exp(-Math.abs(z) * Math.LN2);
+
+  it('give what the tail function gives when handed its probability', () => {
+    for (const z of [-6, -1.9, -0.3, 0.7, 2.5, 6]) {
+      expect(normalScoreOfTail(z, laplace(z))).toBe(normalScore(z, laplace));
+      expect(shrinkToNormalOfTail(z, laplace(z))).toBe(shrinkToNormal(z, laplace));
+    }
+  });
+
+  it('ignore the probability where the tail is never asked', () => {
+    expect(normalScoreOfTail(0, 0.5)).toBe(0);
+    expect(normalScoreOfTail(Number.POSITIVE_INFINITY, Number.NaN)).toBe(8);
+    expect(Number.isNaN(normalScoreOfTail(Number.NaN, 0.5))).toBe(true);
+    expect(shrinkToNormalOfTail(Number.NEGATIVE_INFINITY, Number.NaN)).toBe(-8);
   });
 });

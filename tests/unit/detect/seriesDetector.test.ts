@@ -559,6 +559,38 @@ describe('SeriesDetector', () => {
     expect(detector.observe(T0 + 5 * STEP, 1, BAND, gaussianTail).scored.yhat).toBeCloseTo(0.5, 12);
   });
 
+  it('asks the model tail once per point judged against the model itself, twice when corrected', () => {
+    const asked: number[] = [];
+    const counting = (z: number): number => {
+      asked.push(z);
+      return gaussianTail(z);
+    };
+    const values = scenario(5, 60).map((v) => 0.5 * v);
+    const plain = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    const reference = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    values.forEach((v, i) => {
+      const counted = plain.observe(T0 + i * STEP, v, BAND, counting);
+      // The same verdicts as with a tail asked as often as the rules read it.
+      expect(counted).toEqual(reference.observe(T0 + i * STEP, v, BAND, gaussianTail));
+    });
+    // Half-scale noise never reaches the spike rule's score, which asks the tail once more.
+    expect(asked).toHaveLength(values.length);
+    asked.length = 0;
+    const corrected = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, {
+      stepMs: STEP,
+      residualAutocorrelation: 0.8,
+    });
+    let judgedOnCorrection = 0;
+    values.forEach((v, i) => {
+      if (corrected.observe(T0 + i * STEP, v, BAND, counting).scored.yhat !== BAND.yhat) judgedOnCorrection++;
+    });
+    // A point judged against the one-step forecast has a residual of its own besides the model's; one
+    // judged against the model's point (the first, with nothing to correct from, or a return to the model)
+    // has just the one.
+    expect(judgedOnCorrection).toBeGreaterThan(values.length / 2);
+    expect(asked).toHaveLength(values.length + judgedOnCorrection);
+  });
+
   it('flags a value stuck for 6 samples in a series that never repeats itself', () => {
     const detector = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
     const random = new Random(5);
