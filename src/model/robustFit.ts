@@ -76,22 +76,12 @@ const WARM_SCHEDULE: readonly Stage[] = ['warm'];
 const SWEEPS_PER_STAGE = 2;
 const FINAL_MAX_SWEEPS = 50;
 /**
- * Convergence: the estimated remaining error of any coefficient's effect on the fit, in units of the
- * series' spread. The final model is solved to 1e-6 of the spread (forecasts agree with a 1e-9 solve to six
- * significant digits, and noisy series converge slowly at the tighter bar); a calibration fit (`loose`)
- * likewise.
+ * Convergence: largest change of any coefficient's effect on the fit, in units of the series' spread.
+ * The final model is solved to 1e-6 of the spread (forecasts agree with a 1e-9 solve to six significant
+ * digits, and noisy series converge slowly at the tighter bar); a calibration fit (`loose`) likewise.
  */
 const CONVERGED = 1e-6;
 const CONVERGED_LOOSE = 1e-6;
-/**
- * Block Gauss–Seidel converges linearly: each sweep's largest change is a near-constant fraction ρ of the
- * previous one (about 0.1 on typical series), so the distance still to go after a change Δ is about
- * Δ·ρ/(1 − ρ). Stopping on that estimate rather than on Δ itself saves a sweep per stage at the same
- * accuracy. ρ is estimated from the last two changes and never taken below this (a lucky small step does
- * not end the solve early) nor used when it exceeds 1/2 (then the plain test Δ < tolerance applies).
- */
-const MIN_RATE = 0.05;
-const MAX_RATE = 0.5;
 
 /**
  * Buffers for fits. A fit allocates nothing of its own but its result: off-heap typed arrays are slow to
@@ -429,7 +419,6 @@ export function fitRobust(
     // ---- Block Gauss–Seidel sweeps.
     const last = stage === schedule.length - 1;
     const maxSweeps = last ? FINAL_MAX_SWEEPS : SWEEPS_PER_STAGE;
-    let previousChange = Number.POSITIVE_INFINITY;
     for (let sweep = 0; sweep < maxSweeps; sweep++) {
       let change = 0;
       // Block A against the current daily/weekend values.
@@ -500,9 +489,6 @@ export function fitRobust(
       }
       // Without block B there is nothing to alternate with: one solve is exact.
       if (change < tolerance || pb === 0) break;
-      const rate = Math.max(change / previousChange, MIN_RATE);
-      if (rate <= MAX_RATE && (change * rate) / (1 - rate) < tolerance) break;
-      previousChange = change;
     }
     // Values of this stage's fit, for the next stage's weights (and the result).
     for (let tb = 0; tb < bw; tb++) {
