@@ -309,8 +309,6 @@ export function fitRobust(
   }
   for (let stage = 0; stage < schedule.length; stage++) {
     const kind = schedule[stage];
-    weightByTow.fill(0, 0, bw);
-    wyByTow.fill(0, 0, bw);
     if (kind !== 'ls') {
       const fromStart = stage === 0;
       // |r| goes to `weight` too (overwritten by the weights below): selection reorders absResidual, and
@@ -337,19 +335,16 @@ export function fitRobust(
         if (prior !== undefined) wi *= prior[i];
         weight[i] = wi;
         weightSum += wi;
-        // Per-bin sums in the same (ascending) order as a separate pass would add them.
-        const tb = tow[i];
-        weightByTow[tb] += wi;
-        wyByTow[tb] += wi * y[i];
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        weightByTow[tow[i]] += weight[i];
-        wyByTow[tow[i]] += weight[i] * y[i];
       }
     }
 
     // ---- Normal equations of this weight set.
+    weightByTow.fill(0, 0, bw);
+    wyByTow.fill(0, 0, bw);
+    for (let i = 0; i < n; i++) {
+      weightByTow[tow[i]] += weight[i];
+      wyByTow[tow[i]] += weight[i] * y[i];
+    }
     // Block A: trend (suffix sums) + weekly (bins) + their cross terms (suffix sums of w·f, w·t·f).
     gramA.fill(0, 0, pa * pa);
     const deltaRidge = (penalty * weightSum * spanDays * spanDays) / 100;
