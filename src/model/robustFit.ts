@@ -311,13 +311,9 @@ export function fitRobust(
     const kind = schedule[stage];
     if (kind !== 'ls') {
       const fromStart = stage === 0;
-      // |r| goes to `weight` too (overwritten by the weights below): selection reorders absResidual, and
-      // reading |r| back is cheaper than recomputing it.
       for (let i = 0; i < n; i++) {
         const r = fromStart ? start[i] : y[i] - trendValue[i] - seasonalByTow[tow[i]];
-        const a = Math.abs(prior === undefined ? r : r * Math.sqrt(prior[i]));
-        absResidual[i] = a;
-        weight[i] = a;
+        absResidual[i] = Math.abs(prior === undefined ? r : r * Math.sqrt(prior[i]));
       }
       const sigma = Math.max(MAD_TO_SIGMA * medianInPlace(absResidual, n), SIGMA_FLOOR);
       const huberCut = HUBER_K * sigma;
@@ -325,7 +321,8 @@ export function fitRobust(
       const tukeyBelow = kind === 'tukey' ? n : kind === 'warm' && warm !== undefined ? warm.seen : 0;
       weightSum = 0;
       for (let i = 0; i < n; i++) {
-        const r = weight[i];
+        const raw = fromStart ? start[i] : y[i] - trendValue[i] - seasonalByTow[tow[i]];
+        const r = Math.abs(prior === undefined ? raw : raw * Math.sqrt(prior[i]));
         let wi: number;
         if (i >= tukeyBelow) wi = r <= huberCut ? 1 : huberCut / r;
         else {
@@ -425,12 +422,7 @@ export function fitRobust(
     for (let sweep = 0; sweep < maxSweeps; sweep++) {
       let change = 0;
       // Block A against the current daily/weekend values.
-      // The same sums as daily + weekend per point (bit for bit), read once per time-of-week bin.
-      for (let tb = 0; tb < bw; tb++) {
-        const tod = todOf[tb];
-        bByTow[tb] = dailyByTod[tod] + (weekendOf[tb] === 1 ? weekendByTod[tod] : 0);
-      }
-      trendRhsAgainst(pts, weight, n, bByTow, ws, changepointsDays, rhsA);
+      trendRhsAgainst(pts, weight, n, dailyByTod, weekendByTod, ws, changepointsDays, rhsA);
       if (pw > 0) {
         // Σ_tb (wy − W·(D + E))·f = constW − Σ_tod D·M − Σ_tod E·Me.
         for (let c = 0; c < pw; c++) rhsA[pt + c] = constW[c];
@@ -748,21 +740,22 @@ function projectBins(
 }
 
 /**
- * The trend block's right-hand side, Σ w·(y − seasonal)·x over the first n points, into rhs[0 … 2 + C), the
- * seasonal part read per time-of-week bin (`seasonalByTow`: the daily value plus, on weekend days, the
- * weekend value; one lookup per point instead of two and a branch). Suffix sums past each changepoint (as
- * in `trendGram`).
+ * The trend block's right-hand side, Σ w·(y − seasonal)·x over the first n points (the seasonal part being
+ * the daily value plus, on weekend days, the weekend value of the point's time of day), into rhs[0 … 2 + C).
+ * Suffix sums past each changepoint (as in `trendGram`), reading the per-point time of day from `ws`.
  */
 function trendRhsAgainst(
   pts: FitPoints,
   w: Float64Array,
   n: number,
-  seasonalByTow: Float64Array,
+  daily: Float64Array,
+  weekend: Float64Array,
   ws: FitWorkspace,
   cps: Float64Array,
   rhs: Float64Array,
 ): void {
-  const { tDays: t, y, tow } = pts;
+  const { tDays: t, y } = pts;
+  const { todOfPoint, weekendOfPoint } = ws;
   const { s0, s1 } = ws.trendScratch;
   const nc = cps.length;
   let a0 = 0;
@@ -775,7 +768,9 @@ function trendRhsAgainst(
       s1[k] = a1;
       k--;
     }
-    const v = w[i] * (y[i] - seasonalByTow[tow[i]]);
+    const b = todOfPoint[i];
+    const seasonal = daily[b] + (weekendOfPoint[i] === 1 ? weekend[b] : 0);
+    const v = w[i] * (y[i] - seasonal);
     a0 += v;
     a1 += v * ti;
   }
