@@ -7,7 +7,7 @@ import {
   TailModel,
 } from './calibration';
 import { MS_PER_DAY } from './fourier';
-import { balanceBand, removeHoldoutBias } from './holdoutBias';
+import { balanceBand, pooledCalibrationSet, removeHoldoutBias } from './holdoutBias';
 import { fitLevelModel } from './levelModel';
 import { resolveSeasonalOptions } from './options';
 import {
@@ -316,6 +316,14 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   let residualOneStepRatio: number;
   if (outOfSampleZ !== undefined) {
     residualLag1 = lag1Autocorrelation(outOfSampleZ, ts, n - outOfSampleZ.length, stepMs);
+    const zFinal = new Float64Array(n);
+    for (let i = 0; i < n; i++) zFinal[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
+    residuals = balanceBand(
+      calibrateResiduals(pooledCalibrationSet(outOfSampleZ, zFinal), options.intervalWidth),
+    );
+    // The detector's one-step band is this ratio times the model's band: measured against the band actually
+    // issued (pooled quantiles), so widening the model's band to cover what it claims does not also widen
+    // the one-step band, whose spread is that of the hold-out's one-step errors.
     residualOneStepRatio = oneStepRatio(
       outOfSampleZ,
       ts,
@@ -323,8 +331,8 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       stepMs,
       residualLag1,
       options.intervalWidth,
+      residuals.qHigh - residuals.qLow,
     );
-    residuals = balanceBand(calibrateResiduals(outOfSampleZ, options.intervalWidth));
   } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = new Float64Array(n);
@@ -725,7 +733,8 @@ export function lag1Autocorrelation(z: Float64Array, ts: Float64Array, from: num
  * spread of z itself, each measured as the width of its central `width` interval (so heavy tails — a heap
  * dropping back at GC — count as they will in a band); 1 without enough pairs. √(1 − φ²) for Gaussian
  * AR(1) residuals; smaller when the residual is a smooth wave plus little noise, which a one-step forecast
- * follows closely. Clamped to [0.05, 1].
+ * follows closely. Clamped to [0.05, 1]. With `bandSpan`, relative to that band width (the model's issued
+ * band) instead of z's own central interval.
  */
 export function oneStepRatio(
   z: Float64Array,
@@ -734,6 +743,7 @@ export function oneStepRatio(
   stepMs: number,
   phi: number,
   width: number,
+  bandSpan?: number,
 ): number {
   const maxGap = 1.5 * stepMs;
   const errors = new Float64Array(z.length);
@@ -752,7 +762,7 @@ export function oneStepRatio(
   const v = levels.subarray(0, m).sort();
   const pLow = (1 - width) / 2;
   const pHigh = (1 + width) / 2;
-  const span = sortedQuantile(v, pHigh) - sortedQuantile(v, pLow);
+  const span = bandSpan ?? sortedQuantile(v, pHigh) - sortedQuantile(v, pLow);
   if (!(span > 0)) return 1;
   const ratio = (sortedQuantile(e, pHigh) - sortedQuantile(e, pLow)) / span;
   return Number.isFinite(ratio) ? Math.min(1, Math.max(0.05, ratio)) : 1;

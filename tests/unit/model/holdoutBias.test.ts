@@ -1,6 +1,11 @@
 import { Random } from '../../../src/domain/random';
 import { createForecaster } from '../../../src/model/forecaster';
-import { MIN_SIDE_RATIO, balanceBand, removeHoldoutBias } from '../../../src/model/holdoutBias';
+import {
+  MIN_SIDE_RATIO,
+  balanceBand,
+  pooledCalibrationSet,
+  removeHoldoutBias,
+} from '../../../src/model/holdoutBias';
 import { DAY_MS, MINUTE_MS, MONDAY_MS } from './fixtures';
 
 describe('removeHoldoutBias', () => {
@@ -77,5 +82,36 @@ describe('the seasonal forecaster with biased or quantised hold-out residuals', 
     expect(down).toBeGreaterThan(0);
     expect(up).toBeGreaterThan(0);
     expect(Math.min(down, up)).toBeGreaterThanOrEqual(MIN_SIDE_RATIO * Math.max(down, up) - 1e-12);
+  });
+});
+
+describe('pooledCalibrationSet', () => {
+  it('centres the in-sample head and inflates it by the out-of-sample / in-sample spread over the hold-out', () => {
+    // Hold-out: out of sample ±2, ±1, 0 against in sample ±1, ±0.5, 0 at the same points: ratio 2.
+    const inSample = Float64Array.of(2, 2.5, 3, 3.5, 4, -1, -0.5, 0, 0.5, 1);
+    const outOfSample = Float64Array.of(-2, -1, 0, 1, 2);
+    const pool = pooledCalibrationSet(outOfSample, inSample);
+    expect(Array.from(pool)).toEqual([-2, -1, 0, 1, 2, -2, -1, 0, 1, 2]);
+  });
+
+  it('never narrows the in-sample residuals', () => {
+    const inSample = Float64Array.of(-1, -0.5, 0, 0.5, 1, -1, -0.5, 0, 0.5, 1);
+    const outOfSample = Float64Array.of(-0.5, -0.25, 0, 0.25, 0.5);
+    const pool = pooledCalibrationSet(outOfSample, inSample);
+    expect(Array.from(pool.subarray(0, 5))).toEqual([-1, -0.5, 0, 0.5, 1]);
+  });
+
+  it('leaves out in-sample residuals the robust fit rejected, keeps every out-of-sample one', () => {
+    const inSample = Float64Array.of(-1, -0.5, 0, 0.5, 1, 100, -1, -0.5, 0, 0.5, 1);
+    const outOfSample = Float64Array.of(-1, -0.5, 0, 0.5, 40);
+    const pool = pooledCalibrationSet(outOfSample, inSample);
+    expect(pool.length).toBe(10);
+    expect(Array.from(pool.subarray(5))).toEqual([-1, -0.5, 0, 0.5, 40]);
+    expect(Math.max(...pool.subarray(0, 5))).toBeLessThan(40);
+  });
+
+  it('is the hold-out alone when there is no earlier point', () => {
+    const z = Float64Array.of(1, 2, 3);
+    expect(pooledCalibrationSet(z, Float64Array.of(0, 0, 0))).toBe(z);
   });
 });
