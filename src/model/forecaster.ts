@@ -3,6 +3,7 @@ import {
   type ResidualDistribution,
   calibrateResiduals,
   profileAtPhase,
+  profileOfDay,
   scaleProfile,
   TailModel,
 } from './calibration';
@@ -196,9 +197,13 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   if (agg !== undefined) for (let i = 0; i < n; i++) full.tow[i] = pts.tow[agg.bucketOf[i]];
   // The scale profile at each time-of-day bin's phase (a point's time of day as its bin's phase: exact on a
   // grid, within half a bin otherwise), computed once per bin rather than once per point.
-  const scaleByTod = (profile: Float64Array): Float64Array => {
-    const out = new Float64Array(bins.binsPerDay);
-    for (let tod = 0; tod < bins.binsPerDay; tod++) out[tod] = profileAtPhase(profile, bins.dayPhaseOf[tod]);
+  // Scale per time-of-week bin (a day-type-aware profile differs between weekday and weekend bins).
+  const scaleByTow = (profile: Float64Array): Float64Array => {
+    const out = new Float64Array(bins.binsPerWeek);
+    for (let tb = 0; tb < bins.binsPerWeek; tb++) {
+      const ofDay = profileOfDay(profile, bins.weekendOf[tb] === 1);
+      out[tb] = profileAtPhase(ofDay, bins.dayPhaseOf[bins.todOf[tb]]);
+    }
     return out;
   };
   if (nFit < MIN_SEASONAL_POINTS)
@@ -295,11 +300,12 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       byHour,
       RESOLUTION_FLOOR * spread,
       spread,
+      bins.weekendOf,
     );
     outOfSampleZ = new Float64Array(n - mFull);
-    const scaleAt = scaleByTod(profile);
+    const scaleAt = scaleByTow(profile);
     for (let i = mFull; i < n; i++)
-      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / scaleAt[bins.todOf[full.tow[i]]];
+      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / scaleAt[full.tow[i]];
     removeHoldoutBias(outOfSampleZ);
   } else {
     choice = { daily: false, weekly: false, weekend: false };
@@ -309,15 +315,15 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const signed = signedResiduals(full, n, final.fit, final.cps);
   const scaleFloor = Math.max(RESOLUTION_FLOOR * spread, Number.MIN_VALUE);
   const byHour = coveredDays >= MIN_DAILY_DAYS;
-  const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread);
-  const finalScaleAt = scaleByTod(profile);
+  const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread, bins.weekendOf);
+  const finalScaleAt = scaleByTow(profile);
   let residuals: ResidualDistribution;
   let residualLag1: number;
   let residualOneStepRatio: number;
   if (outOfSampleZ !== undefined) {
     residualLag1 = lag1Autocorrelation(outOfSampleZ, ts, n - outOfSampleZ.length, stepMs);
     const zFinal = new Float64Array(n);
-    for (let i = 0; i < n; i++) zFinal[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
+    for (let i = 0; i < n; i++) zFinal[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
     residuals = balanceBand(
       calibrateResiduals(pooledCalibrationSet(outOfSampleZ, zFinal), options.intervalWidth),
     );
@@ -336,7 +342,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = new Float64Array(n);
-    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
+    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
     residualLag1 = lag1Autocorrelation(z, ts, 0, stepMs);
     residualOneStepRatio = oneStepRatio(z, ts, 0, stepMs, residualLag1, options.intervalWidth);
     residuals = balanceBand(calibrateResiduals(z, options.intervalWidth));
@@ -344,7 +350,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
 
   // In-sample standardised residuals, once, for the detector's statistics below.
   const zIn = new Float64Array(n);
-  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
+  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
   const zAt = (i: number): number => zIn[i];
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
   const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);
