@@ -3,11 +3,12 @@ import {
   type ResidualDistribution,
   calibrateResiduals,
   profileAtPhase,
+  profileOfDay,
   scaleProfile,
   TailModel,
 } from './calibration';
 import { MS_PER_DAY } from './fourier';
-import { balanceBand, removeHoldoutBias } from './holdoutBias';
+import { balanceBand, pooledCalibrationSet, removeHoldoutBias } from './holdoutBias';
 import { fitLevelModel } from './levelModel';
 import { resolveSeasonalOptions } from './options';
 import {
@@ -197,9 +198,13 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   if (agg !== undefined) for (let i = 0; i < n; i++) full.tow[i] = pts.tow[agg.bucketOf[i]];
   // The scale profile at each time-of-day bin's phase (a point's time of day as its bin's phase: exact on a
   // grid, within half a bin otherwise), computed once per bin rather than once per point.
-  const scaleByTod = (profile: Float64Array): Float64Array => {
-    const out = new Float64Array(bins.binsPerDay);
-    for (let tod = 0; tod < bins.binsPerDay; tod++) out[tod] = profileAtPhase(profile, bins.dayPhaseOf[tod]);
+  // Scale per time-of-week bin (a day-type-aware profile differs between weekday and weekend bins).
+  const scaleByTow = (profile: Float64Array): Float64Array => {
+    const out = new Float64Array(bins.binsPerWeek);
+    for (let tb = 0; tb < bins.binsPerWeek; tb++) {
+      const ofDay = profileOfDay(profile, bins.weekendOf[tb] === 1);
+      out[tb] = profileAtPhase(ofDay, bins.dayPhaseOf[bins.todOf[tb]]);
+    }
     return out;
   };
   if (nFit < MIN_SEASONAL_POINTS)
@@ -296,11 +301,12 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       byHour,
       RESOLUTION_FLOOR * spread,
       spread,
+      bins.weekendOf,
     );
     outOfSampleZ = new Float64Array(n - mFull);
-    const scaleAt = scaleByTod(profile);
+    const scaleAt = scaleByTow(profile);
     for (let i = mFull; i < n; i++)
-      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / scaleAt[bins.todOf[full.tow[i]]];
+      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / scaleAt[full.tow[i]];
     removeHoldoutBias(outOfSampleZ);
   } else {
     choice = { daily: false, weekly: false, weekend: false };
@@ -310,13 +316,21 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const signed = signedResiduals(full, n, final.fit, final.cps);
   const scaleFloor = Math.max(RESOLUTION_FLOOR * spread, Number.MIN_VALUE);
   const byHour = coveredDays >= MIN_DAILY_DAYS;
-  const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread);
-  const finalScaleAt = scaleByTod(profile);
+  const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread, bins.weekendOf);
+  const finalScaleAt = scaleByTow(profile);
   let residuals: ResidualDistribution;
   let residualLag1: number;
   let residualOneStepRatio: number;
   if (outOfSampleZ !== undefined) {
     residualLag1 = lag1Autocorrelation(outOfSampleZ, ts, n - outOfSampleZ.length, stepMs);
+    const zFinal = new Float64Array(n);
+    for (let i = 0; i < n; i++) zFinal[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
+    residuals = balanceBand(
+      calibrateResiduals(pooledCalibrationSet(outOfSampleZ, zFinal), options.intervalWidth),
+    );
+    // The detector's one-step band is this ratio times the model's band: measured against the band actually
+    // issued (pooled quantiles), so widening the model's band to cover what it claims does not also widen
+    // the one-step band, whose spread is that of the hold-out's one-step errors.
     residualOneStepRatio = oneStepRatio(
       outOfSampleZ,
       ts,
@@ -324,12 +338,12 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       stepMs,
       residualLag1,
       options.intervalWidth,
+      residuals.qHigh - residuals.qLow,
     );
-    residuals = balanceBand(calibrateResiduals(outOfSampleZ, options.intervalWidth));
   } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = new Float64Array(n);
-    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
+    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
     residualLag1 = lag1Autocorrelation(z, ts, 0, stepMs);
     residualOneStepRatio = oneStepRatio(z, ts, 0, stepMs, residualLag1, options.intervalWidth);
     residuals = balanceBand(calibrateResiduals(z, options.intervalWidth));
@@ -337,7 +351,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
 
   // In-sample standardised residuals, once, for the detector's statistics below.
   const zIn = new Float64Array(n);
-  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
+  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
   const zAt = (i: number): number => zIn[i];
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
   const tailRatio = oneStepTailRatio(zAt, ts, n, stepMs, residualLag1);
@@ -696,7 +710,8 @@ export function lag1Autocorrelation(z: Float64Array, ts: Float64Array, from: num
  * spread of z itself, each measured as the width of its central `width` interval (so heavy tails — a heap
  * dropping back at GC — count as they will in a band); 1 without enough pairs. √(1 − φ²) for Gaussian
  * AR(1) residuals; smaller when the residual is a smooth wave plus little noise, which a one-step forecast
- * follows closely. Clamped to [0.05, 1].
+ * follows closely. Clamped to [0.05, 1]. With `bandSpan`, relative to that band width (the model's issued
+ * band) instead of z's own central interval.
  */
 export function oneStepRatio(
   z: Float64Array,
@@ -705,6 +720,7 @@ export function oneStepRatio(
   stepMs: number,
   phi: number,
   width: number,
+  bandSpan?: number,
 ): number {
   const maxGap = 1.5 * stepMs;
   const errors = new Float64Array(z.length);
@@ -723,7 +739,7 @@ export function oneStepRatio(
   const v = levels.subarray(0, m).sort();
   const pLow = (1 - width) / 2;
   const pHigh = (1 + width) / 2;
-  const span = sortedQuantile(v, pHigh) - sortedQuantile(v, pLow);
+  const span = bandSpan ?? sortedQuantile(v, pHigh) - sortedQuantile(v, pLow);
   if (!(span > 0)) return 1;
   const ratio = (sortedQuantile(e, pHigh) - sortedQuantile(e, pLow)) / span;
   return Number.isFinite(ratio) ? Math.min(1, Math.max(0.05, ratio)) : 1;

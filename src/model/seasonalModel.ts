@@ -3,8 +3,8 @@ import { PROFILE_BINS, type ResidualDistribution, TailModel, profileAt } from '.
 import { trendAt } from './trend';
 import type { FitMetrics, Forecast, FittedModel, SeasonalOptions, SerializedModel } from './types';
 
-/** Version of the model file this code writes and reads. */
-export const MODEL_FILE_VERSION = 1;
+/** Version of the model file this code writes (2: the scale profile may have a weekend half, 48 entries). */
+export const MODEL_FILE_VERSION = 2;
 
 /** Component names as they appear in `FittedModel.components` and in model files. */
 export const COMPONENT_NAMES = ['level', 'trend', 'daily', 'weekly', 'weekend_daily'] as const;
@@ -199,5 +199,5 @@ export class SeasonalModel implements FittedModel {
   }
 }
 
-/** Number of hour bins in a scale profile (re-exported for the loader). */
+/** Number of hour bins in a pooled scale profile (a day-type-aware one has twice as many). */
 export const SCALE_PROFILE_LENGTH = PROFILE_BINS;

@@ -42,6 +42,33 @@ describe('model files', () => {
     expect(JSON.stringify(loaded)).toBe(text);
   });
 
+  it('round-trips a weekday and weekend scale profile, and still loads a version 1 file', () => {
+    // Weekend noise three times the weekdays': the fit keeps a 48-entry profile (weekday, then weekend hours).
+    const step = 5 * MINUTE_MS;
+    let state = 1;
+    const noise = (): number => {
+      state = (state * 48271) % 2147483647;
+      return state / 2147483647 - 0.5;
+    };
+    const timestampsMs = Float64Array.from({ length: (21 * DAY_MS) / step }, (_, i) => MONDAY_MS + i * step);
+    const values = Float64Array.from(timestampsMs, (t) => {
+      const weekend = Math.floor((t - MONDAY_MS) / DAY_MS) % 7 >= 5;
+      return 50 + 10 * Math.sin((2 * Math.PI * (t % DAY_MS)) / DAY_MS) + (weekend ? 3 : 1) * noise();
+    });
+    const split = createForecaster().fit({ timestampsMs, values, stepMs: step });
+    const json = serializeModel(split) as unknown as Record<string, unknown>;
+    expect(json.scaleProfile).toHaveLength(48);
+    const loaded = loadModel(JSON.parse(JSON.stringify(json)), 'split.json');
+    expectBitIdentical(split, loaded, everyTenMinutes);
+    // A version 1 file holds one 24-hour profile; a weekend half is a version 2 feature.
+    const v1 = JSON.parse(text) as Record<string, unknown>;
+    v1.version = 1;
+    expectBitIdentical(model, loadModel(v1, 'v1.json'), everyTenMinutes);
+    expect(() => loadModel({ ...json, version: 1 }, 'v1.json')).toThrow(
+      'key "scaleProfile" must be an array of 24 positive numbers',
+    );
+  });
+
   it('round-trips level models, including one trained on no usable point', () => {
     for (const values of [Float64Array.of(3, 4, 100), Float64Array.of(Number.NaN, Number.NaN)]) {
       const timestampsMs = Float64Array.from(values, (_, i) => MONDAY_MS + i * 60_000);
@@ -54,7 +81,7 @@ describe('model files', () => {
   it('writes the documented header', () => {
     const json = JSON.parse(text) as Record<string, unknown>;
     expect(json.schema).toBe('anomalyd.model');
-    expect(json.version).toBe(1);
+    expect(json.version).toBe(2);
     expect(json.kind).toBe('seasonal');
     expect(json.trainStartMs).toBe(series.timestampsMs[0]);
     expect(json.trainEndMs).toBe(series.timestampsMs[series.timestampsMs.length - 1]);
@@ -80,7 +107,7 @@ describe('model files', () => {
     [
       'a future version',
       (j) => (j.version = 7),
-      'model.json: unsupported model version 7 (this anomalyd reads version 1)',
+      'model.json: unsupported model version 7 (this anomalyd reads versions 1 to 2)',
     ],
     [
       'a non-integer version',
