@@ -165,6 +165,8 @@ const NO_STEP: EpisodeStep = { episodeId: '', joinedMs: NO_JOINS, events: [] };
 /** What the detector learns from a newly fitted model (a `FittedModel` fits). */
 export interface RefitInfo {
   readonly metrics: { readonly [key: string]: number | undefined };
+  /** See `FittedModel.shiftTailProbability`; without it the shift rule reads the per-point one. */
+  shiftTailProbability?(z: number): number;
 }
 
 /** The verdict on one observation. */
@@ -279,6 +281,11 @@ export class SeriesDetector {
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
   private readonly stuck = new StuckValueRule();
   private spikeLevels: SpikeLevels = NO_SPIKE_LEVELS;
+  /**
+   * The model's `shiftTailProbability`, which the sustained-shift rule reads residuals under, if it has one
+   * (bound once per refit, so the per-point path allocates nothing).
+   */
+  private shiftTail: TailProbability | undefined;
   private readonly burst: VarianceBurstDetector;
   private readonly shift: SustainedShiftDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
@@ -395,9 +402,10 @@ export class SeriesDetector {
     const stuck = this.stuck.update(actual);
     const burst = this.burst.update(timestampMs, z);
     const normalZ = shrinkToNormal(z, tailProbability);
+    const shiftZ = this.shiftTail !== undefined ? shrinkToNormal(z, this.shiftTail) : normalZ;
     // Not on a series with routine resets: its residual is a sawtooth whose windowed mean swings by its
     // whole height every cycle (on the synthetic heaps the rule doubled false episodes), so no level is news.
-    const shifted = this.shift.update(timestampMs, normalZ) && this.resetDirection === 0;
+    const shifted = this.shift.update(timestampMs, shiftZ) && this.resetDirection === 0;
     // The residual against the point judged (one-step corrected), for the leak and run rules.
     const judgedZ = standardisedResidual(actual, corrected);
     const drift =
@@ -641,6 +649,7 @@ export class SeriesDetector {
   onRefit(model?: RefitInfo): void {
     this.stuck.learn(model?.metrics);
     this.spikeLevels = learnSpikeLevels(model?.metrics);
+    this.shiftTail = model?.shiftTailProbability?.bind(model);
     this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
     this.shift.setLevel(model?.metrics.shiftLevel);
     // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further

@@ -159,6 +159,12 @@ export interface ResidualDistribution {
   readonly quantiles: Float64Array;
   /** Number of standardised residuals the distribution was estimated from. */
   readonly count: number;
+  /**
+   * z at each of {@link QUANTILE_PROBABILITIES} over the hold-out tail's out-of-sample residuals alone, when
+   * the band pools them with the history's in-sample residuals: the distribution the sustained-shift rule
+   * reads residuals under (`FittedModel.shiftTailProbability`). Absent in older model files.
+   */
+  readonly holdoutQuantiles?: Float64Array;
 }
 
 /**

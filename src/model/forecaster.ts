@@ -340,6 +340,15 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       options.intervalWidth,
       residuals.qHigh - residuals.qLow,
     );
+    // The hold-out's own distribution, for the sustained-shift rule's normal-equivalents (see
+    // `FittedModel.shiftTailProbability`): the pooled set's tails carry the whole history's incidents (drifts,
+    // missing peaks and shifts of 2.5-4.7 robust sigmas survive the outlier cut), and read under them a live
+    // incident of that size is an ordinary tail value (tuning seeds: shift means at 0.5-0.9 of the level on
+    // missing peaks and drifts whose means crossed it before the pooling).
+    residuals = {
+      ...residuals,
+      holdoutQuantiles: calibrateResiduals(outOfSampleZ.slice(), options.intervalWidth).quantiles,
+    };
   } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = new Float64Array(n);
@@ -365,8 +374,18 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
   const spikes = spikeLevels(zIn, n);
   const tail = new TailModel(residuals.quantiles);
   const tailOf = (v: number): number => tail.probability(v);
-  // The drift and shift levels replay the same residuals at their normal-equivalent size: computed once.
+  // The drift and shift levels replay the residuals at their normal-equivalent size under the distribution
+  // the detector reads each rule's live residuals under: the calibrated one for the drift CUSUM, the
+  // hold-out's own (`shiftTailProbability`) for the shift rule; one pass when they are the same.
   const zNormal = normalEquivalents(zIn, n, tailOf);
+  const held = residuals.holdoutQuantiles;
+  let shiftTailOf = tailOf;
+  let zShift = zNormal;
+  if (held !== undefined) {
+    const shiftTail = new TailModel(held);
+    shiftTailOf = (v: number): number => shiftTail.probability(v);
+    zShift = normalEquivalents(zIn, n, shiftTailOf);
+  }
 
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
@@ -430,7 +449,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       runLevel: runLevel(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio),
       driftLevel: driftLevel(zIn, ts, n, stepMs, residualLag1, tailOf, zNormal),
       burstLevel: burstLevel(zIn, ts, n, stepMs, diffMedian),
-      shiftLevel: shiftLevel(zIn, ts, n, stepMs, tailOf, zNormal),
+      shiftLevel: shiftLevel(zIn, ts, n, stepMs, shiftTailOf, zShift),
     },
   });
 }

@@ -71,10 +71,12 @@ export class SeasonalModel implements FittedModel {
   readonly metrics: FitMetrics;
   readonly params: SeasonalModelParams;
   private readonly tail: TailModel;
+  /** The hold-out's own distribution (`ResidualDistribution.holdoutQuantiles`), when the model has it. */
+  private readonly shiftTail: TailModel | undefined;
   private readonly weeklyEnabled: boolean;
 
   constructor(params: SeasonalModelParams) {
-    const [changepointsDays, trend, daily, weekly, weekendDaily, scaleProfile, quantiles] =
+    const [changepointsDays, trend, daily, weekly, weekendDaily, scaleProfile, quantiles, holdoutQuantiles] =
       packedPositiveZero([
         params.changepointsDays,
         params.trend,
@@ -83,6 +85,7 @@ export class SeasonalModel implements FittedModel {
         params.weekendDaily,
         params.scaleProfile,
         params.residuals.quantiles,
+        params.residuals.holdoutQuantiles ?? new Float64Array(0),
       ]);
     const cleaned: SeasonalModelParams = {
       ...params,
@@ -99,6 +102,7 @@ export class SeasonalModel implements FittedModel {
         qHigh: cleanNumber(params.residuals.qHigh),
         quantiles,
         count: params.residuals.count,
+        ...(holdoutQuantiles.length > 0 ? { holdoutQuantiles } : {}),
       },
       metrics: Object.freeze({ ...params.metrics }),
     };
@@ -110,6 +114,8 @@ export class SeasonalModel implements FittedModel {
     this.trainEndMs = cleaned.trainEndMs;
     this.metrics = cleaned.metrics;
     this.tail = new TailModel(cleaned.residuals.quantiles);
+    const held = cleaned.residuals.holdoutQuantiles;
+    this.shiftTail = held !== undefined ? new TailModel(held) : undefined;
     this.weeklyEnabled = cleaned.weekly.length > 0;
   }
 
@@ -159,6 +165,10 @@ export class SeasonalModel implements FittedModel {
     return this.tail.probability(z);
   }
 
+  shiftTailProbability(z: number): number {
+    return (this.shiftTail ?? this.tail).probability(z);
+  }
+
   /** The model file content (JSON-safe: the only non-finite value, a NaN offset, is written as null). */
   toJSON(): SerializedModel {
     const p = this.params;
@@ -193,6 +203,9 @@ export class SeasonalModel implements FittedModel {
         qHigh: p.residuals.qHigh,
         count: p.residuals.count,
         quantiles: list(p.residuals.quantiles),
+        ...(p.residuals.holdoutQuantiles !== undefined
+          ? { holdoutQuantiles: list(p.residuals.holdoutQuantiles) }
+          : {}),
       },
       metrics: { ...p.metrics },
     };

@@ -191,6 +191,16 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
     if (quantiles[i] < quantiles[i - 1])
       c.fail(`key "residuals.quantiles" must be an array of ${nq} non-decreasing numbers`);
   }
+  // Optional: files written before the drift rules read the hold-out's own distribution have none.
+  let holdoutQuantiles: Float64Array | undefined;
+  if (res.holdoutQuantiles !== undefined) {
+    const key = 'residuals.holdoutQuantiles';
+    holdoutQuantiles = c.numbers(res.holdoutQuantiles, key, nq, 'non-decreasing numbers');
+    for (let i = 1; i < nq; i++) {
+      if (holdoutQuantiles[i] < holdoutQuantiles[i - 1])
+        c.fail(`key "${key}" must be an array of ${nq} non-decreasing numbers`);
+    }
+  }
 
   const metrics = readMetrics(c, c.object(root.metrics, 'metrics'));
   return new SeasonalModel({
@@ -207,7 +217,13 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
     weekly,
     weekendDaily,
     scaleProfile,
-    residuals: { qLow, qHigh, quantiles, count },
+    residuals: {
+      qLow,
+      qHigh,
+      quantiles,
+      count,
+      ...(holdoutQuantiles !== undefined ? { holdoutQuantiles } : {}),
+    },
     metrics,
   });
 }

@@ -429,6 +429,36 @@ describe('SeriesDetector', () => {
     expect(judged(true, 0.8)).toBeCloseTo(1.62, 12);
   });
 
+  it("reads the sustained-shift rule's residuals under the model's shift distribution when it has one", () => {
+    // The band's distribution twice as wide as the residual's noise (z = 1.8 reads as 0.9, under the rule's
+    // floor of 1) while the hold-out's own distribution is the noise's: 24 residuals at 1.8 in a row are a
+    // shift only when the rule reads them under the latter. The drift CUSUM is off so only the shift rule
+    // can speak.
+    const options: DetectionOptions = {
+      ...DEFAULT_DETECTION_OPTIONS,
+      drift: { ...DEFAULT_DETECTION_OPTIONS.drift, enabled: false },
+    };
+    const wideTail = (z: number): number => gaussianTail(z / 2);
+    const flagged = (withShiftTail: boolean): number => {
+      const d = new SeriesDetector('s', options, { stepMs: STEP });
+      d.onRefit(
+        withShiftTail
+          ? { metrics: { shiftLevel: 1.2 }, shiftTailProbability: gaussianTail }
+          : { metrics: { shiftLevel: 1.2 } },
+      );
+      let drift = 0;
+      for (let i = 0; i < 30; i++) {
+        const r = d.observe(T0 + i * STEP, 1.8 + 0.01 * (i % 3), BAND, wideTail);
+        expect(r.scored.isAnomaly).toBe(false);
+        if (r.scored.drift) drift++;
+      }
+      return drift;
+    };
+    // The window fills at the 24th point: points 24..30 are flagged.
+    expect(flagged(true)).toBe(7);
+    expect(flagged(false)).toBe(0);
+  });
+
   it('takes a jump the series routinely makes (learned from its history) as a reset, not an incident', () => {
     // The same drop past the model forecast to −1.9 as above, on a series whose history drops that way
     // twice a day and hardly ever jumps up (a GC sawtooth): judged against the model, and the one-step

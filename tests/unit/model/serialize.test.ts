@@ -13,6 +13,7 @@ function expectBitIdentical(a: FittedModel, b: FittedModel, timestamps: Float64A
   }
   for (const z of [-40, -3.1, -1.96, -0.5, 0, 0.25, 1.5, 2.2, 7, 1e3]) {
     expect(Object.is(a.tailProbability(z), b.tailProbability(z))).toBe(true);
+    expect(Object.is(a.shiftTailProbability?.(z), b.shiftTailProbability?.(z))).toBe(true);
   }
 }
 
@@ -66,6 +67,25 @@ describe('model files', () => {
     expectBitIdentical(model, loadModel(v1, 'v1.json'), everyTenMinutes);
     expect(() => loadModel({ ...json, version: 1 }, 'v1.json')).toThrow(
       'key "scaleProfile" must be an array of 24 positive numbers',
+    );
+  });
+
+  it("keeps the hold-out's own residual quantiles for the shift rule; older files read it under the band's", () => {
+    const json = JSON.parse(text) as { residuals: Record<string, unknown> };
+    const held = json.residuals.holdoutQuantiles as number[];
+    expect(held).toHaveLength((json.residuals.quantiles as number[]).length);
+    // Pooled with the history's in-sample residuals the band's quantiles differ from the hold-out's alone.
+    expect(held).not.toEqual(json.residuals.quantiles);
+    expect(model.shiftTailProbability?.(2.5)).not.toBe(model.tailProbability(2.5));
+    const older = JSON.parse(text) as { residuals: Record<string, unknown> };
+    delete older.residuals.holdoutQuantiles;
+    const loaded = loadModel(older, 'old.json');
+    for (const z of [-3, -1, 0.5, 2.5])
+      expect(loaded.shiftTailProbability?.(z)).toBe(loaded.tailProbability(z));
+    const broken = JSON.parse(text) as { residuals: Record<string, unknown> };
+    broken.residuals.holdoutQuantiles = [...held].reverse();
+    expect(() => loadModel(broken, 'bad.json')).toThrow(
+      `key "residuals.holdoutQuantiles" must be an array of ${held.length} non-decreasing numbers`,
     );
   });
 
