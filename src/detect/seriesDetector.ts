@@ -8,6 +8,7 @@ import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { VarianceBurstDetector } from './varianceBurst';
 import { SustainedShiftDetector } from './sustainedShift';
 import { RunRarity } from './runRarity';
+import { TRUSTED_CLIP } from '../model/spikeLevel';
 import { ResetPredictor } from './resetPredictor';
 import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
@@ -324,7 +325,8 @@ export class SeriesDetector {
     this.drift = new DriftDetector(options.drift, settings);
     // A trusted residual carries at most 2 one-step sds of innovation (the band edge), so a level shift is
     // not absorbed before its N-of-M window fills (clip 3 let a 3σ shift through in two or three samples).
-    this.oneStep = new OneStepCorrection(settings.stepMs, 2);
+    // (The model replays its history with the same limit to learn the one-step spike levels.)
+    this.oneStep = new OneStepCorrection(settings.stepMs, TRUSTED_CLIP);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
     this.burst = new VarianceBurstDetector(settings.stepMs);
     this.shift = new SustainedShiftDetector(settings.stepMs);
