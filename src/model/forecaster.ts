@@ -27,7 +27,7 @@ import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
 import { runLevel } from './runLevel';
 import { resetGrowth, resetRates } from './resets';
-import { spikeLevels } from './spikeLevel';
+import { oneStepSpikeLevels, spikeLevels, TRUSTED_CLIP } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
 
@@ -372,6 +372,7 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       : undefined;
   const diffMedian = residualDiffMedian(zAt, ts, n, stepMs);
   const spikes = spikeLevels(zIn, n);
+  const singles = oneStepSpikeLevels(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio, TRUSTED_CLIP);
   const tail = new TailModel(residuals.quantiles);
   const tailOf = (v: number): number => tail.probability(v);
   // The drift and shift levels replay the residuals at their normal-equivalent size under the distribution
@@ -435,6 +436,8 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
       repeatRate: repeatRate(values, n),
       spikeUpper: spikes.upper,
       spikeLower: spikes.lower,
+      oneStepSpikeUpper: singles.upper,
+      oneStepSpikeLower: singles.lower,
       ...repeatProfile(values, n, coveredDays),
       resetsUpPerDay: resets.up,
       resetsDownPerDay: resets.down,

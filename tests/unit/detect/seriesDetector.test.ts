@@ -692,6 +692,39 @@ describe('SeriesDetector spike rule: a single point opens an episode only when r
   });
 });
 
+describe('SeriesDetector spike rule with one-step spike levels', () => {
+  /** Gaussian noise, then one point `size` scales up at index 30 (7 scales: score 3.6 half-bands). */
+  const run = (metrics: { readonly [key: string]: number | undefined }, size = 7): string[] => {
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    d.onRefit({ metrics });
+    const random = new Random(3);
+    const opened: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const v = i === 30 ? size : 0.5 * random.normal();
+      const o = d.observe(T0 + i * STEP, v, BAND, gaussianTail);
+      for (const e of o.events) if (e.kind === 'opened') opened.push(`${i}`);
+    }
+    return opened;
+  };
+
+  it('opens on a point beyond the level of its side and not on one inside it', () => {
+    expect(run({ oneStepSpikeUpper: 6, oneStepSpikeLower: -6 })).toEqual(['30']);
+    expect(run({ oneStepSpikeUpper: 8, oneStepSpikeLower: -2 })).toEqual([]);
+    expect(run({ oneStepSpikeUpper: 8, oneStepSpikeLower: -2 }, -7)).toEqual(['30']);
+  });
+
+  it('replaces the spike levels and the tail-ratio raise: a heavy tail ratio no longer lifts immediate_score', () => {
+    // 4.5 scales is 2.3 half-bands: above immediate_score 2, below it raised fourfold by a tail ratio 4x Gaussian.
+    const heavy = { oneStepTailRatio: 4 * 2.906, spikeUpper: 10, spikeLower: -10 };
+    expect(run(heavy, 4.5)).toEqual([]);
+    expect(run({ ...heavy, oneStepSpikeUpper: 4, oneStepSpikeLower: -4 }, 4.5)).toEqual(['30']);
+  });
+
+  it('still needs immediate_score: a point inside 2 half-bands never opens on its own', () => {
+    expect(run({ oneStepSpikeUpper: 1, oneStepSpikeLower: -1 }, 3.5)).toEqual([]);
+  });
+});
+
 describe('SeriesDetector.observeMany look-back joins', () => {
   it('applies joins to the latest point with the joined timestamp, also in a batch with a late arrival', () => {
     const n = 120;
