@@ -337,7 +337,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
             immediate_score: leaf(
               'number',
               numberValue({ gt: 0 }),
-              'A single point scoring at least this opens an episode at once (a spike). Set for Gaussian-tailed noise: raised per series in proportion to how heavy the tails of its one-step errors are. > 0.',
+              'A single point scoring at least this opens an episode at once (a spike) when it is also beyond the one-step level its side reaches in the bulk of the training history (without that level, raised per series in proportion to how heavy the tails of its one-step errors are). > 0.',
             ),
           },
         },

@@ -24,6 +24,10 @@ export interface SpikeLevels {
 export const NO_SPIKE_LEVELS: SpikeLevels = { upper: 0, lower: 0 };
 
 /**
+ * The spike rule's gate for a series without one-step spike levels (a model file without them, augurs, or
+ * a series judged by the reset predictor, whose one-step errors the levels do not describe); the others
+ * compare the judged residual with those levels instead (SeriesDetector.judge, model/spikeLevel.ts).
+ *
  * Whether `actual` is rare for this series, judged against `judged` (the point it is scored against: the
  * one-step-corrected forecast when the correction applies, else `model`):
  * - its residual standardised by the judged point's scale has a tail probability under the model's

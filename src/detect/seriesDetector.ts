@@ -2,12 +2,13 @@ import type { Direction, ScoredPoint } from '../domain/anomaly';
 import { DEFAULT_DETECTION_OPTIONS } from './defaults';
 import { DriftDetector, type DriftTuning } from './drift';
 import { EpisodeTracker, type EpisodeEvent, type EpisodeStep, type TrackedPoint } from './episodes';
-import { shrinkToNormalOfTail } from './normalScore';
+import { shrinkToNormal, shrinkToNormalOfTail } from './normalScore';
 import { type MutableForecastPoint, OneStepCorrection } from './oneStep';
 import { isRare, NO_SPIKE_LEVELS, type SpikeLevels } from './rarity';
 import { VarianceBurstDetector } from './varianceBurst';
 import { SustainedShiftDetector } from './sustainedShift';
 import { RunRarity } from './runRarity';
+import { TRUSTED_CLIP } from '../model/spikeLevel';
 import { ResetPredictor } from './resetPredictor';
 import { DRIFT_LEVEL_K } from '../model/driftLevel';
 import {
@@ -165,6 +166,8 @@ const NO_STEP: EpisodeStep = { episodeId: '', joinedMs: NO_JOINS, events: [] };
 /** What the detector learns from a newly fitted model (a `FittedModel` fits). */
 export interface RefitInfo {
   readonly metrics: { readonly [key: string]: number | undefined };
+  /** See `FittedModel.shiftTailProbability`; without it the shift rule reads the per-point one. */
+  shiftTailProbability?(z: number): number;
 }
 
 /** The verdict on one observation. */
@@ -279,6 +282,12 @@ export class SeriesDetector {
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
   private readonly stuck = new StuckValueRule();
   private spikeLevels: SpikeLevels = NO_SPIKE_LEVELS;
+  /**
+   * The model's `shiftTailProbability`, which the sustained-shift rule reads residuals under, if it has one
+   * (bound once per refit, so the per-point path allocates nothing).
+   */
+  private shiftTail: TailProbability | undefined;
+  private singleLevels: SpikeLevels | undefined;
   private readonly burst: VarianceBurstDetector;
   private readonly shift: SustainedShiftDetector;
   /** Direction of the series' routine resets (see `onRefit`), 0 when it has none. */
@@ -323,7 +332,8 @@ export class SeriesDetector {
     this.drift = new DriftDetector(options.drift, settings);
     // A trusted residual carries at most 2 one-step sds of innovation (the band edge), so a level shift is
     // not absorbed before its N-of-M window fills (clip 3 let a 3σ shift through in two or three samples).
-    this.oneStep = new OneStepCorrection(settings.stepMs, 2);
+    // (The model replays its history with the same limit to learn the one-step spike levels.)
+    this.oneStep = new OneStepCorrection(settings.stepMs, TRUSTED_CLIP);
     this.oneStep.reset(settings.residualAutocorrelation ?? 0);
     this.burst = new VarianceBurstDetector(settings.stepMs);
     this.shift = new SustainedShiftDetector(settings.stepMs);
@@ -403,9 +413,10 @@ export class SeriesDetector {
       z,
       z === judgedZ ? judgedTail : z !== 0 && Number.isFinite(z) ? tailProbability(z) : Number.NaN,
     );
+    const shiftZ = this.shiftTail !== undefined ? shrinkToNormal(z, this.shiftTail) : normalZ;
     // Not on a series with routine resets: its residual is a sawtooth whose windowed mean swings by its
     // whole height every cycle (on the synthetic heaps the rule doubled false episodes), so no level is news.
-    const shifted = this.shift.update(timestampMs, normalZ) && this.resetDirection === 0;
+    const shifted = this.shift.update(timestampMs, shiftZ) && this.resetDirection === 0;
     const drift =
       this.drift.update(normalZ).drift ||
       stuck ||
@@ -426,7 +437,11 @@ export class SeriesDetector {
     // Only asked where the spike rule could fire: a tail probability per point is not free.
     tracked.rare =
       scored.score >= this.options.episode.immediateScore &&
-      isRare(actual, corrected, point, tailProbability, this.spikeLevels);
+      (this.singleLevels !== undefined
+        ? judgedZ > 0
+          ? judgedZ > this.singleLevels.upper
+          : judgedZ < this.singleLevels.lower
+        : isRare(actual, corrected, point, tailProbability, this.spikeLevels));
     tracked.runRare = runRare;
     const step = this.tracker.observe(tracked);
     this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
@@ -647,16 +662,9 @@ export class SeriesDetector {
   onRefit(model?: RefitInfo): void {
     this.stuck.learn(model?.metrics);
     this.spikeLevels = learnSpikeLevels(model?.metrics);
+    this.shiftTail = model?.shiftTailProbability?.bind(model);
     this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
     this.shift.setLevel(model?.metrics.shiftLevel);
-    // immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how much further
-    // out their 95% quantile lies against their median (a point 2 bands out is routine on a bursty series).
-    const tail = model?.metrics.oneStepTailRatio;
-    if (tail !== undefined && Number.isFinite(tail)) {
-      this.tracker.setImmediateScore(
-        this.options.episode.immediateScore * Math.max(1, tail / GAUSSIAN_TAIL_RATIO),
-      );
-    }
     this.resetDirection = routineResetDirection(
       model?.metrics.resetsUpPerDay,
       model?.metrics.resetsDownPerDay,
@@ -678,6 +686,19 @@ export class SeriesDetector {
           minThreshold: learnDriftLevel(model?.metrics.resetLeakLevel, this.options.drift.k),
         })
       : undefined;
+    // The one-step levels are learnt by replaying the AR(1) correction: a series judged by the reset
+    // predictor has other one-step errors, and keeps the tail-ratio raise and the rarity gate.
+    this.singleLevels = this.usesResetPredictor() ? undefined : learnOneStepSpikeLevels(model?.metrics);
+    // Without them, immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how
+    // much further out their 95% quantile lies against their median (2 bands out is routine on a bursty series).
+    const tail = model?.metrics.oneStepTailRatio;
+    if (this.singleLevels !== undefined) {
+      this.tracker.setImmediateScore(this.options.episode.immediateScore);
+    } else if (tail !== undefined && Number.isFinite(tail)) {
+      this.tracker.setImmediateScore(
+        this.options.episode.immediateScore * Math.max(1, tail / GAUSSIAN_TAIL_RATIO),
+      );
+    }
     this.runRarity.learn(model?.metrics.runLevel);
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, {
@@ -709,6 +730,20 @@ function learnSpikeLevels(metrics: RefitInfo['metrics'] | undefined): SpikeLevel
     upper: upper !== undefined && Number.isFinite(upper) ? Math.max(0, upper) : 0,
     lower: lower !== undefined && Number.isFinite(lower) ? Math.min(0, lower) : 0,
   };
+}
+
+/** The model's one-step spike levels (model/spikeLevel.ts), when it learnt both sides. */
+function learnOneStepSpikeLevels(metrics: RefitInfo['metrics'] | undefined): SpikeLevels | undefined {
+  const upper = metrics?.oneStepSpikeUpper;
+  const lower = metrics?.oneStepSpikeLower;
+  return upper !== undefined &&
+    lower !== undefined &&
+    upper > 0 &&
+    lower < 0 &&
+    Number.isFinite(upper) &&
+    Number.isFinite(lower)
+    ? { upper, lower }
+    : undefined;
 }
 
 /**

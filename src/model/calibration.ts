@@ -1,4 +1,4 @@
-import { dayPhase } from './fourier';
+import { dayOfWeek, dayPhase, isWeekendDay } from './fourier';
 import {
   MAD_TO_SIGMA,
   ROBUST_SAMPLE_SIZE,
@@ -30,6 +30,13 @@ export const QUANTILE_PROBABILITIES: readonly number[] = (() => {
 
 /** Fewer points than this per hour bin fall back to the overall scale (a median of a few is too noisy). */
 const MIN_POINTS_PER_HOUR = 8;
+/**
+ * A day type gets its own hour profile only with at least this many (sampled) points: two full weekend days
+ * of 5-minute data, so each hour's median rests on ~24 points.
+ */
+const MIN_POINTS_PER_DAY_TYPE = 2 * PROFILE_BINS * 12;
+/** The weekend gets its own hour profile only when its hours are typically this much noisier than weekdays'. */
+const WEEKEND_SPLIT_RATIO = 1.5;
 /** Hour bins never go below this fraction of the overall scale: a quiet hour must not make bands vanish. */
 const MIN_PROFILE_FRACTION = 0.25;
 /** Below this many out-of-sample points the empirical quantiles are replaced by a scaled normal. */
@@ -39,9 +46,17 @@ const TAIL_SHAPE = 0.1;
 const MIN_TAIL_SCALE = 0.05;
 
 /**
- * Robust scale of `unit`·residual per UTC hour (point i lies in hour `hourOfBin[binOfPoint[i]]`, 0–23): 1.4826·median|r| per hour, circularly smoothed (1-2-1 twice) and kept
- * at least 25% of the overall scale and at least `floor`. Flat when the history spans fewer than two days,
- * since one day cannot tell a busy hour from a noisy one.
+ * Robust scale of `unit`·residual per UTC hour (point i lies in hour `hourOfBin[binOfPoint[i]]`, 0–23):
+ * 1.4826·median|r| per hour, circularly smoothed (1-2-1 twice) and kept at least 25% of the overall scale
+ * and at least `floor`. Flat when the history spans fewer than two days, since one day cannot tell a busy
+ * hour from a noisy one.
+ *
+ * With `weekendOfBin` (1 for a weekend bin), enough of both day types and weekend hours typically 1.5 times
+ * as noisy as weekday hours, the profile has
+ * 2 × {@link PROFILE_BINS} entries: weekday hours, then weekend hours (an hour short of points in one day
+ * type takes the pooled hour's scale; a weekend hour never goes below the pooled one). A weekend noisier than
+ * the weekdays (a batch-heavy Saturday) otherwise gets the weekdays' band, and no quantile can fix that: one
+ * day type is then over-covered and the other under-covered.
  */
 export function scaleProfile(
   binOfPoint: Int32Array,
@@ -51,6 +66,7 @@ export function scaleProfile(
   byHour: boolean,
   floor: number,
   unit = 1,
+  weekendOfBin?: Uint8Array,
 ): Float64Array {
   const profile = new Float64Array(PROFILE_BINS);
   const sample = robustSample(residual, n, 0);
@@ -58,37 +74,69 @@ export function scaleProfile(
   if (!Number.isFinite(overall)) return profile.fill(Number.NaN);
   profile.fill(overall);
   if (!byHour) return profile;
-  // Counting sort by hour (of a systematic sample for long series), then a median per hour.
   const stride = Math.max(1, Math.ceil(n / (2 * ROBUST_SAMPLE_SIZE)));
-  const count = new Int32Array(PROFILE_BINS + 1);
-  for (let i = 0; i < n; i += stride) count[hourOfBin[binOfPoint[i]] + 1]++;
-  for (let h = 0; h < PROFILE_BINS; h++) count[h + 1] += count[h];
-  const fill = count.slice();
-  const buf = new Float64Array(count[PROFILE_BINS]);
-  for (let i = 0; i < n; i += stride) buf[fill[hourOfBin[binOfPoint[i]]]++] = Math.abs(residual[i]);
-  const raw = new Float64Array(PROFILE_BINS);
-  for (let h = 0; h < PROFILE_BINS; h++) {
-    const size = count[h + 1] - count[h];
-    raw[h] =
-      size >= MIN_POINTS_PER_HOUR
-        ? unit * MAD_TO_SIGMA * medianInPlace(buf.subarray(count[h], count[h + 1]), size)
-        : overall;
-  }
-  const tmp = new Float64Array(PROFILE_BINS);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let h = 0; h < PROFILE_BINS; h++) {
-      tmp[h] =
-        0.25 * raw[(h + PROFILE_BINS - 1) % PROFILE_BINS] + 0.5 * raw[h] + 0.25 * raw[(h + 1) % PROFILE_BINS];
+  const hourly = (dayType: number, fallback: Float64Array): Float64Array | undefined => {
+    // Counting sort by hour (of a systematic sample for long series), then a median per hour.
+    const count = new Int32Array(PROFILE_BINS + 1);
+    const take = (i: number): boolean => dayType < 0 || weekendOfBin?.[binOfPoint[i]] === dayType;
+    for (let i = 0; i < n; i += stride) if (take(i)) count[hourOfBin[binOfPoint[i]] + 1]++;
+    for (let h = 0; h < PROFILE_BINS; h++) count[h + 1] += count[h];
+    if (dayType >= 0 && count[PROFILE_BINS] < MIN_POINTS_PER_DAY_TYPE) return undefined;
+    const fill = count.slice();
+    const buf = new Float64Array(count[PROFILE_BINS]);
+    for (let i = 0; i < n; i += stride) {
+      if (take(i)) buf[fill[hourOfBin[binOfPoint[i]]]++] = Math.abs(residual[i]);
     }
-    raw.set(tmp);
-  }
-  for (let h = 0; h < PROFILE_BINS; h++) profile[h] = Math.max(raw[h], MIN_PROFILE_FRACTION * overall, floor);
-  return profile;
+    const raw = new Float64Array(PROFILE_BINS);
+    for (let h = 0; h < PROFILE_BINS; h++) {
+      const size = count[h + 1] - count[h];
+      raw[h] =
+        size >= MIN_POINTS_PER_HOUR
+          ? unit * MAD_TO_SIGMA * medianInPlace(buf.subarray(count[h], count[h + 1]), size)
+          : fallback[h];
+    }
+    const tmp = new Float64Array(PROFILE_BINS);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let h = 0; h < PROFILE_BINS; h++) {
+        tmp[h] =
+          0.25 * raw[(h + PROFILE_BINS - 1) % PROFILE_BINS] +
+          0.5 * raw[h] +
+          0.25 * raw[(h + 1) % PROFILE_BINS];
+      }
+      raw.set(tmp);
+    }
+    for (let h = 0; h < PROFILE_BINS; h++) raw[h] = Math.max(raw[h], MIN_PROFILE_FRACTION * overall, floor);
+    return raw;
+  };
+  const pooled = hourly(-1, profile) ?? profile;
+  if (weekendOfBin === undefined) return pooled;
+  const weekday = hourly(0, pooled);
+  const weekend = hourly(1, pooled);
+  if (weekday === undefined || weekend === undefined) return pooled;
+  // Split only for a clearly noisier weekend: otherwise the split buys only estimation noise (a weekend
+  // hour's median rests on a few days) and the weekend's in-sample optimism, and the pooled profile is kept.
+  const ratios = Float64Array.from(weekend, (w, h) => w / weekday[h]);
+  if (!(medianInPlace(ratios, PROFILE_BINS) >= WEEKEND_SPLIT_RATIO)) return pooled;
+  const split = new Float64Array(2 * PROFILE_BINS);
+  split.set(weekday, 0);
+  // The weekend half never goes below the pooled hour: its in-sample residuals come from a weekend shape
+  // fitted on a few days, which absorbs part of their noise (a heap's weekend band from them covered 0.79),
+  // so a narrower weekend scale is as likely the fit's optimism as a quiet weekend.
+  for (let h = 0; h < PROFILE_BINS; h++) split[PROFILE_BINS + h] = Math.max(weekend[h], pooled[h]);
+  return split;
 }
 
-/** Scale at a timestamp: linear interpolation between hour-bin centres, wrapping at midnight. */
+/** The hour profile that applies on a day of the given type (a pooled profile applies to both). */
+export function profileOfDay(profile: Float64Array, weekend: boolean): Float64Array {
+  return profile.length === 2 * PROFILE_BINS ? profile.subarray(weekend ? PROFILE_BINS : 0) : profile;
+}
+
+/**
+ * Scale at a timestamp: linear interpolation between hour-bin centres, wrapping at midnight within the day
+ * type's profile.
+ */
 export function profileAt(profile: Float64Array, timestampMs: number): number {
-  return profileAtPhase(profile, dayPhase(timestampMs));
+  return profileAtPhase(profileOfDay(profile, isWeekendDay(dayOfWeek(timestampMs))), dayPhase(timestampMs));
 }
 
 /** Scale at a time of day given as a phase in [0, 1). */
@@ -111,6 +159,12 @@ export interface ResidualDistribution {
   readonly quantiles: Float64Array;
   /** Number of standardised residuals the distribution was estimated from. */
   readonly count: number;
+  /**
+   * z at each of {@link QUANTILE_PROBABILITIES} over the hold-out tail's out-of-sample residuals alone, when
+   * the band pools them with the history's in-sample residuals: the distribution the sustained-shift rule
+   * reads residuals under (`FittedModel.shiftTailProbability`). Absent in older model files.
+   */
+  readonly holdoutQuantiles?: Float64Array;
 }
 
 /**

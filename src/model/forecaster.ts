@@ -3,11 +3,12 @@ import {
   type ResidualDistribution,
   calibrateResiduals,
   profileAtPhase,
+  profileOfDay,
   scaleProfile,
   TailModel,
 } from './calibration';
 import { MS_PER_DAY } from './fourier';
-import { balanceBand, removeHoldoutBias } from './holdoutBias';
+import { balanceBand, pooledCalibrationSet, removeHoldoutBias } from './holdoutBias';
 import { fitLevelModel } from './levelModel';
 import { resolveSeasonalOptions } from './options';
 import {
@@ -19,7 +20,7 @@ import {
   evaluateTrendInto,
   fitRobust,
 } from './robustFit';
-import { scratchFloat64, scratchInt32, scratchMark, scratchRelease } from './scratch';
+import { scratchCopy, scratchFloat64, scratchInt32, scratchMark, scratchRelease } from './scratch';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import {
   MAD_TO_SIGMA,
@@ -34,7 +35,7 @@ import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
 import { runLevel } from './runLevel';
 import { resetGrowth, resetRates } from './resets';
-import { spikeLevels } from './spikeLevel';
+import { oneStepSpikeLevels, spikeLevels, TRUSTED_CLIP } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
 
@@ -217,9 +218,13 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   if (agg !== undefined) for (let i = 0; i < n; i++) full.tow[i] = pts.tow[agg.bucketOf[i]];
   // The scale profile at each time-of-day bin's phase (a point's time of day as its bin's phase: exact on a
   // grid, within half a bin otherwise), computed once per bin rather than once per point.
-  const scaleByTod = (profile: Float64Array): Float64Array => {
-    const out = new Float64Array(bins.binsPerDay);
-    for (let tod = 0; tod < bins.binsPerDay; tod++) out[tod] = profileAtPhase(profile, bins.dayPhaseOf[tod]);
+  // Scale per time-of-week bin (a day-type-aware profile differs between weekday and weekend bins).
+  const scaleByTow = (profile: Float64Array): Float64Array => {
+    const out = new Float64Array(bins.binsPerWeek);
+    for (let tb = 0; tb < bins.binsPerWeek; tb++) {
+      const ofDay = profileOfDay(profile, bins.weekendOf[tb] === 1);
+      out[tb] = profileAtPhase(ofDay, bins.dayPhaseOf[bins.todOf[tb]]);
+    }
     return out;
   };
   if (nFit < MIN_SEASONAL_POINTS)
@@ -317,11 +322,12 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       byHour,
       RESOLUTION_FLOOR * spread,
       spread,
+      bins.weekendOf,
     );
     outOfSampleZ = scratchFloat64(n - mFull);
-    const scaleAt = scaleByTod(profile);
+    const scaleAt = scaleByTow(profile);
     for (let i = mFull; i < n; i++)
-      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / scaleAt[bins.todOf[full.tow[i]]];
+      outOfSampleZ[i - mFull] = (fullResidual[i] * spread) / scaleAt[full.tow[i]];
     removeHoldoutBias(outOfSampleZ);
   } else {
     choice = { daily: false, weekly: false, weekend: false };
@@ -331,13 +337,21 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   const signed = signedResiduals(full, n, final.fit, final.cps, scratchFloat64(n));
   const scaleFloor = Math.max(RESOLUTION_FLOOR * spread, Number.MIN_VALUE);
   const byHour = coveredDays >= MIN_DAILY_DAYS;
-  const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread);
-  const finalScaleAt = scaleByTod(profile);
+  const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread, bins.weekendOf);
+  const finalScaleAt = scaleByTow(profile);
   let residuals: ResidualDistribution;
   let residualLag1: number;
   let residualOneStepRatio: number;
   if (outOfSampleZ !== undefined) {
     residualLag1 = lag1Autocorrelation(outOfSampleZ, ts, n - outOfSampleZ.length, stepMs);
+    const zFinal = scratchFloat64(n);
+    for (let i = 0; i < n; i++) zFinal[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
+    residuals = balanceBand(
+      calibrateResiduals(pooledCalibrationSet(outOfSampleZ, zFinal), options.intervalWidth),
+    );
+    // The detector's one-step band is this ratio times the model's band: measured against the band actually
+    // issued (pooled quantiles), so widening the model's band to cover what it claims does not also widen
+    // the one-step band, whose spread is that of the hold-out's one-step errors.
     residualOneStepRatio = oneStepRatio(
       outOfSampleZ,
       ts,
@@ -345,12 +359,21 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       stepMs,
       residualLag1,
       options.intervalWidth,
+      residuals.qHigh - residuals.qLow,
     );
-    residuals = balanceBand(calibrateResiduals(outOfSampleZ, options.intervalWidth));
+    // The hold-out's own distribution, for the sustained-shift rule's normal-equivalents (see
+    // `FittedModel.shiftTailProbability`): the pooled set's tails carry the whole history's incidents (drifts,
+    // missing peaks and shifts of 2.5-4.7 robust sigmas survive the outlier cut), and read under them a live
+    // incident of that size is an ordinary tail value (tuning seeds: shift means at 0.5-0.9 of the level on
+    // missing peaks and drifts whose means crossed it before the pooling).
+    residuals = {
+      ...residuals,
+      holdoutQuantiles: calibrateResiduals(scratchCopy(outOfSampleZ), options.intervalWidth).quantiles,
+    };
   } else {
     // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
     const z = scratchFloat64(n);
-    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
+    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
     residualLag1 = lag1Autocorrelation(z, ts, 0, stepMs);
     residualOneStepRatio = oneStepRatio(z, ts, 0, stepMs, residualLag1, options.intervalWidth);
     residuals = balanceBand(calibrateResiduals(z, options.intervalWidth));
@@ -358,7 +381,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
 
   // In-sample standardised residuals, once, for the detector's statistics below.
   const zIn = scratchFloat64(n);
-  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[bins.todOf[full.tow[i]]];
+  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
   const zAt = (i: number): number => zIn[i];
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
   const { tailRatio, diffMedian } = oneStepErrorStatistics(zAt, ts, n, stepMs, residualLag1);
@@ -369,10 +392,21 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       ? resetGrowth(zIn, ts, n, stepMs, options.intervalWidth)
       : undefined;
   const spikes = spikeLevels(zIn, n);
+  const singles = oneStepSpikeLevels(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio, TRUSTED_CLIP);
   const tail = new TailModel(residuals.quantiles);
   const tailOf = (v: number): number => tail.probability(v);
-  // The drift and shift levels replay the same residuals at their normal-equivalent size: computed once.
+  // The drift and shift levels replay the residuals at their normal-equivalent size under the distribution
+  // the detector reads each rule's live residuals under: the calibrated one for the drift CUSUM, the
+  // hold-out's own (`shiftTailProbability`) for the shift rule; one pass when they are the same.
   const zNormal = normalEquivalents(zIn, n, tailOf, scratchFloat64(n));
+  const held = residuals.holdoutQuantiles;
+  let shiftTailOf = tailOf;
+  let zShift = zNormal;
+  if (held !== undefined) {
+    const shiftTail = new TailModel(held);
+    shiftTailOf = (v: number): number => shiftTail.probability(v);
+    zShift = normalEquivalents(zIn, n, shiftTailOf, scratchFloat64(n));
+  }
 
   const components: ComponentName[] = ['trend'];
   if (choice.daily) components.push('daily');
@@ -422,6 +456,8 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       repeatRate: repeatRate(values, n),
       spikeUpper: spikes.upper,
       spikeLower: spikes.lower,
+      oneStepSpikeUpper: singles.upper,
+      oneStepSpikeLower: singles.lower,
       ...repeatProfile(values, n, coveredDays),
       resetsUpPerDay: resets.up,
       resetsDownPerDay: resets.down,
@@ -436,7 +472,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       runLevel: runLevel(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio),
       driftLevel: driftLevel(zIn, ts, n, stepMs, residualLag1, tailOf, zNormal),
       burstLevel: burstLevel(zIn, ts, n, stepMs, diffMedian),
-      shiftLevel: shiftLevel(zIn, ts, n, stepMs, tailOf, zNormal),
+      shiftLevel: shiftLevel(zIn, ts, n, stepMs, shiftTailOf, zShift),
     },
   });
 }
@@ -764,7 +800,8 @@ export function lag1Autocorrelation(z: Float64Array, ts: Float64Array, from: num
  * spread of z itself, each measured as the width of its central `width` interval (so heavy tails — a heap
  * dropping back at GC — count as they will in a band); 1 without enough pairs. √(1 − φ²) for Gaussian
  * AR(1) residuals; smaller when the residual is a smooth wave plus little noise, which a one-step forecast
- * follows closely. Clamped to [0.05, 1].
+ * follows closely. Clamped to [0.05, 1]. With `bandSpan`, relative to that band width (the model's issued
+ * band) instead of z's own central interval.
  */
 export function oneStepRatio(
   z: Float64Array,
@@ -773,6 +810,7 @@ export function oneStepRatio(
   stepMs: number,
   phi: number,
   width: number,
+  bandSpan?: number,
 ): number {
   const maxGap = 1.5 * stepMs;
   const mark = scratchMark();
@@ -788,19 +826,26 @@ export function oneStepRatio(
     m++;
   }
   // A non-finite φ makes every error NaN, whose ratio is 1 (and which selection must not see).
-  const ratio = m < MIN_RATIO_PAIRS || !Number.isFinite(phi) ? 1 : spreadRatio(errors, levels, m, width);
+  const ratio =
+    m < MIN_RATIO_PAIRS || !Number.isFinite(phi) ? 1 : spreadRatio(errors, levels, m, width, bandSpan);
   scratchRelease(mark);
   return ratio;
 }
 
 /**
  * The central `width` interval of errors[0..m) over that of levels[0..m) (both reordered: quantiles by
- * selection, the same numbers as by sorting), clamped to [0.05, 1].
+ * selection, the same numbers as by sorting), or over `bandSpan` when given, clamped to [0.05, 1].
  */
-function spreadRatio(errors: Float64Array, levels: Float64Array, m: number, width: number): number {
+function spreadRatio(
+  errors: Float64Array,
+  levels: Float64Array,
+  m: number,
+  width: number,
+  bandSpan: number | undefined,
+): number {
   const pLow = (1 - width) / 2;
   const pHigh = (1 + width) / 2;
-  const span = quantileInPlace(levels, m, pHigh) - quantileInPlace(levels, m, pLow);
+  const span = bandSpan ?? quantileInPlace(levels, m, pHigh) - quantileInPlace(levels, m, pLow);
   if (!(span > 0)) return 1;
   const ratio = (quantileInPlace(errors, m, pHigh) - quantileInPlace(errors, m, pLow)) / span;
   return Number.isFinite(ratio) ? Math.min(1, Math.max(0.05, ratio)) : 1;

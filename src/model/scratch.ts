@@ -60,6 +60,13 @@ export function scratchFloat64(n: number, fill?: number): Float64Array {
   return out;
 }
 
+/** A copy of `values` in the arena (for a routine that reorders its input when the original is still needed). */
+export function scratchCopy(values: Float64Array): Float64Array {
+  const out = scratchFloat64(values.length);
+  out.set(values);
+  return out;
+}
+
 /** An Int32Array of exactly `n` entries from the arena (a view on a float slot), stale unless `fill` is given. */
 export function scratchInt32(n: number, fill?: number): Int32Array {
   const slot = takeSlot(Math.ceil(n / 2));

@@ -3,8 +3,8 @@ import { PROFILE_BINS, type ResidualDistribution, TailModel, profileAt } from '.
 import { trendAt } from './trend';
 import type { FitMetrics, Forecast, FittedModel, SeasonalOptions, SerializedModel } from './types';
 
-/** Version of the model file this code writes and reads. */
-export const MODEL_FILE_VERSION = 1;
+/** Version of the model file this code writes (2: the scale profile may have a weekend half, 48 entries). */
+export const MODEL_FILE_VERSION = 2;
 
 /** Component names as they appear in `FittedModel.components` and in model files. */
 export const COMPONENT_NAMES = ['level', 'trend', 'daily', 'weekly', 'weekend_daily'] as const;
@@ -71,10 +71,12 @@ export class SeasonalModel implements FittedModel {
   readonly metrics: FitMetrics;
   readonly params: SeasonalModelParams;
   private readonly tail: TailModel;
+  /** The hold-out's own distribution (`ResidualDistribution.holdoutQuantiles`), when the model has it. */
+  private readonly shiftTail: TailModel | undefined;
   private readonly weeklyEnabled: boolean;
 
   constructor(params: SeasonalModelParams) {
-    const [changepointsDays, trend, daily, weekly, weekendDaily, scaleProfile, quantiles] =
+    const [changepointsDays, trend, daily, weekly, weekendDaily, scaleProfile, quantiles, holdoutQuantiles] =
       packedPositiveZero([
         params.changepointsDays,
         params.trend,
@@ -83,6 +85,7 @@ export class SeasonalModel implements FittedModel {
         params.weekendDaily,
         params.scaleProfile,
         params.residuals.quantiles,
+        params.residuals.holdoutQuantiles ?? new Float64Array(0),
       ]);
     const cleaned: SeasonalModelParams = {
       ...params,
@@ -99,6 +102,7 @@ export class SeasonalModel implements FittedModel {
         qHigh: cleanNumber(params.residuals.qHigh),
         quantiles,
         count: params.residuals.count,
+        ...(holdoutQuantiles.length > 0 ? { holdoutQuantiles } : {}),
       },
       metrics: Object.freeze({ ...params.metrics }),
     };
@@ -110,6 +114,8 @@ export class SeasonalModel implements FittedModel {
     this.trainEndMs = cleaned.trainEndMs;
     this.metrics = cleaned.metrics;
     this.tail = new TailModel(cleaned.residuals.quantiles);
+    const held = cleaned.residuals.holdoutQuantiles;
+    this.shiftTail = held !== undefined ? new TailModel(held) : undefined;
     this.weeklyEnabled = cleaned.weekly.length > 0;
   }
 
@@ -159,6 +165,10 @@ export class SeasonalModel implements FittedModel {
     return this.tail.probability(z);
   }
 
+  shiftTailProbability(z: number): number {
+    return (this.shiftTail ?? this.tail).probability(z);
+  }
+
   /** The model file content (JSON-safe: the only non-finite value, a NaN offset, is written as null). */
   toJSON(): SerializedModel {
     const p = this.params;
@@ -193,11 +203,14 @@ export class SeasonalModel implements FittedModel {
         qHigh: p.residuals.qHigh,
         count: p.residuals.count,
         quantiles: list(p.residuals.quantiles),
+        ...(p.residuals.holdoutQuantiles !== undefined
+          ? { holdoutQuantiles: list(p.residuals.holdoutQuantiles) }
+          : {}),
       },
       metrics: { ...p.metrics },
     };
   }
 }
 
-/** Number of hour bins in a scale profile (re-exported for the loader). */
+/** Number of hour bins in a pooled scale profile (a day-type-aware one has twice as many). */
 export const SCALE_PROFILE_LENGTH = PROFILE_BINS;

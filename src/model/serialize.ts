@@ -5,7 +5,8 @@ import { COMPONENT_NAMES, type ComponentName, MODEL_FILE_VERSION, SeasonalModel 
 import type { FitMetrics, FittedModel, SeasonalOptions, SerializedModel } from './types';
 
 /**
- * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 1); `loadModel` checks
+ * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 2; version 1 files, whose
+ * scale profile has no weekend half, still load); `loadModel` checks
  * every key and rebuilds a model that predicts bit-identically to the saved one (numbers round-trip exactly
  * through JSON, and both paths build the model from the same parameters).
  */
@@ -79,7 +80,7 @@ class Checker {
  * @param sourceName how to name the file in messages (usually its path).
  * @throws UserError with a one-line message naming `sourceName` and the offending key, e.g.
  *   `model.json: key "coefficients.daily" must be an array of 20 numbers` or
- *   `model.json: unsupported model version 7 (this anomalyd reads version 1)`.
+ *   `model.json: unsupported model version 7 (this anomalyd reads versions 1 to 2)`.
  */
 export function loadModel(json: unknown, sourceName: string): FittedModel {
   const c: Checker = new Checker(sourceName);
@@ -96,8 +97,8 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   if (typeof version !== 'number' || !Number.isInteger(version)) {
     c.fail(`key "version" must be an integer, got ${c.describe(version)}`);
   }
-  if (version !== MODEL_FILE_VERSION) {
-    c.fail(`unsupported model version ${version} (this anomalyd reads version ${MODEL_FILE_VERSION})`);
+  if (version !== MODEL_FILE_VERSION && version !== 1) {
+    c.fail(`unsupported model version ${version} (this anomalyd reads versions 1 to ${MODEL_FILE_VERSION})`);
   }
   if (root.kind !== 'seasonal') {
     c.fail(
@@ -170,9 +171,14 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   const weekly = c.numbers(coef.weekly, 'coefficients.weekly', 2 * weeklyOrder);
   const weekendDaily = c.numbers(coef.weekendDaily, 'coefficients.weekendDaily', 2 * weekendOrder);
 
-  const scaleProfile = c.numbers(root.scaleProfile, 'scaleProfile', PROFILE_BINS, 'positive numbers');
+  // Version 2 may hold a weekday and a weekend hour profile (2 × 24 bins); version 1 holds one.
+  const profileLength =
+    version !== 1 && Array.isArray(root.scaleProfile) && root.scaleProfile.length === 2 * PROFILE_BINS
+      ? 2 * PROFILE_BINS
+      : PROFILE_BINS;
+  const scaleProfile = c.numbers(root.scaleProfile, 'scaleProfile', profileLength, 'positive numbers');
   if (!scaleProfile.every((v) => v > 0))
-    c.fail(`key "scaleProfile" must be an array of ${PROFILE_BINS} positive numbers`);
+    c.fail(`key "scaleProfile" must be an array of ${profileLength} positive numbers`);
 
   const res = c.object(root.residuals, 'residuals');
   const qLow = c.number(res.qLow, 'residuals.qLow');
@@ -184,6 +190,16 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   for (let i = 1; i < nq; i++) {
     if (quantiles[i] < quantiles[i - 1])
       c.fail(`key "residuals.quantiles" must be an array of ${nq} non-decreasing numbers`);
+  }
+  // Optional: files written before the drift rules read the hold-out's own distribution have none.
+  let holdoutQuantiles: Float64Array | undefined;
+  if (res.holdoutQuantiles !== undefined) {
+    const key = 'residuals.holdoutQuantiles';
+    holdoutQuantiles = c.numbers(res.holdoutQuantiles, key, nq, 'non-decreasing numbers');
+    for (let i = 1; i < nq; i++) {
+      if (holdoutQuantiles[i] < holdoutQuantiles[i - 1])
+        c.fail(`key "${key}" must be an array of ${nq} non-decreasing numbers`);
+    }
   }
 
   const metrics = readMetrics(c, c.object(root.metrics, 'metrics'));
@@ -201,7 +217,13 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
     weekly,
     weekendDaily,
     scaleProfile,
-    residuals: { qLow, qHigh, quantiles, count },
+    residuals: {
+      qLow,
+      qHigh,
+      quantiles,
+      count,
+      ...(holdoutQuantiles !== undefined ? { holdoutQuantiles } : {}),
+    },
     metrics,
   });
 }

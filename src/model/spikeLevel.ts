@@ -10,6 +10,8 @@
  * keep their full size. Points the detector flagged (left out of a refit) are not in it, so a spike that
  * raised an alert does not teach the model that such spikes are normal.
  */
+import { OneStepCorrection } from '../detect/oneStep';
+import { selectInPlace } from './stats';
 
 /** Spikes at least as large as the level must be at most this frequent in the history: 1 in 1,000 points. */
 export const SPIKE_RATE = 1e-3;
@@ -77,4 +79,106 @@ function insertTop(top: Float64Array, count: number, v: number): number {
   }
   top[j] = v;
   return count + 1;
+}
+
+/**
+ * Single-point excursions beyond the one-step level of their side may happen in the clean history at most
+ * this often per point (each side): about once in 28 days of 5-minute samples.
+ */
+export const ONE_STEP_SPIKE_RATE = 3e-4;
+/** Survival shares of the two bulk quantiles the exponential tail is drawn through (see below). */
+export const ONE_STEP_BULK_HIGH = 0.2;
+export const ONE_STEP_BULK_LOW = 0.02;
+/**
+ * The detector's limit on a trusted residual's innovation, in one-step standard deviations (see
+ * detect/oneStep.ts): the history is replayed with the same limit.
+ */
+export const TRUSTED_CLIP = 2;
+/** The one-step level is learnt only from at least this many replayed points. */
+export const ONE_STEP_MIN_POINTS = 500;
+
+/**
+ * How far a single point has to lie beyond its one-step prediction (the detector's judged residual,
+ * `(actual − yhat′) / scale′`) before it is rare for this series, per side, learnt from the training
+ * history replayed through the same one-step correction the detector applies.
+ *
+ * Levels that rank the history's own largest excursions (the k-th largest spike) are set by the anomalies
+ * the history holds: a 14-day window of a metric with an incident every other day holds ~7 of them, and
+ * "this big happens 3 times in the history" then means "this big happened in the last 3 incidents". Here
+ * the level comes from the bulk instead: an exponential tail drawn through the side's quantiles at survival
+ * {@link ONE_STEP_BULK_HIGH} and {@link ONE_STEP_BULK_LOW} of all points (where a few dozen anomalous points
+ * barely move them) and extrapolated to {@link ONE_STEP_SPIKE_RATE}. An exponential tail is heavier than a
+ * Gaussian one, so on Gaussian-like errors the level lies a little beyond the Gaussian quantile (the rule
+ * errs towards silence); on a heavy-tailed side (a bursty series' upward side, latency's right skew) the
+ * bulk quantiles spread out and the level rises with them, while a light side (latency's downward side,
+ * compressed by the logarithm) gets a lower level than the other, so a dip need not be as large as a spike.
+ *
+ * Returns { upper > 0, lower < 0 } in units of the one-step residual, or 0 on a side when it cannot be
+ * learnt (fewer than ONE_STEP_MIN_POINTS points, or that side holds under ONE_STEP_BULK_HIGH of them).
+ *
+ * @param phi, oneStepRatio the one-step correction's parameters as the detector will use them
+ *   (`metrics.residualLag1`, `metrics.residualOneStepRatio`)
+ * @param clip the detector's limit on a trusted residual's innovation (in one-step deviations)
+ */
+export function oneStepSpikeLevels(
+  z: ArrayLike<number>,
+  ts: ArrayLike<number>,
+  n: number,
+  stepMs: number,
+  phi: number,
+  oneStepRatio: number,
+  clip: number,
+): SpikeLevels {
+  const correction = new OneStepCorrection(stepMs, clip);
+  correction.reset(phi, oneStepRatio);
+  const unit = { yhat: 0, lower: -1, upper: 1, scale: 1 };
+  const scratch = { yhat: 0, lower: -1, upper: 1, scale: 1 };
+  const up = new Float64Array(n);
+  const down = new Float64Array(n);
+  let nu = 0;
+  let nd = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = z[i];
+    if (!Number.isFinite(v)) {
+      correction.update(ts[i], Number.NaN, false);
+      continue;
+    }
+    const p = correction.correct(ts[i], unit, scratch);
+    const e = p.scale > 0 ? (v - p.yhat) / p.scale : v;
+    correction.update(ts[i], v, true);
+    if (!Number.isFinite(e)) continue;
+    total++;
+    if (e > 0) up[nu++] = e;
+    else if (e < 0) down[nd++] = -e;
+  }
+  if (total < ONE_STEP_MIN_POINTS) return { upper: 0, lower: 0 };
+  const below = sideLevel(down, nd, total);
+  return { upper: sideLevel(up, nu, total), lower: below > 0 ? -below : 0 };
+}
+
+/**
+ * The Weibull-tail level of one side's sizes values[0..m) among `total` points, 0 when unknown: the side's
+ * survival S(x) = share of all points beyond x is modelled as S₀·exp(−(x/λ)^β) with S₀ the side's share,
+ * β and λ drawn through the quantiles at ONE_STEP_BULK_HIGH and ONE_STEP_BULK_LOW, and solved for
+ * S(x) = ONE_STEP_SPIKE_RATE. β is 1 for an exponential tail, about 1.5 for a Gaussian one through these
+ * quantiles (so the level lies a little beyond the Gaussian quantile), below 1 for a heavy tail.
+ */
+function sideLevel(values: Float64Array, m: number, total: number): number {
+  const high = Math.ceil(ONE_STEP_BULK_HIGH * total);
+  const low = Math.ceil(ONE_STEP_BULK_LOW * total);
+  if (m < high || low < 1 || !(ONE_STEP_SPIKE_RATE * total < low)) return 0;
+  // The value with `count` values at or above it (selection, O(m)).
+  const xHigh = selectInPlace(values, m, m - high);
+  const xLow = selectInPlace(values, m, m - low);
+  if (!(xHigh > 0) || !(xLow > xHigh)) return 0;
+  const side = m / total;
+  const hHigh = Math.log(side / ONE_STEP_BULK_HIGH);
+  const hLow = Math.log(side / ONE_STEP_BULK_LOW);
+  const hRare = Math.log(side / ONE_STEP_SPIKE_RATE);
+  // −ln(S/S₀) = (x/λ)^β through both quantiles: β = ln(hLow/hHigh) / ln(xLow/xHigh). A side holding just
+  // ONE_STEP_BULK_HIGH of the points (hHigh = 0) has no shape to fit there: exponential from xLow then.
+  if (!(hHigh > 0)) return xLow * (hRare / hLow);
+  const beta = Math.log(hLow / hHigh) / Math.log(xLow / xHigh);
+  return xLow * Math.pow(hRare / hLow, 1 / beta);
 }

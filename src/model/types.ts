@@ -82,6 +82,12 @@ export interface FittedModel {
    * residual distribution. In [0, 1]; 1 at z = 0.
    */
   tailProbability(z: number): number;
+  /**
+   * The tail probability the sustained-shift rule reads residuals under (their normal-equivalent size,
+   * detect/normalScore.ts), when it differs from `tailProbability`: the hold-out's out-of-sample distribution
+   * alone, without the pooled history whose own incidents (drifts, missing peaks, shifts) fatten the tails.
+   */
+  shiftTailProbability?(z: number): number;
   toJSON(): SerializedModel;
   /** Frees resources held outside the JS heap (WASM memory of augurs models). Safe to call twice. */
   dispose?(): void;

@@ -429,6 +429,36 @@ describe('SeriesDetector', () => {
     expect(judged(true, 0.8)).toBeCloseTo(1.62, 12);
   });
 
+  it("reads the sustained-shift rule's residuals under the model's shift distribution when it has one", () => {
+    // The band's distribution twice as wide as the residual's noise (z = 1.8 reads as 0.9, under the rule's
+    // floor of 1) while the hold-out's own distribution is the noise's: 24 residuals at 1.8 in a row are a
+    // shift only when the rule reads them under the latter. The drift CUSUM is off so only the shift rule
+    // can speak.
+    const options: DetectionOptions = {
+      ...DEFAULT_DETECTION_OPTIONS,
+      drift: { ...DEFAULT_DETECTION_OPTIONS.drift, enabled: false },
+    };
+    const wideTail = (z: number): number => gaussianTail(z / 2);
+    const flagged = (withShiftTail: boolean): number => {
+      const d = new SeriesDetector('s', options, { stepMs: STEP });
+      d.onRefit(
+        withShiftTail
+          ? { metrics: { shiftLevel: 1.2 }, shiftTailProbability: gaussianTail }
+          : { metrics: { shiftLevel: 1.2 } },
+      );
+      let drift = 0;
+      for (let i = 0; i < 30; i++) {
+        const r = d.observe(T0 + i * STEP, 1.8 + 0.01 * (i % 3), BAND, wideTail);
+        expect(r.scored.isAnomaly).toBe(false);
+        if (r.scored.drift) drift++;
+      }
+      return drift;
+    };
+    // The window fills at the 24th point: points 24..30 are flagged.
+    expect(flagged(true)).toBe(7);
+    expect(flagged(false)).toBe(0);
+  });
+
   it('takes a jump the series routinely makes (learned from its history) as a reset, not an incident', () => {
     // The same drop past the model forecast to −1.9 as above, on a series whose history drops that way
     // twice a day and hardly ever jumps up (a GC sawtooth): judged against the model, and the one-step
@@ -691,6 +721,39 @@ describe('SeriesDetector spike rule: a single point opens an episode only when r
     d.onRefit({ metrics: { spikeUpper: 20, spikeLower: -4 } });
     const o = d.observe(T0, -7, BAND, gaussianTail);
     expect(o.events.map((e) => e.kind)).toEqual(['opened']);
+  });
+});
+
+describe('SeriesDetector spike rule with one-step spike levels', () => {
+  /** Gaussian noise, then one point `size` scales up at index 30 (7 scales: score 3.6 half-bands). */
+  const run = (metrics: { readonly [key: string]: number | undefined }, size = 7): string[] => {
+    const d = new SeriesDetector('s', DEFAULT_DETECTION_OPTIONS, { stepMs: STEP });
+    d.onRefit({ metrics });
+    const random = new Random(3);
+    const opened: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const v = i === 30 ? size : 0.5 * random.normal();
+      const o = d.observe(T0 + i * STEP, v, BAND, gaussianTail);
+      for (const e of o.events) if (e.kind === 'opened') opened.push(`${i}`);
+    }
+    return opened;
+  };
+
+  it('opens on a point beyond the level of its side and not on one inside it', () => {
+    expect(run({ oneStepSpikeUpper: 6, oneStepSpikeLower: -6 })).toEqual(['30']);
+    expect(run({ oneStepSpikeUpper: 8, oneStepSpikeLower: -2 })).toEqual([]);
+    expect(run({ oneStepSpikeUpper: 8, oneStepSpikeLower: -2 }, -7)).toEqual(['30']);
+  });
+
+  it('replaces the spike levels and the tail-ratio raise: a heavy tail ratio no longer lifts immediate_score', () => {
+    // 4.5 scales is 2.3 half-bands: above immediate_score 2, below it raised fourfold by a tail ratio 4x Gaussian.
+    const heavy = { oneStepTailRatio: 4 * 2.906, spikeUpper: 10, spikeLower: -10 };
+    expect(run(heavy, 4.5)).toEqual([]);
+    expect(run({ ...heavy, oneStepSpikeUpper: 4, oneStepSpikeLower: -4 }, 4.5)).toEqual(['30']);
+  });
+
+  it('still needs immediate_score: a point inside 2 half-bands never opens on its own', () => {
+    expect(run({ oneStepSpikeUpper: 1, oneStepSpikeLower: -1 }, 3.5)).toEqual([]);
   });
 });
 

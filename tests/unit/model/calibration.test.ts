@@ -96,6 +96,42 @@ describe('time-of-day scale profile', () => {
     expect(profileAt(profile, MONDAY_MS + 15 * HOUR_MS)).toBeCloseTo((profile[14] + profile[15]) / 2, 12);
   });
 
+  it('gives a weekend twice as noisy as the weekdays its own hours, twice as wide', () => {
+    // Two weeks of 5-minute residuals, sd 1 on weekdays and 2 on Saturday and Sunday; bins are hours of
+    // the week (168), so the profile can tell the day types apart.
+    const rng = new Random(5);
+    const n = 14 * 288;
+    const ts = Float64Array.from({ length: n }, (_, i) => MONDAY_MS + i * 300_000);
+    const weekendDay = (t: number): boolean => Math.floor((t - MONDAY_MS) / DAY_MS) % 7 >= 5;
+    const r = Float64Array.from(ts, (t) => rng.normal() * (weekendDay(t) ? 2 : 1));
+    const hourOfWeek = Int32Array.from(ts, (t) => Math.floor(((t - MONDAY_MS) % (7 * DAY_MS)) / HOUR_MS));
+    const hourOf = Uint8Array.from({ length: 168 }, (_, b) => b % 24);
+    const weekendOf = Uint8Array.from({ length: 168 }, (_, b) => (b >= 5 * 24 ? 1 : 0));
+    const profile = scaleProfile(hourOfWeek, hourOf, r, n, true, 1e-9, 1, weekendOf);
+    expect(profile).toHaveLength(48);
+    const mean = (a: Float64Array): number => a.reduce((x, y) => x + y, 0) / a.length;
+    expect(mean(profile.subarray(0, 24))).toBeGreaterThan(0.9);
+    expect(mean(profile.subarray(0, 24))).toBeLessThan(1.1);
+    expect(mean(profile.subarray(24))).toBeGreaterThan(1.8);
+    expect(mean(profile.subarray(24))).toBeLessThan(2.2);
+    // Saturday noon reads the weekend half, Monday noon the weekday half.
+    expect(profileAt(profile, MONDAY_MS + 5 * DAY_MS + 12.5 * HOUR_MS)).toBe(profile[36]);
+    expect(profileAt(profile, MONDAY_MS + 12.5 * HOUR_MS)).toBe(profile[12]);
+  });
+
+  it('keeps one pooled profile when the weekend is no noisier than the weekdays', () => {
+    const rng = new Random(6);
+    const n = 14 * 288;
+    const ts = Float64Array.from({ length: n }, (_, i) => MONDAY_MS + i * 300_000);
+    const r = Float64Array.from(ts, () => rng.normal());
+    const hourOfWeek = Int32Array.from(ts, (t) => Math.floor(((t - MONDAY_MS) % (7 * DAY_MS)) / HOUR_MS));
+    const hourOf = Uint8Array.from({ length: 168 }, (_, b) => b % 24);
+    const weekendOf = Uint8Array.from({ length: 168 }, (_, b) => (b >= 5 * 24 ? 1 : 0));
+    const split = scaleProfile(hourOfWeek, hourOf, r, n, true, 1e-9, 1, weekendOf);
+    expect(Array.from(split)).toEqual(Array.from(scaleProfile(hourOfWeek, hourOf, r, n, true, 1e-9, 1)));
+    expect(split).toHaveLength(24);
+  });
+
   it('is flat when asked not to resolve hours', () => {
     const ts = Float64Array.from({ length: 100 }, (_, i) => MONDAY_MS + i * HOUR_MS);
     const abs = Float64Array.from(ts, (_, i) => (i % 24) + 1);

@@ -13,6 +13,7 @@ function expectBitIdentical(a: FittedModel, b: FittedModel, timestamps: Float64A
   }
   for (const z of [-40, -3.1, -1.96, -0.5, 0, 0.25, 1.5, 2.2, 7, 1e3]) {
     expect(Object.is(a.tailProbability(z), b.tailProbability(z))).toBe(true);
+    expect(Object.is(a.shiftTailProbability?.(z), b.shiftTailProbability?.(z))).toBe(true);
   }
 }
 
@@ -42,6 +43,52 @@ describe('model files', () => {
     expect(JSON.stringify(loaded)).toBe(text);
   });
 
+  it('round-trips a weekday and weekend scale profile, and still loads a version 1 file', () => {
+    // Weekend noise three times the weekdays': the fit keeps a 48-entry profile (weekday, then weekend hours).
+    const step = 5 * MINUTE_MS;
+    let state = 1;
+    const noise = (): number => {
+      state = (state * 48271) % 2147483647;
+      return state / 2147483647 - 0.5;
+    };
+    const timestampsMs = Float64Array.from({ length: (21 * DAY_MS) / step }, (_, i) => MONDAY_MS + i * step);
+    const values = Float64Array.from(timestampsMs, (t) => {
+      const weekend = Math.floor((t - MONDAY_MS) / DAY_MS) % 7 >= 5;
+      return 50 + 10 * Math.sin((2 * Math.PI * (t % DAY_MS)) / DAY_MS) + (weekend ? 3 : 1) * noise();
+    });
+    const split = createForecaster().fit({ timestampsMs, values, stepMs: step });
+    const json = serializeModel(split) as unknown as Record<string, unknown>;
+    expect(json.scaleProfile).toHaveLength(48);
+    const loaded = loadModel(JSON.parse(JSON.stringify(json)), 'split.json');
+    expectBitIdentical(split, loaded, everyTenMinutes);
+    // A version 1 file holds one 24-hour profile; a weekend half is a version 2 feature.
+    const v1 = JSON.parse(text) as Record<string, unknown>;
+    v1.version = 1;
+    expectBitIdentical(model, loadModel(v1, 'v1.json'), everyTenMinutes);
+    expect(() => loadModel({ ...json, version: 1 }, 'v1.json')).toThrow(
+      'key "scaleProfile" must be an array of 24 positive numbers',
+    );
+  });
+
+  it("keeps the hold-out's own residual quantiles for the shift rule; older files read it under the band's", () => {
+    const json = JSON.parse(text) as { residuals: Record<string, unknown> };
+    const held = json.residuals.holdoutQuantiles as number[];
+    expect(held).toHaveLength((json.residuals.quantiles as number[]).length);
+    // Pooled with the history's in-sample residuals the band's quantiles differ from the hold-out's alone.
+    expect(held).not.toEqual(json.residuals.quantiles);
+    expect(model.shiftTailProbability?.(2.5)).not.toBe(model.tailProbability(2.5));
+    const older = JSON.parse(text) as { residuals: Record<string, unknown> };
+    delete older.residuals.holdoutQuantiles;
+    const loaded = loadModel(older, 'old.json');
+    for (const z of [-3, -1, 0.5, 2.5])
+      expect(loaded.shiftTailProbability?.(z)).toBe(loaded.tailProbability(z));
+    const broken = JSON.parse(text) as { residuals: Record<string, unknown> };
+    broken.residuals.holdoutQuantiles = [...held].reverse();
+    expect(() => loadModel(broken, 'bad.json')).toThrow(
+      `key "residuals.holdoutQuantiles" must be an array of ${held.length} non-decreasing numbers`,
+    );
+  });
+
   it('round-trips level models, including one trained on no usable point', () => {
     for (const values of [Float64Array.of(3, 4, 100), Float64Array.of(Number.NaN, Number.NaN)]) {
       const timestampsMs = Float64Array.from(values, (_, i) => MONDAY_MS + i * 60_000);
@@ -54,7 +101,7 @@ describe('model files', () => {
   it('writes the documented header', () => {
     const json = JSON.parse(text) as Record<string, unknown>;
     expect(json.schema).toBe('anomalyd.model');
-    expect(json.version).toBe(1);
+    expect(json.version).toBe(2);
     expect(json.kind).toBe('seasonal');
     expect(json.trainStartMs).toBe(series.timestampsMs[0]);
     expect(json.trainEndMs).toBe(series.timestampsMs[series.timestampsMs.length - 1]);
@@ -80,7 +127,7 @@ describe('model files', () => {
     [
       'a future version',
       (j) => (j.version = 7),
-      'model.json: unsupported model version 7 (this anomalyd reads version 1)',
+      'model.json: unsupported model version 7 (this anomalyd reads versions 1 to 2)',
     ],
     [
       'a non-integer version',

@@ -2,7 +2,13 @@ import { Random } from '../../../src/domain/random';
 import { createForecaster } from '../../../src/model';
 import { loadModel, serializeModel } from '../../../src/model/serialize';
 import type { TrainingInput } from '../../../src/model/types';
-import { SPIKE_MIN_COUNT, spikeLevels } from '../../../src/model/spikeLevel';
+import {
+  ONE_STEP_MIN_POINTS,
+  oneStepSpikeLevels,
+  SPIKE_MIN_COUNT,
+  spikeLevels,
+  TRUSTED_CLIP,
+} from '../../../src/model/spikeLevel';
 
 describe('spikeLevels', () => {
   it('is the k-th largest isolated spike on each side, measured above the higher neighbour', () => {
@@ -83,5 +89,80 @@ describe('the seasonal model learns its spike levels from the training history',
     const loaded = loadModel(JSON.parse(JSON.stringify(serializeModel(model))) as unknown, 'm.json');
     expect(loaded.metrics.spikeUpper).toBe(model.metrics.spikeUpper);
     expect(loaded.metrics.spikeLower).toBe(model.metrics.spikeLower);
+    expect(loaded.metrics.oneStepSpikeUpper).toBe(model.metrics.oneStepSpikeUpper);
+    expect(loaded.metrics.oneStepSpikeLower).toBe(model.metrics.oneStepSpikeLower);
+  });
+
+  it('learns one-step levels a few one-step deviations out on a Gaussian series, spiky or not', () => {
+    const spiky = createForecaster().fit(series(100)).metrics;
+    const plain = createForecaster().fit(series(0)).metrics;
+    for (const m of [spiky, plain]) {
+      expect(m.oneStepSpikeUpper).toBeGreaterThan(3);
+      expect(m.oneStepSpikeUpper).toBeLessThan(5);
+      expect(m.oneStepSpikeLower).toBeLessThan(-3);
+      expect(m.oneStepSpikeLower).toBeGreaterThan(-5);
+    }
+  });
+});
+
+describe('oneStepSpikeLevels', () => {
+  const STEP = 5 * 60_000;
+  const PHI = 0.8;
+  /** Unit-variance AR(1) residuals, mapped through `shape`, at a 5-minute step. */
+  const ar1 = (seed: number, n: number, shape = (x: number): number => x) => {
+    const random = new Random(seed);
+    const z = new Float64Array(n);
+    const ts = new Float64Array(n);
+    let x = 0;
+    for (let i = 0; i < n; i++) {
+      x = PHI * x + Math.sqrt(1 - PHI * PHI) * random.normal();
+      z[i] = shape(x);
+      ts[i] = i * STEP;
+    }
+    return { z, ts };
+  };
+  const levels = (z: Float64Array, ts: Float64Array, n = z.length) =>
+    oneStepSpikeLevels(z, ts, n, STEP, PHI, Math.sqrt(1 - PHI * PHI), TRUSTED_CLIP);
+
+  it('lies a little beyond the Gaussian quantile of the one-step errors on AR(1) residuals', () => {
+    const { z, ts } = ar1(7, 20_000);
+    const { upper, lower } = levels(z, ts);
+    // One-step errors are N(0, 1) in one-step units: the 3e-4 quantile is 3.43; the Weibull tail drawn
+    // through the 0.2 and 0.02 quantiles of a Gaussian reaches 3.71 there.
+    expect(upper).toBeGreaterThan(3.43);
+    expect(upper).toBeLessThan(4);
+    expect(lower).toBeLessThan(-3.43);
+    expect(lower).toBeGreaterThan(-4);
+  });
+
+  it('is barely moved by the anomalies a history holds, unlike the k-th largest spike', () => {
+    const { z, ts } = ar1(7, 4032);
+    const clean = levels(z, ts);
+    const dirty = Float64Array.from(z);
+    // Seven 2-point spikes and seven dips of 8 marginal deviations: an incident every other day.
+    for (let k = 0; k < 7; k++) {
+      dirty[300 + 500 * k] += 8;
+      dirty[301 + 500 * k] += 8;
+      dirty[550 + 500 * k] -= 8;
+    }
+    const learnt = levels(dirty, ts);
+    expect(learnt.upper / clean.upper).toBeLessThan(1.1);
+    expect(learnt.lower / clean.lower).toBeLessThan(1.1);
+    // The k-th largest downward spike is now one of the planted dips.
+    expect(spikeLevels(dirty, dirty.length).lower).toBeLessThan(-6);
+  });
+
+  it('gives a light side (a logarithm-compressed downward tail) a lower level than its heavy side', () => {
+    const { z, ts } = ar1(8, 4032, (x) => Math.exp(0.5 * x) - 1);
+    const { upper, lower } = levels(z, ts);
+    expect(-lower).toBeLessThan(0.7 * upper);
+  });
+
+  it('learns nothing from a short history or one that never moves', () => {
+    const { z, ts } = ar1(7, ONE_STEP_MIN_POINTS - 1);
+    expect(levels(z, ts)).toEqual({ upper: 0, lower: 0 });
+    const flat = new Float64Array(2000);
+    const flatTs = Float64Array.from(flat, (_, i) => i * STEP);
+    expect(levels(flat, flatTs)).toEqual({ upper: 0, lower: 0 });
   });
 });
