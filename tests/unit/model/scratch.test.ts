@@ -61,8 +61,9 @@ describe('scratch arena', () => {
     expect(JSON.stringify(forecaster.fit(first).toJSON())).toBe(saved);
     // A 30 s, 15-day fit keeps about as many n-sized slots as its statistics nest, not one per array.
     const n = first.values.length;
-    // (About 12 n-sized slots: the normalised points, the residuals, their normal equivalents, and the
-    // deepest level's buffers.)
-    expect(scratchFootprint().bytes).toBeLessThan(14 * 8 * n);
+    // (About 14 n-sized slots: the normalised points, the residuals, the calibration set's in-sample part,
+    // their normal equivalents under the band and under the hold-out's distribution, and the deepest level's
+    // buffers; slots grow by 1.25x.)
+    expect(scratchFootprint().bytes).toBeLessThan(17 * 8 * n);
   });
 });
