@@ -16,12 +16,18 @@
  * The residuals are in-sample (the robust fit gives anomalies zero weight, so those keep their size, but
  * ordinary residuals are a little smaller than out of sample): the level errs towards today's sensitivity.
  */
-import { OneStepCorrection } from '../detect/oneStep';
+import { replayOneStep } from './oneStepReplay';
 import { scratchFloat64, scratchInt32, scratchMark, scratchRelease } from './scratch';
 import { selectInPlace } from './stats';
 
 /** The N-of-M rule the level is learnt for: the default episode rule (4 of the last 5 points). */
 export const RUN_WINDOW = 5;
+/**
+ * The one-step correction's clip in the run level's replay: 3 one-step deviations, the correction's default,
+ * with which the run level was tuned (the detector trusts innovations only up to TRUSTED_CLIP = 2; replaying
+ * with 2 is untested here).
+ */
+const RUN_REPLAY_CLIP = 3;
 export const RUN_MIN_POINTS = 4;
 /** Runs at least as large as the level may happen at most this often in the history (per day). */
 export const RUN_RATE_PER_DAY = 0.1;
@@ -191,23 +197,11 @@ function runStatistic(
   phi: number,
   oneStepRatio: number,
 ): Float64Array {
-  // Both arrays come from the arena: the caller (runLevel) holds the mark.
-  const correction = new OneStepCorrection(stepMs);
-  correction.reset(phi, oneStepRatio);
-  const unit = { yhat: 0, lower: -1, upper: 1, scale: 1 };
-  const scratch = { yhat: 0, lower: -1, upper: 1, scale: 1 };
-  const e = scratchFloat64(n);
-  for (let i = 0; i < n; i++) {
-    const v = z[i];
-    if (!Number.isFinite(v)) {
-      e[i] = Number.NaN;
-      correction.update(ts[i], Number.NaN, false);
-      continue;
-    }
-    const p = correction.correct(ts[i], unit, scratch);
-    e[i] = p.scale > 0 ? Math.abs(v - p.yhat) / p.scale : Math.abs(v);
-    correction.update(ts[i], v, true);
-  }
+  // Both arrays come from the arena: the caller (runLevel) holds the mark. The replay keeps the correction's
+  // default clip (3 one-step deviations), which the level was tuned with; the detector itself trusts
+  // innovations up to TRUSTED_CLIP (2).
+  const e = replayOneStep(z, ts, n, stepMs, phi, oneStepRatio, RUN_REPLAY_CLIP, scratchFloat64(n));
+  for (let i = 0; i < n; i++) e[i] = Math.abs(e[i]);
   const horizon = (RUN_WINDOW - 0.5) * stepMs;
   const out = scratchFloat64(n);
   // The window's finite values, sorted ascending by insertion (at most RUN_WINDOW of them): the

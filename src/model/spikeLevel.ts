@@ -10,7 +10,8 @@
  * keep their full size. Points the detector flagged (left out of a refit) are not in it, so a spike that
  * raised an alert does not teach the model that such spikes are normal.
  */
-import { OneStepCorrection } from '../detect/oneStep';
+import { replayOneStep } from './oneStepReplay';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 import { selectInPlace } from './stats';
 
 /** Spikes at least as large as the level must be at most this frequent in the history: 1 in 1,000 points. */
@@ -105,11 +106,11 @@ export const ONE_STEP_MIN_POINTS = 500;
  * Levels that rank the history's own largest excursions (the k-th largest spike) are set by the anomalies
  * the history holds: a 14-day window of a metric with an incident every other day holds ~7 of them, and
  * "this big happens 3 times in the history" then means "this big happened in the last 3 incidents". Here
- * the level comes from the bulk instead: an exponential tail drawn through the side's quantiles at survival
+ * the level comes from the bulk instead: a Weibull tail drawn through the side's quantiles at survival
  * {@link ONE_STEP_BULK_HIGH} and {@link ONE_STEP_BULK_LOW} of all points (where a few dozen anomalous points
- * barely move them) and extrapolated to {@link ONE_STEP_SPIKE_RATE}. An exponential tail is heavier than a
- * Gaussian one, so on Gaussian-like errors the level lies a little beyond the Gaussian quantile (the rule
- * errs towards silence); on a heavy-tailed side (a bursty series' upward side, latency's right skew) the
+ * barely move them) and extrapolated to {@link ONE_STEP_SPIKE_RATE}. Through those two quantiles a Gaussian
+ * side gets a Weibull shape a little heavier than its own tail, so on Gaussian-like errors the level lies a
+ * little beyond the Gaussian quantile (the rule errs towards silence); on a heavy-tailed side (a bursty series' upward side, latency's right skew) the
  * bulk quantiles spread out and the level rises with them, while a light side (latency's downward side,
  * compressed by the logarithm) gets a lower level than the other, so a dip need not be as large as a spike.
  *
@@ -129,32 +130,28 @@ export function oneStepSpikeLevels(
   oneStepRatio: number,
   clip: number,
 ): SpikeLevels {
-  const correction = new OneStepCorrection(stepMs, clip);
-  correction.reset(phi, oneStepRatio);
-  const unit = { yhat: 0, lower: -1, upper: 1, scale: 1 };
-  const scratch = { yhat: 0, lower: -1, upper: 1, scale: 1 };
-  const up = new Float64Array(n);
-  const down = new Float64Array(n);
+  const mark = scratchMark();
+  const e = replayOneStep(z, ts, n, stepMs, phi, oneStepRatio, clip, scratchFloat64(n));
+  // Each side's sizes; the downward ones overwrite the replay in place (written at nd <= i after e[i] is read).
+  const up = scratchFloat64(n);
+  const down = e;
   let nu = 0;
   let nd = 0;
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const v = z[i];
-    if (!Number.isFinite(v)) {
-      correction.update(ts[i], Number.NaN, false);
-      continue;
-    }
-    const p = correction.correct(ts[i], unit, scratch);
-    const e = p.scale > 0 ? (v - p.yhat) / p.scale : v;
-    correction.update(ts[i], v, true);
-    if (!Number.isFinite(e)) continue;
+    const v = e[i];
+    if (!Number.isFinite(v)) continue;
     total++;
-    if (e > 0) up[nu++] = e;
-    else if (e < 0) down[nd++] = -e;
+    if (v > 0) up[nu++] = v;
+    else if (v < 0) down[nd++] = -v;
   }
-  if (total < ONE_STEP_MIN_POINTS) return { upper: 0, lower: 0 };
-  const below = sideLevel(down, nd, total);
-  return { upper: sideLevel(up, nu, total), lower: below > 0 ? -below : 0 };
+  let levels: SpikeLevels = { upper: 0, lower: 0 };
+  if (total >= ONE_STEP_MIN_POINTS) {
+    const below = sideLevel(down, nd, total);
+    levels = { upper: sideLevel(up, nu, total), lower: below > 0 ? -below : 0 };
+  }
+  scratchRelease(mark);
+  return levels;
 }
 
 /**
