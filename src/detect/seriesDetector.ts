@@ -11,6 +11,7 @@ import { RunRarity } from './runRarity';
 import { TRUSTED_CLIP } from '../model/spikeLevel';
 import { ResetPredictor } from './resetPredictor';
 import { DRIFT_LEVEL_K } from '../model/driftLevel';
+import { ROUTINE_RESETS_PER_DAY } from '../model/resets';
 import {
   deviationScore,
   emptyPointScore,
@@ -126,13 +127,10 @@ class StuckValueRule {
 }
 
 /**
- * Resets (persistent jumps, see the model's `resetsUpPerDay` / `resetsDownPerDay`) in one direction per day
- * of training history from which they are the series' routine (a heap dropping back at GC every 6-30 hours
- * is 0.8-4 a day): at least this many, and at most {@link RESET_MAX_OTHER_SHARE} as many the other way (a
- * series that resets both ways is noisy, not resetting). Two level shifts in a two-week history are 0.14 a
- * day.
+ * Resets (persistent jumps, see the model's `resetsUpPerDay` / `resetsDownPerDay`) are the series' routine
+ * at {@link ROUTINE_RESETS_PER_DAY} or more a day one way and at most this share as many the other way (a
+ * series that resets both ways is noisy, not resetting).
  */
-const RESET_MIN_PER_DAY = 0.5;
 const RESET_MAX_OTHER_SHARE = 0.25;
 /**
  * A routine reset lands within this many of the model's half-bands: a seasonal model cannot know where in
@@ -762,7 +760,7 @@ function lastIndexOf(timestamps: ArrayLike<number>, last: number, t: number, inc
 /** The direction in which a series routinely resets, from its training history's jump rates; 0 if none. */
 export function routineResetDirection(up: number | undefined, down: number | undefined): Direction {
   if (up === undefined || down === undefined || !Number.isFinite(up) || !Number.isFinite(down)) return 0;
-  if (down >= RESET_MIN_PER_DAY && up <= RESET_MAX_OTHER_SHARE * down) return -1;
-  if (up >= RESET_MIN_PER_DAY && down <= RESET_MAX_OTHER_SHARE * up) return 1;
+  if (down >= ROUTINE_RESETS_PER_DAY && up <= RESET_MAX_OTHER_SHARE * down) return -1;
+  if (up >= ROUTINE_RESETS_PER_DAY && down <= RESET_MAX_OTHER_SHARE * up) return 1;
   return 0;
 }

@@ -34,7 +34,7 @@ import { burstLevel } from './burstLevel';
 import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
 import { runLevel } from './runLevel';
-import { resetGrowth, resetRates } from './resets';
+import { resetGrowth, resetRates, ROUTINE_RESETS_PER_DAY } from './resets';
 import { oneStepSpikeLevels, spikeLevels, TRUSTED_CLIP } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
@@ -388,7 +388,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   // Only a series that resets often enough to be judged by it (detect/seriesDetector.ts, 0.5 a day) pays
   // for the pass (two sorts and a CUSUM replay of the history).
   const growth =
-    Math.max(resets.up, resets.down) >= RESET_GROWTH_MIN_PER_DAY
+    Math.max(resets.up, resets.down) >= ROUTINE_RESETS_PER_DAY
       ? resetGrowth(zIn, ts, n, stepMs, options.intervalWidth)
       : undefined;
   const spikes = spikeLevels(zIn, n);
@@ -488,9 +488,6 @@ export function repeatRate(values: Float64Array, n: number): number {
   for (let i = 1; i < n; i++) if (values[i] === values[i - 1]) repeats++;
   return repeats / (n - 1);
 }
-
-/** Resets per day (either way) from which a fit learns the growth between them (`resetGrowth`). */
-const RESET_GROWTH_MIN_PER_DAY = 0.5;
 
 /**
  * How heavy the tails of the one-step errors z(i) − φ·z(i−1) are (over the whole history, samples one step

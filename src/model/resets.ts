@@ -14,6 +14,12 @@ import { medianInPlace, quantileInPlace } from './stats';
  * scale: the whole normal spread is about ±2) is a jump.
  */
 export const JUMP_Z = 2;
+/**
+ * Resets per day in one direction from which they are the series' routine (a heap dropping back at GC every
+ * 6-30 hours is 0.8-4 a day; two level shifts in a two-week history are 0.14 a day): the detector judges such
+ * a series by the reset predictor, and the fit learns the growth between resets for it only from this rate.
+ */
+export const ROUTINE_RESETS_PER_DAY = 0.5;
 /** A jump is a reset when, this many steps later, the residual still holds at least half of it. */
 const RESET_HOLD_STEPS = 3;
 
@@ -76,48 +82,40 @@ export function resetGrowth(
   stepMs: number,
   width: number,
 ): { growth: number; ratio: number; leakLevel: number } {
+  // Every buffer below comes from the arena, released on every way out.
   const mark = scratchMark();
-  const learnt = growthBetweenResets(z, ts, n, stepMs, width);
-  scratchRelease(mark);
-  return learnt;
-}
-
-/** {@link resetGrowth} on arrays from the arena (the caller holds the mark). */
-function growthBetweenResets(
-  z: Float64Array,
-  ts: Float64Array,
-  n: number,
-  stepMs: number,
-  width: number,
-): { growth: number; ratio: number; leakLevel: number } {
-  const none = { growth: Number.NaN, ratio: Number.NaN, leakLevel: Number.NaN };
-  // The steady changes between resets, NaN where there is none (a gap, a jump): the growth is their median,
-  // and the leak level replays them.
-  const maxGap = 1.5 * stepMs;
-  const steady = scratchFloat64(n, Number.NaN);
-  const changes = scratchFloat64(Math.max(0, n - 1));
-  let m = 0;
-  for (let i = 1; i < n; i++) {
-    const d = z[i] - z[i - 1];
-    if (!Number.isFinite(d) || ts[i] - ts[i - 1] > maxGap || Math.abs(d) > JUMP_Z) continue;
-    steady[i] = d;
-    changes[m++] = d;
+  try {
+    const none = { growth: Number.NaN, ratio: Number.NaN, leakLevel: Number.NaN };
+    // The steady changes between resets, NaN where there is none (a gap, a jump): the growth is their median,
+    // and the leak level replays them.
+    const maxGap = 1.5 * stepMs;
+    const steady = scratchFloat64(n, Number.NaN);
+    const changes = scratchFloat64(Math.max(0, n - 1));
+    let m = 0;
+    for (let i = 1; i < n; i++) {
+      const d = z[i] - z[i - 1];
+      if (!Number.isFinite(d) || ts[i] - ts[i - 1] > maxGap || Math.abs(d) > JUMP_Z) continue;
+      steady[i] = d;
+      changes[m++] = d;
+    }
+    if (m < MIN_GROWTH_PAIRS) return none;
+    // Quantiles by selection, not by sorting: the same numbers, in a fraction of the time.
+    const levels = scratchFloat64(n);
+    let f = 0;
+    for (let i = 0; i < n; i++) if (Number.isFinite(z[i])) levels[f++] = z[i];
+    const pLow = (1 - width) / 2;
+    const pHigh = (1 + width) / 2;
+    const span = quantileInPlace(levels, f, pHigh) - quantileInPlace(levels, f, pLow);
+    if (!(span > 0)) return none;
+    // The errors of "previous + growth" are the changes less the growth: their interval is the changes'.
+    const errorSpan = quantileInPlace(changes, m, pHigh) - quantileInPlace(changes, m, pLow);
+    const growth = medianInPlace(changes, m);
+    const ratio = errorSpan / span;
+    if (!Number.isFinite(ratio) || !Number.isFinite(growth) || !(ratio > 0)) return none;
+    return { growth, ratio, leakLevel: leakLevel(steady, ts, n, stepMs, growth, ratio) };
+  } finally {
+    scratchRelease(mark);
   }
-  if (m < MIN_GROWTH_PAIRS) return none;
-  // Quantiles by selection, not by sorting: the same numbers, in a fraction of the time.
-  const levels = scratchFloat64(n);
-  let f = 0;
-  for (let i = 0; i < n; i++) if (Number.isFinite(z[i])) levels[f++] = z[i];
-  const pLow = (1 - width) / 2;
-  const pHigh = (1 + width) / 2;
-  const span = quantileInPlace(levels, f, pHigh) - quantileInPlace(levels, f, pLow);
-  if (!(span > 0)) return none;
-  // The errors of "previous + growth" are the changes less the growth: their interval is the changes'.
-  const errorSpan = quantileInPlace(changes, m, pHigh) - quantileInPlace(changes, m, pLow);
-  const growth = medianInPlace(changes, m);
-  const ratio = errorSpan / span;
-  if (!Number.isFinite(ratio) || !Number.isFinite(growth) || !(ratio > 0)) return none;
-  return { growth, ratio, leakLevel: leakLevel(steady, ts, n, stepMs, growth, ratio) };
 }
 
 /**
@@ -125,8 +123,8 @@ function growthBetweenResets(
  * (Δz − growth) / ratio, in units of the predictor's band) climbs on the training history, as
  * model/driftLevel.ts learns it for the drift CUSUM: the height its sums reach in fewer than
  * max(3, RUN_RATE_PER_DAY × days) separate excursions (the run level's rate, 0.1 a day: at the drift level's
- * 0.5 the leak rule added 0.09-0.1 false alarms per series-day on the simulated heaps). Jumps (resets) feed nothing, as in the detector,
- * which judges them against the model.
+ * 0.5 the leak rule added 0.09-0.1 false alarms per series-day on the simulated heaps). Jumps (resets) feed
+ * nothing, as in the detector, which judges them against the model.
  */
 function leakLevel(
   steady: Float64Array,
