@@ -489,33 +489,12 @@ export function repeatRate(values: Float64Array, n: number): number {
   return repeats / (n - 1);
 }
 
-/**
- * How heavy the tails of the one-step errors z(i) − φ·z(i−1) are (over the whole history, samples one step
- * apart, φ clamped to [0, 0.95] as the detector does): the 95% quantile of |error| over its median,
- * 1.960 / 0.6745 = 2.91 for Gaussian errors (the simulated hosts measure about 3.2). Bursty series (tweet
- * volumes, ad exchanges) reach well beyond: a point 2.5 bands out is routine for them, but 5 Gaussian
- * standard deviations out for a Gaussian one. NaN with fewer than 200 pairs.
- */
-export function oneStepTailRatio(
-  z: (i: number) => number,
-  ts: Float64Array,
-  n: number,
-  stepMs: number,
-  phi: number,
-): number {
-  const mark = scratchMark();
-  const errors = scratchFloat64(Math.max(0, n - 1));
-  const ratio = tailRatioOf(errors, adjacentErrors(z, ts, n, stepMs, tailPhi(phi), errors));
-  scratchRelease(mark);
-  return ratio;
-}
-
 /** φ as the detector's tail rule clamps it: [0, 0.95], 0 when not finite. */
 function tailPhi(phi: number): number {
   return Number.isFinite(phi) ? Math.min(0.95, Math.max(0, phi)) : 0;
 }
 
-/** {@link oneStepTailRatio} of the errors in errors[0..m) (reordered). */
+/** The tail ratio (see {@link oneStepErrorStatistics}) of the errors in errors[0..m) (reordered). */
 function tailRatioOf(errors: Float64Array, m: number): number {
   if (m < 200) return Number.NaN;
   // Order statistics by selection (O(m), nearest rank): a full sort of 40,000 errors would cost more than
@@ -526,8 +505,14 @@ function tailRatioOf(errors: Float64Array, m: number): number {
 }
 
 /**
- * {@link oneStepTailRatio} and {@link residualDiffMedian} from one walk over the adjacent pairs: a fit needs
- * both, and they read the same pairs.
+ * Two statistics of the adjacent pairs of z(i) (samples one step apart), from one walk over them:
+ * - `tailRatio`: how heavy the tails of the one-step errors z(i) − φ·z(i−1) are (φ clamped to [0, 0.95] as
+ *   the detector does): the 95% quantile of |error| over its median, 1.960 / 0.6745 = 2.91 for Gaussian
+ *   errors (the simulated hosts measure about 3.2). Bursty series (tweet volumes, ad exchanges) reach well
+ *   beyond: a point 2.5 bands out is routine for them, but 5 Gaussian standard deviations out for a Gaussian
+ *   one. NaN with fewer than 200 pairs.
+ * - `diffMedian`: the median |z(i) − z(i−1)|, the typical one-step change of the standardised residual, the
+ *   reference of the detector's variance-burst rule (detect/varianceBurst.ts). NaN with fewer than 30 pairs.
  */
 export function oneStepErrorStatistics(
   z: (i: number) => number,
@@ -544,25 +529,6 @@ export function oneStepErrorStatistics(
   const diffMedian = m >= MIN_RATIO_PAIRS ? medianInPlace(diffs, m) : Number.NaN;
   scratchRelease(mark);
   return { tailRatio, diffMedian };
-}
-
-/**
- * Median of |z(i) − z(i−1)| over samples one step apart: the typical one-step change of the standardised
- * residual, the reference of the detector's variance-burst rule (detect/varianceBurst.ts). NaN with fewer
- * than 30 pairs.
- */
-export function residualDiffMedian(
-  z: (i: number) => number,
-  ts: Float64Array,
-  n: number,
-  stepMs: number,
-): number {
-  const mark = scratchMark();
-  const diffs = scratchFloat64(Math.max(0, n - 1));
-  const m = adjacentErrors(z, ts, n, stepMs, 1, diffs);
-  const median = m >= MIN_RATIO_PAIRS ? medianInPlace(diffs, m) : Number.NaN;
-  scratchRelease(mark);
-  return median;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Random } from '../../../src/domain/random';
 import { VARIANCE_RATIO, VarianceBurstDetector } from '../../../src/detect/varianceBurst';
 import { burstLevel } from '../../../src/model/burstLevel';
-import { residualDiffMedian } from '../../../src/model/forecaster';
+import { oneStepErrorStatistics } from '../../../src/model/forecaster';
 import { GRID_STEP_MS, GRID_T0_MS, gridTimes } from '../../helpers/grid';
 
 const STEP = GRID_STEP_MS;
@@ -21,7 +21,7 @@ function dailyBursts(seed: number, factor: number, burstFrom: number, burstTo: n
 
 function levelOf(z: Float64Array): { level: number; reference: number } {
   const ts = gridTimes(z.length);
-  const reference = residualDiffMedian((i) => z[i], ts, z.length, STEP);
+  const reference = oneStepErrorStatistics((i) => z[i], ts, z.length, STEP, 0).diffMedian;
   return { level: burstLevel(z, ts, z.length, STEP, reference), reference };
 }
 

@@ -2,8 +2,7 @@ import { Random } from '../../../src/domain/random';
 import type { TimeSeries } from '../../../src/domain/timeSeries';
 import { createForecaster, DEFAULT_SEASONAL_OPTIONS } from '../../../src/model';
 import {
-  oneStepTailRatio,
-  residualDiffMedian,
+  oneStepErrorStatistics,
   lag1Autocorrelation,
   oneStepRatio,
   repeatProfile,
@@ -414,32 +413,35 @@ describe('resetRates', () => {
   });
 });
 
-describe('oneStepTailRatio', () => {
+describe('oneStepErrorStatistics: tailRatio', () => {
   it('is the 95% over the median of the |one-step errors|: ~2.9 for Gaussian AR(1), more for bursts', () => {
     const n = 20_000;
     const ts = Float64Array.from({ length: n }, (_, i) => i);
     const random = new Random(11);
     const ar = new Float64Array(n);
     for (let i = 1; i < n; i++) ar[i] = 0.8 * ar[i - 1] + random.normal();
-    expect(oneStepTailRatio((i) => ar[i], ts, n, 1, 0.8)).toBeCloseTo(1.96 / 0.6745, 1);
+    expect(oneStepErrorStatistics((i) => ar[i], ts, n, 1, 0.8).tailRatio).toBeCloseTo(1.96 / 0.6745, 1);
     // Laplace errors: 95% / median of |e| = ln 20 / ln 2 = 4.32.
     const lap = Float64Array.from({ length: n }, () => {
       const u = random.next() - 0.5;
       return -Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
     });
-    expect(oneStepTailRatio((i) => lap[i], ts, n, 1, 0)).toBeCloseTo(Math.log(20) / Math.log(2), 1);
-    expect(oneStepTailRatio((i) => lap[i], ts, 100, 1, 0)).toBeNaN();
+    expect(oneStepErrorStatistics((i) => lap[i], ts, n, 1, 0).tailRatio).toBeCloseTo(
+      Math.log(20) / Math.log(2),
+      1,
+    );
+    expect(oneStepErrorStatistics((i) => lap[i], ts, 100, 1, 0).tailRatio).toBeNaN();
   });
 });
 
-describe('residualDiffMedian', () => {
+describe('oneStepErrorStatistics: diffMedian', () => {
   it('is the median |z(i) − z(i−1)| over samples one step apart', () => {
     const z = [0, 1, 3, 2, 2, 10];
     const ts = Float64Array.from([0, 1, 2, 3, 4, 9]); // the last pair spans a gap
     const many = Array.from({ length: 40 }, (_, i) => z[i % 5]);
     const tsMany = Float64Array.from(many.map((_, i) => i));
     // Changes 1, 2, 1, 0, 2 repeating (and 2 at each wrap): median 1... of 39 pairs.
-    expect(residualDiffMedian((i) => many[i], tsMany, many.length, 1)).toBe(1);
-    expect(residualDiffMedian((i) => z[i], ts, z.length, 1)).toBeNaN(); // too few pairs
+    expect(oneStepErrorStatistics((i) => many[i], tsMany, many.length, 1, 0).diffMedian).toBe(1);
+    expect(oneStepErrorStatistics((i) => z[i], ts, z.length, 1, 0).diffMedian).toBeNaN(); // too few pairs
   });
 });
