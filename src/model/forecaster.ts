@@ -347,7 +347,10 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     const zFinal = scratchFloat64(n);
     for (let i = 0; i < n; i++) zFinal[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
     residuals = balanceBand(
-      calibrateResiduals(pooledCalibrationSet(outOfSampleZ, zFinal), options.intervalWidth),
+      calibrateResiduals(
+        pooledCalibrationSet(outOfSampleZ, zFinal, scratchFloat64(n)),
+        options.intervalWidth,
+      ),
     );
     // The detector's one-step band is this ratio times the model's band: measured against the band actually
     // issued (pooled quantiles), so widening the model's band to cover what it claims does not also widen

@@ -1,3 +1,4 @@
+import { scratchCopy, scratchFloat64, scratchMark, scratchRelease } from './scratch';
 import { MAD_TO_SIGMA, medianInPlace } from './stats';
 
 /**
@@ -14,11 +15,13 @@ import { MAD_TO_SIGMA, medianInPlace } from './stats';
  * the residuals, so centring them on 0 is also the consistent choice when they are skewed.
  */
 export function removeHoldoutBias(z: Float64Array): number {
-  const buf = new Float64Array(z.length);
+  const mark = scratchMark();
+  const buf = scratchFloat64(z.length);
   let m = 0;
   for (let i = 0; i < z.length; i++) if (Number.isFinite(z[i])) buf[m++] = z[i];
+  const bias = m === 0 ? 0 : medianInPlace(buf, m);
+  scratchRelease(mark);
   if (m === 0) return 0;
-  const bias = medianInPlace(buf, m);
   for (let i = 0; i < z.length; i++) z[i] -= bias;
   return bias;
 }
@@ -49,13 +52,19 @@ const REJECT_SIGMAS = 4.685;
 
 /** Robust spread of the finite values of z around their median (1.4826·MAD); NaN when there are none. */
 function robustSpread(z: Float64Array): number {
-  const buf = new Float64Array(z.length);
+  const mark = scratchMark();
+  const buf = scratchFloat64(z.length);
   let m = 0;
   for (let i = 0; i < z.length; i++) if (Number.isFinite(z[i])) buf[m++] = z[i];
-  if (m === 0) return Number.NaN;
-  const centre = medianInPlace(buf.slice(0, m), m);
-  for (let i = 0; i < m; i++) buf[i] = Math.abs(buf[i] - centre);
-  return MAD_TO_SIGMA * medianInPlace(buf, m);
+  let spread = Number.NaN;
+  if (m > 0) {
+    // The median only reorders buf: its deviations are those of the same values.
+    const centre = medianInPlace(buf, m);
+    for (let i = 0; i < m; i++) buf[i] = Math.abs(buf[i] - centre);
+    spread = MAD_TO_SIGMA * medianInPlace(buf, m);
+  }
+  scratchRelease(mark);
+  return spread;
 }
 
 /**
@@ -68,8 +77,13 @@ function robustSpread(z: Float64Array): number {
  * one GC cycle or two decides the band, so coverage swung from 0.86 to 0.98 with the weekday a fit ended on.
  * The in-sample residuals span every day type and cycle but are optimistic; the ratio, learnt where both are
  * known, puts them on the out-of-sample scale, and the shape of the tails then comes from the whole history.
+ * Written into `out` (at least inSample.length long; a fit passes arena memory).
  */
-export function pooledCalibrationSet(outOfSample: Float64Array, inSample: Float64Array): Float64Array {
+export function pooledCalibrationSet(
+  outOfSample: Float64Array,
+  inSample: Float64Array,
+  out: Float64Array = new Float64Array(inSample.length),
+): Float64Array {
   const h = outOfSample.length;
   const n = inSample.length;
   const start = n - h;
@@ -77,14 +91,15 @@ export function pooledCalibrationSet(outOfSample: Float64Array, inSample: Float6
   const sameOut = robustSpread(outOfSample);
   const sameIn = robustSpread(inSample.subarray(start));
   const ratio = sameIn > 0 && sameOut > 0 ? Math.max(1, sameOut / sameIn) : 1;
-  const head = inSample.slice(0, start);
+  const mark = scratchMark();
+  const head = scratchCopy(inSample.subarray(0, start));
   removeHoldoutBias(head);
   // What the robust fit rejected (beyond Tukey's 4.685 robust sigmas) is an outlier of the history, not
   // noise: an anomaly or outage that stayed in the window would otherwise widen the tails of every later band.
   const reject = REJECT_SIGMAS * robustSpread(head);
-  const out = new Float64Array(n);
   let m = 0;
   for (let i = 0; i < start; i++) if (!(Math.abs(head[i]) > reject)) out[m++] = head[i] * ratio;
+  scratchRelease(mark);
   out.set(outOfSample, m);
   return out.subarray(0, m + h);
 }
