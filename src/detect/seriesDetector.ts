@@ -407,10 +407,7 @@ export class SeriesDetector {
     }
     const stuck = this.stuck.update(actual);
     const burst = this.burst.update(timestampMs, z);
-    const normalZ = shrinkToNormalOfTail(
-      z,
-      z === judgedZ ? judgedTail : z !== 0 && Number.isFinite(z) ? tailProbability(z) : Number.NaN,
-    );
+    const normalZ = z === judgedZ ? shrinkToNormalOfTail(z, judgedTail) : shrinkToNormal(z, tailProbability);
     const shiftZ = this.shiftTail !== undefined ? shrinkToNormal(z, this.shiftTail) : normalZ;
     // Not on a series with routine resets: its residual is a sawtooth whose windowed mean swings by its
     // whole height every cycle (on the synthetic heaps the rule doubled false episodes), so no level is news.
