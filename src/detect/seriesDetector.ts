@@ -655,38 +655,37 @@ export class SeriesDetector {
    * `metrics.residualOneStepRatio`), overriding the constructor's setting; otherwise they keep theirs.
    */
   onRefit(model?: RefitInfo): void {
-    this.stuck.learn(model?.metrics);
-    this.spikeLevels = learnSpikeLevels(model?.metrics);
+    // Read once: a model may build its metrics object on each read (model/seasonalModel.ts packs them).
+    const metrics = model?.metrics;
+    this.stuck.learn(metrics);
+    this.spikeLevels = learnSpikeLevels(metrics);
     this.shiftTail = model?.shiftTailProbability?.bind(model);
-    this.burst.setReference(model?.metrics.residualDiffMedian, model?.metrics.burstLevel);
-    this.shift.setLevel(model?.metrics.shiftLevel);
-    this.resetDirection = routineResetDirection(
-      model?.metrics.resetsUpPerDay,
-      model?.metrics.resetsDownPerDay,
-    );
-    const size = this.resetDirection > 0 ? model?.metrics.resetUpSize : model?.metrics.resetDownSize;
+    this.burst.setReference(metrics?.residualDiffMedian, metrics?.burstLevel);
+    this.shift.setLevel(metrics?.shiftLevel);
+    this.resetDirection = routineResetDirection(metrics?.resetsUpPerDay, metrics?.resetsDownPerDay);
+    const size = this.resetDirection > 0 ? metrics?.resetUpSize : metrics?.resetDownSize;
     this.resetSize = size !== undefined && Number.isFinite(size) && size > 0 ? size : 0;
-    const phi = model?.metrics.residualLag1;
+    const phi = metrics?.residualLag1;
     // Only where the residual persists like a sawtooth's (φ ≈ 0.97-0.99 on the simulated heaps): on a noisy
     // series that merely jumps often (NAB's ec2 and asg cpu, φ from −0.2 to 0.64, heavy tails) "the last
     // value" predicts nothing and its narrow band flagged every jump (NAB standard 20.3 -> 5.2).
     const persistent = phi !== undefined && phi >= RESET_PREDICTOR_MIN_PHI;
-    const growth = persistent && this.resetDirection !== 0 ? model?.metrics.resetGrowth : undefined;
+    const growth = persistent && this.resetDirection !== 0 ? metrics?.resetGrowth : undefined;
     if (growth !== undefined && Number.isFinite(growth))
       this.resetPredictor ??= new ResetPredictor(this.settings.stepMs);
-    this.resetPredictor?.learn(growth, model?.metrics.resetStepRatio);
+    this.resetPredictor?.learn(growth, metrics?.resetStepRatio);
     this.leak = this.resetPredictor?.active
       ? new DriftDetector(this.options.drift, {
           headstart: 0.5,
-          minThreshold: learnDriftLevel(model?.metrics.resetLeakLevel, this.options.drift.k),
+          minThreshold: learnDriftLevel(metrics?.resetLeakLevel, this.options.drift.k),
         })
       : undefined;
     // The one-step levels are learnt by replaying the AR(1) correction: a series judged by the reset
     // predictor has other one-step errors, and keeps the tail-ratio raise and the rarity gate.
-    this.singleLevels = this.usesResetPredictor() ? undefined : learnOneStepSpikeLevels(model?.metrics);
+    this.singleLevels = this.usesResetPredictor() ? undefined : learnOneStepSpikeLevels(metrics);
     // Without them, immediate_score is set for Gaussian-tailed one-step errors; heavier tails scale it by how
     // much further out their 95% quantile lies against their median (2 bands out is routine on a bursty series).
-    const tail = model?.metrics.oneStepTailRatio;
+    const tail = metrics?.oneStepTailRatio;
     if (this.singleLevels !== undefined) {
       this.tracker.setImmediateScore(this.options.episode.immediateScore);
     } else if (tail !== undefined && Number.isFinite(tail)) {
@@ -694,14 +693,14 @@ export class SeriesDetector {
         this.options.episode.immediateScore * Math.max(1, tail / GAUSSIAN_TAIL_RATIO),
       );
     }
-    this.runRarity.learn(model?.metrics.runLevel);
+    this.runRarity.learn(metrics?.runLevel);
     if (phi !== undefined && Number.isFinite(phi)) {
       this.drift = new DriftDetector(this.options.drift, {
         ...this.settings,
         residualAutocorrelation: phi,
-        minThreshold: learnDriftLevel(model?.metrics.driftLevel, this.options.drift.k),
+        minThreshold: learnDriftLevel(metrics?.driftLevel, this.options.drift.k),
       });
-      this.oneStep.reset(phi, model?.metrics.residualOneStepRatio);
+      this.oneStep.reset(phi, metrics?.residualOneStepRatio);
     } else {
       this.drift.reset();
       this.oneStep.forget();

@@ -93,8 +93,11 @@ export class CompactHistory implements HistoryStore {
    * error below 2% of a quiet bucket's spread), or {@link WIDE_MEAN} when it does not fit in 16 bits.
    */
   private readonly means: Int16Array;
-  /** Means that did not fit (a spike bucket), by bucket slot; see {@link wideMeans}. */
-  private readonly wideMeanOf = new Map<number, number>();
+  /**
+   * Means that did not fit (a spike bucket), by bucket slot; see {@link wideMeans}. Created at the first
+   * such mean: most series never have one, and an empty Map costs ~200 bytes, times 10,000 series.
+   */
+  private wideMeanOf: Map<number, number> | undefined;
   /**
    * Set when too many means did not fit (a series whose buckets are mostly constant gives no spread to
    * scale by): from then on every mean is kept here, as a Float32 offset from the day's reference.
@@ -230,7 +233,7 @@ export class CompactHistory implements HistoryStore {
       (this.denseCounts?.byteLength ?? 0) +
       (this.partialCounts?.size ?? 0) * 16 +
       (this.wideMeans?.byteLength ?? 0) +
-      this.wideMeanOf.size * 16 +
+      (this.wideMeanOf?.size ?? 0) * 16 +
       (this.repeats?.byteLength ?? 0)
     );
   }
@@ -409,10 +412,11 @@ export class CompactHistory implements HistoryStore {
     const q = Math.round(offset / step);
     if (Math.abs(q) <= 32_767) {
       this.means[bs] = q;
-      this.wideMeanOf.delete(bs);
+      this.wideMeanOf?.delete(bs);
       return;
     }
     this.means[bs] = WIDE_MEAN;
+    this.wideMeanOf ??= new Map();
     this.wideMeanOf.set(bs, offset);
     if (this.wideMeanOf.size > MAX_WIDE_MEANS) {
       // Mostly unscalable means: keep them all as Float32 offsets (4 bytes a bucket, still compact).
@@ -424,7 +428,7 @@ export class CompactHistory implements HistoryStore {
       }
       wide[bs] = offset;
       this.wideMeans = wide;
-      this.wideMeanOf.clear();
+      this.wideMeanOf = undefined;
     }
   }
 
@@ -528,7 +532,7 @@ export class CompactHistory implements HistoryStore {
       return this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF] + this.wideMeans[bs];
     const q = this.means[bs];
     if (q === WIDE_MEAN)
-      return this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF] + (this.wideMeanOf.get(bs) ?? Number.NaN);
+      return this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF] + (this.wideMeanOf?.get(bs) ?? Number.NaN);
     return this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF] + q * this.meanStep(bs, day);
   }
 

@@ -43,6 +43,30 @@ describe('model files', () => {
     expect(JSON.stringify(loaded)).toBe(text);
   });
 
+  it('keeps its fit metrics (packed) in file order, read-only, equal after a load', () => {
+    const loaded = loadModel(JSON.parse(text), 'model.json');
+    expect(loaded.metrics).toEqual(model.metrics);
+    expect(Object.keys(loaded.metrics)).toEqual(Object.keys(model.metrics));
+    expect(Object.keys(model.metrics).length).toBeGreaterThan(20);
+    expect(Object.isFrozen(model.metrics)).toBe(true);
+    // A file's own metrics, in its order; -0 is read as 0 (it would print as 0 anyway).
+    const file = JSON.parse(text) as { metrics: Record<string, unknown> };
+    file.metrics = JSON.parse('{"zeta": 3, "rSquared": 0.5, "trainPoints": 12, "residualMad": -0}') as Record<
+      string,
+      unknown
+    >;
+    const custom = loadModel(file, 'custom.json');
+    expect(Object.keys(custom.metrics)).toEqual(['zeta', 'rSquared', 'trainPoints', 'residualMad']);
+    expect(custom.metrics.zeta).toBe(3);
+    expect(Object.is(custom.metrics.residualMad, 0)).toBe(true);
+    expect((custom.toJSON() as unknown as { metrics: unknown }).metrics).toEqual({
+      zeta: 3,
+      rSquared: 0.5,
+      trainPoints: 12,
+      residualMad: 0,
+    });
+  });
+
   it('round-trips a weekday and weekend scale profile, and still loads a version 1 file', () => {
     // Weekend noise three times the weekdays': the fit keeps a 48-entry profile (weekday, then weekend hours).
     const step = 5 * MINUTE_MS;
