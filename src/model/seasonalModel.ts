@@ -39,29 +39,43 @@ export interface SeasonalModelParams {
 }
 
 /**
- * Copies of `arrays` as views of one buffer, with -0 made 0 (it would not survive JSON, it prints as 0,
- * so it never enters a model). One buffer: a daemon keeps a model per series, and each separate
- * ArrayBuffer costs a few hundred bytes of headers and allocator overhead besides its data.
+ * The model's arrays in the order {@link SeasonalModel} packs them into its one buffer: changepoint days,
+ * trend, daily, weekly and weekend-daily coefficients, scale profile, residual quantiles, hold-out quantiles
+ * (empty when absent), fit metric values.
  */
-function packedPositiveZero(arrays: readonly Float64Array[]): Float64Array[] {
+const PART_CHANGEPOINTS = 0;
+const PART_TREND = 1;
+const PART_DAILY = 2;
+const PART_WEEKLY = 3;
+const PART_WEEKEND_DAILY = 4;
+const PART_SCALE_PROFILE = 5;
+const PART_QUANTILES = 6;
+const PART_HOLDOUT_QUANTILES = 7;
+const PART_METRICS = 8;
+
+/**
+ * One buffer holding copies of `arrays` back to back, with -0 made 0 (it would not survive JSON, it prints
+ * as 0, so it never enters a model), and where each ends. One buffer and one view: a daemon keeps a model
+ * per series, and each ArrayBuffer costs a few hundred bytes of headers and allocator overhead besides its
+ * data, each view ~100 bytes of heap.
+ */
+function packedPositiveZero(arrays: readonly ArrayLike<number>[]): { data: Float64Array; ends: number[] } {
   let total = 0;
   for (const a of arrays) total += a.length;
-  const buffer = new ArrayBuffer(8 * total);
+  const data = new Float64Array(total);
+  const ends: number[] = [];
   let offset = 0;
-  return arrays.map((values) => {
-    const out = new Float64Array(buffer, 8 * offset, values.length);
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) data[offset + i] = values[i] === 0 ? 0 : values[i];
     offset += values.length;
-    for (let i = 0; i < values.length; i++) out[i] = values[i] === 0 ? 0 : values[i];
-    return out;
-  });
+    ends.push(offset);
+  }
+  return { data, ends };
 }
 
 function cleanNumber(x: number): number {
   return x === 0 ? 0 : x;
 }
-
-/** What the model keeps of its parameters besides the fit metrics, which it keeps packed (see below). */
-type ModelShape = Omit<SeasonalModelParams, 'metrics'>;
 
 /**
  * Key lists of packed fit metrics, shared by every model with the same keys in the same order (a fit
@@ -80,7 +94,13 @@ function sharedKeyList(keys: string[]): readonly string[] {
   return list;
 }
 
-/** A fitted 'seasonal' model. Construct through the forecaster or `loadModel`. */
+/**
+ * A fitted 'seasonal' model. Construct through the forecaster or `loadModel`.
+ *
+ * Laid out for a daemon that keeps one per series (10,000 and more): every array, the fit metrics included,
+ * lives in one buffer behind one view (see {@link part}), the metrics under a key list shared across models;
+ * as separate views and a plain metrics object the same model took ~2.5 KB more heap.
+ */
 export class SeasonalModel implements FittedModel {
   readonly kind = 'seasonal' as const;
   readonly intervalWidth: number;
@@ -88,75 +108,59 @@ export class SeasonalModel implements FittedModel {
   readonly stepMs: number;
   readonly trainStartMs: number;
   readonly trainEndMs: number;
-  private readonly params: ModelShape;
-  /**
-   * The fit metrics as values in the model's one buffer, keyed by a key list shared across models (see
-   * {@link metrics}). A daemon keeps a model per series: as a plain object the ~30 metrics cost ~1.4 KB each
-   * (a boxed number per value, and a hidden class and descriptor array of its own once frozen), ~14 MB at
-   * 10,000 series; packed they cost their 8 bytes each.
-   */
+  private readonly options: SeasonalOptions;
+  /** Time origin of the trend, epoch ms. */
+  private readonly originMs: number;
+  /** Constant added to every forecast; NaN when no training point was usable. */
+  private readonly offset: number;
+  private readonly qLow: number;
+  private readonly qHigh: number;
+  private readonly calibrationCount: number;
+  /** The packed arrays (see the PART_ constants) and where each ends in `data`. */
+  private readonly data: Float64Array;
+  private readonly ends: readonly number[];
   private readonly metricKeys: readonly string[];
-  private readonly metricValues: Float64Array;
   private readonly tail: TailModel;
   /** The hold-out's own distribution (`ResidualDistribution.holdoutQuantiles`), when the model has it. */
   private readonly shiftTail: TailModel | undefined;
-  private readonly weeklyEnabled: boolean;
 
   constructor(params: SeasonalModelParams) {
-    const { metrics, ...shape } = params;
+    const { metrics, residuals } = params;
     // Keys whose value is undefined are left out: they are absent from the model file either way.
     const metricKeys = Object.keys(metrics).filter((key) => metrics[key] !== undefined);
-    const [
-      changepointsDays,
-      trend,
-      daily,
-      weekly,
-      weekendDaily,
-      scaleProfile,
-      quantiles,
-      holdoutQuantiles,
-      metricValues,
-    ] = packedPositiveZero([
+    const { data, ends } = packedPositiveZero([
       params.changepointsDays,
       params.trend,
       params.daily,
       params.weekly,
       params.weekendDaily,
       params.scaleProfile,
-      params.residuals.quantiles,
-      params.residuals.holdoutQuantiles ?? new Float64Array(0),
-      Float64Array.from(metricKeys, (key) => metrics[key] ?? Number.NaN),
+      residuals.quantiles,
+      residuals.holdoutQuantiles ?? [],
+      metricKeys.map((key) => metrics[key] ?? Number.NaN),
     ]);
-    const cleaned: ModelShape = {
-      ...shape,
-      components: Object.freeze([...params.components]),
-      offset: cleanNumber(params.offset),
-      changepointsDays,
-      trend,
-      daily,
-      weekly,
-      weekendDaily,
-      scaleProfile,
-      residuals: {
-        qLow: cleanNumber(params.residuals.qLow),
-        qHigh: cleanNumber(params.residuals.qHigh),
-        quantiles,
-        count: params.residuals.count,
-        ...(holdoutQuantiles.length > 0 ? { holdoutQuantiles } : {}),
-      },
-    };
-    this.params = cleaned;
+    this.options = params.options;
+    this.intervalWidth = params.options.intervalWidth;
+    this.components = Object.freeze([...params.components]);
+    this.stepMs = params.stepMs;
+    this.trainStartMs = params.trainStartMs;
+    this.trainEndMs = params.trainEndMs;
+    this.originMs = params.originMs;
+    this.offset = cleanNumber(params.offset);
+    this.qLow = cleanNumber(residuals.qLow);
+    this.qHigh = cleanNumber(residuals.qHigh);
+    this.calibrationCount = residuals.count;
+    this.data = data;
+    this.ends = ends;
     this.metricKeys = sharedKeyList(metricKeys);
-    this.metricValues = metricValues;
-    this.intervalWidth = cleaned.options.intervalWidth;
-    this.components = cleaned.components;
-    this.stepMs = cleaned.stepMs;
-    this.trainStartMs = cleaned.trainStartMs;
-    this.trainEndMs = cleaned.trainEndMs;
-    this.tail = new TailModel(cleaned.residuals.quantiles);
-    const held = cleaned.residuals.holdoutQuantiles;
-    this.shiftTail = held !== undefined ? new TailModel(held) : undefined;
-    this.weeklyEnabled = cleaned.weekly.length > 0;
+    this.tail = new TailModel(this.part(PART_QUANTILES));
+    const held = this.part(PART_HOLDOUT_QUANTILES);
+    this.shiftTail = held.length > 0 ? new TailModel(held) : undefined;
+  }
+
+  /** A view of one packed array (made per call: views are what the packing saves). */
+  private part(k: number): Float64Array {
+    return this.data.subarray(k === 0 ? 0 : this.ends[k - 1], this.ends[k]);
   }
 
   /**
@@ -165,7 +169,8 @@ export class SeasonalModel implements FittedModel {
    */
   get metrics(): FitMetrics {
     const out: Record<string, number | undefined> = {};
-    for (let i = 0; i < this.metricKeys.length; i++) out[this.metricKeys[i]] = this.metricValues[i];
+    const values = this.part(PART_METRICS);
+    for (let i = 0; i < this.metricKeys.length; i++) out[this.metricKeys[i]] = values[i];
     return Object.freeze(out) as FitMetrics;
   }
 
@@ -175,26 +180,30 @@ export class SeasonalModel implements FittedModel {
    */
   predict(timestampsMs: ArrayLike<number>): Forecast {
     const n = timestampsMs.length;
-    const p = this.params;
+    const changepointsDays = this.part(PART_CHANGEPOINTS);
+    const trend = this.part(PART_TREND);
+    const daily = this.part(PART_DAILY);
+    const weekly = this.part(PART_WEEKLY);
+    const weekendDaily = this.part(PART_WEEKEND_DAILY);
+    const scaleProfile = this.part(PART_SCALE_PROFILE);
     const ts = Float64Array.from(timestampsMs);
     const yhat = new Float64Array(n);
     const lower = new Float64Array(n);
     const upper = new Float64Array(n);
     const scale = new Float64Array(n);
-    const dailyOrder = p.daily.length / 2;
-    const weeklyOrder = p.weekly.length / 2;
-    const weekendOrder = p.weekendDaily.length / 2;
-    const { qLow, qHigh } = p.residuals;
-    const { minBandAbs, minBandRel } = p.options;
+    const dailyOrder = daily.length / 2;
+    const weeklyOrder = weekly.length / 2;
+    const weekendOrder = weekendDaily.length / 2;
+    const { qLow, qHigh, offset, originMs } = this;
+    const { minBandAbs, minBandRel } = this.options;
     for (let i = 0; i < n; i++) {
       const t = ts[i];
       const phase = dayPhase(t);
-      let v = p.offset + trendAt((t - p.originMs) / MS_PER_DAY, p.trend, p.changepointsDays);
-      v += fourierDot(phase, dailyOrder, p.daily);
-      if (this.weeklyEnabled) v += fourierDot(weekPhase(t), weeklyOrder, p.weekly);
-      if (weekendOrder > 0 && isWeekendDay(dayOfWeek(t)))
-        v += fourierDot(phase, weekendOrder, p.weekendDaily);
-      const s = Number.isNaN(v) ? Number.NaN : profileAt(p.scaleProfile, t);
+      let v = offset + trendAt((t - originMs) / MS_PER_DAY, trend, changepointsDays);
+      v += fourierDot(phase, dailyOrder, daily);
+      if (weeklyOrder > 0) v += fourierDot(weekPhase(t), weeklyOrder, weekly);
+      if (weekendOrder > 0 && isWeekendDay(dayOfWeek(t))) v += fourierDot(phase, weekendOrder, weekendDaily);
+      const s = Number.isNaN(v) ? Number.NaN : profileAt(scaleProfile, t);
       let down = -qLow * s;
       let up = qHigh * s;
       const floor = Math.max(minBandAbs, minBandRel * Math.abs(v));
@@ -221,41 +230,40 @@ export class SeasonalModel implements FittedModel {
 
   /** The model file content (JSON-safe: the only non-finite value, a NaN offset, is written as null). */
   toJSON(): SerializedModel {
-    const p = this.params;
-    const list = (a: Float64Array): number[] => Array.from(a);
+    const list = (k: number): number[] => Array.from(this.part(k));
+    const trend = this.part(PART_TREND);
+    const held = this.part(PART_HOLDOUT_QUANTILES);
     return {
       schema: 'anomalyd.model',
       version: MODEL_FILE_VERSION,
       kind: 'seasonal',
-      trainStartMs: p.trainStartMs,
-      trainEndMs: p.trainEndMs,
-      stepMs: p.stepMs,
-      options: { ...p.options },
-      components: [...p.components],
-      trend: { originMs: p.originMs, changepointsDays: list(p.changepointsDays) },
+      trainStartMs: this.trainStartMs,
+      trainEndMs: this.trainEndMs,
+      stepMs: this.stepMs,
+      options: { ...this.options },
+      components: [...this.components],
+      trend: { originMs: this.originMs, changepointsDays: list(PART_CHANGEPOINTS) },
       orders: {
-        daily: p.daily.length / 2,
-        weekly: p.weekly.length / 2,
-        weekendDaily: p.weekendDaily.length / 2,
+        daily: this.part(PART_DAILY).length / 2,
+        weekly: this.part(PART_WEEKLY).length / 2,
+        weekendDaily: this.part(PART_WEEKEND_DAILY).length / 2,
       },
       coefficients: {
-        offset: Number.isNaN(p.offset) ? null : p.offset,
-        level: p.trend[0],
-        slopePerDay: p.trend[1],
-        changepointDeltas: list(p.trend.subarray(2)),
-        daily: list(p.daily),
-        weekly: list(p.weekly),
-        weekendDaily: list(p.weekendDaily),
+        offset: Number.isNaN(this.offset) ? null : this.offset,
+        level: trend[0],
+        slopePerDay: trend[1],
+        changepointDeltas: Array.from(trend.subarray(2)),
+        daily: list(PART_DAILY),
+        weekly: list(PART_WEEKLY),
+        weekendDaily: list(PART_WEEKEND_DAILY),
       },
-      scaleProfile: list(p.scaleProfile),
+      scaleProfile: list(PART_SCALE_PROFILE),
       residuals: {
-        qLow: p.residuals.qLow,
-        qHigh: p.residuals.qHigh,
-        count: p.residuals.count,
-        quantiles: list(p.residuals.quantiles),
-        ...(p.residuals.holdoutQuantiles !== undefined
-          ? { holdoutQuantiles: list(p.residuals.holdoutQuantiles) }
-          : {}),
+        qLow: this.qLow,
+        qHigh: this.qHigh,
+        count: this.calibrationCount,
+        quantiles: list(PART_QUANTILES),
+        ...(held.length > 0 ? { holdoutQuantiles: Array.from(held) } : {}),
       },
       metrics: { ...this.metrics },
     };
