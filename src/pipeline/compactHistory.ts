@@ -54,6 +54,11 @@ const PHI_ITERATIONS = 8;
 const PHI_LIMIT = 0.999;
 /** Partial bucket counts kept in a map before a count per bucket is cheaper (see CompactHistory). */
 const MAX_PARTIAL_COUNTS = 32;
+/**
+ * Buckets with exact repeats kept in a map before a count per bucket: a 6-hour flatline (the longest the
+ * simulator makes, a stuck exporter) is 36 buckets, in ~0.9 KB of map instead of 2 KB of counts.
+ */
+const MAX_SPARSE_REPEATS = 48;
 /** Layout of CompactHistory's per-day statistics. */
 const DAY_FIELDS = 6;
 const DAY_TAG = 0;
@@ -124,8 +129,13 @@ export class CompactHistory implements HistoryStore {
    */
   private partialCounts: Map<number, number> | undefined;
   private denseCounts: Uint8Array | Uint16Array | undefined;
-  /** Exact repeats per bucket; allocated at the first repeat (a noisy float series never repeats). */
-  private repeats: Uint8Array | Uint16Array | undefined;
+  /**
+   * Exact repeats by bucket slot, for the buckets that have any: none on a noisy float series, a few hours'
+   * worth after a flatline, so a map until more than {@link MAX_SPARSE_REPEATS} buckets have some (a
+   * quantised gauge); then {@link denseRepeats} takes over for good.
+   */
+  private sparseRepeats: Map<number, number> | undefined;
+  private denseRepeats: Uint8Array | Uint16Array | undefined;
   private readonly wideCounts: boolean;
   private readonly dayCap: number;
   /**
@@ -217,6 +227,30 @@ export class CompactHistory implements HistoryStore {
     }
   }
 
+  private repeatsOf(bs: number): number {
+    return this.denseRepeats !== undefined ? this.denseRepeats[bs] : (this.sparseRepeats?.get(bs) ?? 0);
+  }
+
+  /** Records a bucket slot's repeats (0 clears a reused slot). */
+  private setRepeats(bs: number, repeats: number): void {
+    if (this.denseRepeats !== undefined) {
+      this.denseRepeats[bs] = repeats;
+      return;
+    }
+    if (repeats === 0) {
+      this.sparseRepeats?.delete(bs);
+      return;
+    }
+    this.sparseRepeats ??= new Map();
+    this.sparseRepeats.set(bs, repeats);
+    if (this.sparseRepeats.size > MAX_SPARSE_REPEATS) {
+      const dense = this.wideCounts ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
+      for (const [slot, r] of this.sparseRepeats) dense[slot] = r;
+      this.denseRepeats = dense;
+      this.sparseRepeats = undefined;
+    }
+  }
+
   get newestMs(): number | undefined {
     return this.newestIndex === undefined ? undefined : this.newestIndex * this.stepMs;
   }
@@ -234,7 +268,8 @@ export class CompactHistory implements HistoryStore {
       (this.partialCounts?.size ?? 0) * 16 +
       (this.wideMeans?.byteLength ?? 0) +
       (this.wideMeanOf?.size ?? 0) * 16 +
-      (this.repeats?.byteLength ?? 0)
+      (this.sparseRepeats?.size ?? 0) * 16 +
+      (this.denseRepeats?.byteLength ?? 0)
     );
   }
 
@@ -350,7 +385,11 @@ export class CompactHistory implements HistoryStore {
     const bs = this.bucketSlot(b);
     this.setCount(b, bs, count);
     this.setExcluded(bs, excluded);
-    if (count === 0) return;
+    if (count === 0) {
+      // Never read (an empty bucket is skipped), but a stale entry would crowd the sparse map.
+      this.setRepeats(bs, 0);
+      return;
+    }
     const mean = sum / count;
     let squares = 0;
     let lagProduct = 0;
@@ -383,10 +422,7 @@ export class CompactHistory implements HistoryStore {
       this.dayStats[day * DAY_FIELDS + DAY_SD_REF] = sd;
     this.bytes8[this.sdOffset + bs] = sd > 0 ? encodeSd(sd, this.dayStats[day * DAY_FIELDS + DAY_SD_REF]) : 0;
     this.storeMean(bs, mean - this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF], this.meanStep(bs, day));
-    if (this.repeats === undefined && repeats > 0) {
-      this.repeats = this.wideCounts ? new Uint16Array(this.bucketCap) : new Uint8Array(this.bucketCap);
-    }
-    if (this.repeats !== undefined) this.repeats[bs] = repeats;
+    this.setRepeats(bs, repeats);
     this.dayStats[day * DAY_FIELDS + DAY_LAG_PRODUCT] += lagProduct;
     this.dayStats[day * DAY_FIELDS + DAY_SQUARES] += squares;
   }
@@ -478,7 +514,7 @@ export class CompactHistory implements HistoryStore {
         synth.add(
           count,
           decodeSd(this.bytes8[this.sdOffset + bs], this.dayStats[daySlot * DAY_FIELDS + DAY_SD_REF]),
-          this.repeats?.[bs] ?? 0,
+          this.repeatsOf(bs),
           slots,
           this.meanOf(x - 1) - mean,
           this.meanOf(x + 1) - mean,

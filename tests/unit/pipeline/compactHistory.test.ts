@@ -196,6 +196,46 @@ describe('CompactHistory', () => {
     expect(synthRepeats).toBeLessThanOrEqual(repeats);
   });
 
+  it('keeps the repeats of a flatline in a noisy series, in less than a count per bucket, and forgets them', () => {
+    // A 3-hour stuck exporter (18 buckets of exact repeats) inside 14 days of noise that never repeats.
+    const window = 14 * DAY;
+    const n = window / STEP;
+    const h = new CompactHistory(STEP, window);
+    const stuckFrom = 1_000;
+    const stuckTo = stuckFrom + (3 * 3_600_000) / STEP;
+    let held = 0;
+    for (let i = 0; i < n; i++) {
+      const noisy = 50 + Math.sin(i / 30) + ((i * 7919) % 1009) / 997;
+      if (i === stuckFrom) held = noisy;
+      h.push(T0 + i * STEP, i >= stuckFrom && i < stuckTo ? held : noisy);
+    }
+    const noRepeats = new CompactHistory(STEP, window);
+    for (let i = 0; i < n; i++)
+      noRepeats.push(T0 + i * STEP, 50 + Math.sin(i / 30) + ((i * 7919) % 1009) / 997);
+    const repeatsIn = (values: Float64Array): number => {
+      let r = 0;
+      for (let i = 1; i < values.length; i++) if (values[i] === values[i - 1]) r++;
+      return r;
+    };
+    const snap = h.snapshot(window);
+    const original = stuckTo - stuckFrom - 1;
+    expect(repeatsIn(snap.values)).toBeGreaterThan(0.85 * original);
+    expect(repeatsIn(snap.values)).toBeLessThanOrEqual(original);
+    expect(repeatsIn(noRepeats.snapshot(window).values)).toBe(0);
+    // 18 buckets' repeats in a map: well under a count per bucket (2,016 buckets in 14 days).
+    const extra = h.bytes - noRepeats.bytes;
+    expect(extra).toBeGreaterThan(0);
+    expect(extra).toBeLessThan((window / BUCKET_MS) * 0.25);
+    // Once the flatline leaves the window, its repeats go with it.
+    for (let i = n; i < 2 * n; i++) {
+      const v = 50 + Math.sin(i / 30) + ((i * 7919) % 1009) / 997;
+      h.push(T0 + i * STEP, v);
+      noRepeats.push(T0 + i * STEP, v);
+    }
+    expect(repeatsIn(h.snapshot(window).values)).toBe(0);
+    expect(h.bytes).toBe(noRepeats.bytes);
+  });
+
   it('is deterministic and forgets what falls out of the window or behind a long gap', () => {
     const build = (): CompactHistory => {
       const h = new CompactHistory(STEP, DAY);
