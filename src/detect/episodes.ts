@@ -281,7 +281,8 @@ export class EpisodeTracker {
     this.bufSign[slot] = point.sign;
     this.bufAnomalous[slot] = point.isAnomaly ? 1 : 0;
     this.bufAssigned[slot] = 0;
-    this.bufNext = (slot + 1) % size;
+    // A compare, not `% size`: the remainder by a run-time size is an integer division per point.
+    this.bufNext = slot + 1 === size ? 0 : slot + 1;
     this.bufCount = Math.min(size, this.bufCount + 1);
     return slot;
   }

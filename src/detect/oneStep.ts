@@ -83,6 +83,9 @@ export class OneStepCorrection extends TrustedResidual {
   private decay(timestampMs: number): number {
     if (this.phi === 0) return 0;
     const k = this.stepsSinceTrusted(timestampMs);
+    // One step after a trusted residual is nearly every point: φ¹ is φ exactly (what Math.pow answers too),
+    // without the call into the C pow routine, which this path made twice per scored point.
+    if (k === 1) return this.phi;
     return k === 0 ? 0 : Math.pow(this.phi, k);
   }
 

@@ -47,7 +47,9 @@ export class RunRarity {
     this.lastMs = timestampMs;
     this.sizeMs[this.next] = timestampMs;
     this.size[this.next] = size;
-    this.next = (this.next + 1) % RUN_WINDOW;
+    // A compare, not `% RUN_WINDOW`: the imported constant is a property load in the compiled module, so
+    // the remainder was an integer division per point.
+    this.next = this.next + 1 === RUN_WINDOW ? 0 : this.next + 1;
     this.count = Math.min(RUN_WINDOW, this.count + 1);
     if (this.level === 0) return true;
     const step = this.stepMs !== undefined && this.stepMs > 0 ? this.stepMs : this.inferredStepMs;

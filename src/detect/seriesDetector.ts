@@ -399,12 +399,7 @@ export class SeriesDetector {
     this.lastTimestampMs = timestampMs;
     // Drift and the AR state work on the residual against the model itself.
     const z = corrected === point ? judgedZ : standardisedResidual(actual, point);
-    if (Number.isNaN(z)) {
-      this.oneStep.update(timestampMs, z, false);
-      this.resetPredictor?.update(timestampMs, z, false);
-      this.burst.update(timestampMs, z);
-      return { episodeId: '', joinedMs: NO_JOINS, events: this.tracker.tick(timestampMs) };
-    }
+    if (Number.isNaN(z)) return this.missing(timestampMs, z);
     const stuck = this.stuck.update(actual);
     const burst = this.burst.update(timestampMs, z);
     const normalZ = z === judgedZ ? shrinkToNormalOfTail(z, judgedTail) : shrinkToNormal(z, tailProbability);
@@ -432,17 +427,40 @@ export class SeriesDetector {
     // Only asked where the spike rule could fire: a tail probability per point is not free.
     tracked.rare =
       scored.score >= this.options.episode.immediateScore &&
-      (this.singleLevels !== undefined
-        ? judgedZ > 0
-          ? judgedZ > this.singleLevels.upper
-          : judgedZ < this.singleLevels.lower
-        : isRare(actual, corrected, point, tailProbability, this.spikeLevels));
+      this.spikeRare(actual, judgedZ, corrected, point, tailProbability);
     tracked.runRare = runRare;
     const step = this.tracker.observe(tracked);
     this.oneStep.update(timestampMs, z, step.episodeId === '', reset);
     this.resetPredictor?.update(timestampMs, z, step.episodeId === '', reset);
     this.stuck.record(step.episodeId === '');
     return step;
+  }
+
+  /*
+   * The missing-value branch and the spike rule's rarity gate live outside judge: both are rarely taken, and
+   * V8 charges a function's whole bytecode (taken or not) against the inlining budget of the function it is
+   * inlined into, so the per-point path stays smaller.
+   */
+
+  /** A missing value (z NaN) moves the predictors' clocks and ends the burst rule's differences, nothing else. */
+  private missing(timestampMs: number, z: number): EpisodeStep {
+    this.oneStep.update(timestampMs, z, false);
+    this.resetPredictor?.update(timestampMs, z, false);
+    this.burst.update(timestampMs, z);
+    return { episodeId: '', joinedMs: NO_JOINS, events: this.tracker.tick(timestampMs) };
+  }
+
+  /** The spike rule's rarity gate (see detect/rarity.ts): the one-step levels when learnt, else isRare. */
+  private spikeRare(
+    actual: number,
+    judgedZ: number,
+    corrected: ForecastPoint,
+    point: ForecastPoint,
+    tailProbability: TailProbability,
+  ): boolean {
+    const levels = this.singleLevels;
+    if (levels === undefined) return isRare(actual, corrected, point, tailProbability, this.spikeLevels);
+    return judgedZ > 0 ? judgedZ > levels.upper : judgedZ < levels.lower;
   }
 
   /**
