@@ -339,18 +339,17 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   const byHour = coveredDays >= MIN_DAILY_DAYS;
   const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread, bins.weekendOf);
   const finalScaleAt = scaleByTow(profile);
+  // In-sample standardised residuals, once: the band pools them (or, without a hold-out, is read from
+  // them), and the detector's statistics below replay them.
+  const zIn = scratchFloat64(n);
+  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
   let residuals: ResidualDistribution;
   let residualLag1: number;
   let residualOneStepRatio: number;
   if (outOfSampleZ !== undefined) {
     residualLag1 = lag1Autocorrelation(outOfSampleZ, ts, n - outOfSampleZ.length, stepMs);
-    const zFinal = scratchFloat64(n);
-    for (let i = 0; i < n; i++) zFinal[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
     residuals = balanceBand(
-      calibrateResiduals(
-        pooledCalibrationSet(outOfSampleZ, zFinal, scratchFloat64(n)),
-        options.intervalWidth,
-      ),
+      calibrateResiduals(pooledCalibrationSet(outOfSampleZ, zIn, scratchFloat64(n)), options.intervalWidth),
     );
     // The detector's one-step band is this ratio times the model's band: measured against the band actually
     // issued (pooled quantiles), so widening the model's band to cover what it claims does not also widen
@@ -374,17 +373,13 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       holdoutQuantiles: calibrateResiduals(scratchCopy(outOfSampleZ), options.intervalWidth).quantiles,
     };
   } else {
-    // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps).
-    const z = scratchFloat64(n);
-    for (let i = 0; i < n; i++) z[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
-    residualLag1 = lag1Autocorrelation(z, ts, 0, stepMs);
-    residualOneStepRatio = oneStepRatio(z, ts, 0, stepMs, residualLag1, options.intervalWidth);
-    residuals = balanceBand(calibrateResiduals(z, options.intervalWidth));
+    // No usable hold-out: in-sample residuals (optimistic, so the normal fallback's floor of N(0,1) helps),
+    // a copy, as calibration reorders what it reads.
+    residualLag1 = lag1Autocorrelation(zIn, ts, 0, stepMs);
+    residualOneStepRatio = oneStepRatio(zIn, ts, 0, stepMs, residualLag1, options.intervalWidth);
+    residuals = balanceBand(calibrateResiduals(scratchCopy(zIn), options.intervalWidth));
   }
 
-  // In-sample standardised residuals, once, for the detector's statistics below.
-  const zIn = scratchFloat64(n);
-  for (let i = 0; i < n; i++) zIn[i] = (signed[i] * spread) / finalScaleAt[full.tow[i]];
   const zAt = (i: number): number => zIn[i];
   const resets = resetRates(zAt, ts, n, stepMs, coveredDays);
   const { tailRatio, diffMedian } = oneStepErrorStatistics(zAt, ts, n, stepMs, residualLag1);
