@@ -72,6 +72,17 @@ class Checker {
     }
     return Float64Array.from(v as number[]);
   }
+
+  /** A residual quantile table: {@link QUANTILE_PROBABILITIES}.length non-decreasing numbers. */
+  quantileTable(v: unknown, path: string): Float64Array {
+    const nq = QUANTILE_PROBABILITIES.length;
+    const table = this.numbers(v, path, nq, 'non-decreasing numbers');
+    for (let i = 1; i < nq; i++) {
+      if (table[i] < table[i - 1])
+        this.fail(`key "${path}" must be an array of ${nq} non-decreasing numbers`);
+    }
+    return table;
+  }
 }
 
 /**
@@ -185,22 +196,12 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   const qHigh = c.number(res.qHigh, 'residuals.qHigh');
   if (qHigh < qLow) c.fail(`key "residuals.qHigh" must not be below "residuals.qLow"`);
   const count = c.integer(res.count, 'residuals.count', 0, Number.MAX_SAFE_INTEGER);
-  const nq = QUANTILE_PROBABILITIES.length;
-  const quantiles = c.numbers(res.quantiles, 'residuals.quantiles', nq, 'non-decreasing numbers');
-  for (let i = 1; i < nq; i++) {
-    if (quantiles[i] < quantiles[i - 1])
-      c.fail(`key "residuals.quantiles" must be an array of ${nq} non-decreasing numbers`);
-  }
+  const quantiles = c.quantileTable(res.quantiles, 'residuals.quantiles');
   // Optional: files written before the drift rules read the hold-out's own distribution have none.
-  let holdoutQuantiles: Float64Array | undefined;
-  if (res.holdoutQuantiles !== undefined) {
-    const key = 'residuals.holdoutQuantiles';
-    holdoutQuantiles = c.numbers(res.holdoutQuantiles, key, nq, 'non-decreasing numbers');
-    for (let i = 1; i < nq; i++) {
-      if (holdoutQuantiles[i] < holdoutQuantiles[i - 1])
-        c.fail(`key "${key}" must be an array of ${nq} non-decreasing numbers`);
-    }
-  }
+  const holdoutQuantiles =
+    res.holdoutQuantiles !== undefined
+      ? c.quantileTable(res.holdoutQuantiles, 'residuals.holdoutQuantiles')
+      : undefined;
 
   const metrics = readMetrics(c, c.object(root.metrics, 'metrics'));
   return new SeasonalModel({
