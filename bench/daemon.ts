@@ -5,10 +5,12 @@ import * as path from 'node:path';
 import { DEFAULT_CONFIG } from '../src/config/defaults';
 import type { AppConfig } from '../src/config/types';
 import { SeriesDetector } from '../src/detect/seriesDetector';
+import type { Clock } from '../src/domain/clock';
 import { silentLogger } from '../src/domain/logger';
 import { Monitor } from '../src/pipeline/monitor';
 import { noopMetrics, type MonitorMetrics } from '../src/pipeline/ports';
 import { InfluxSink } from '../src/sinks/influx/influxSink';
+import type { Sink } from '../src/sinks/types';
 import { SimulatorSource } from '../src/sources/simulator/simulatorSource';
 import { type BenchContext, collectGarbage, median, peakRssMb, round, rssMb } from './common';
 import { forecasterFor } from './models';
@@ -91,6 +93,45 @@ function capturingMetrics(fits: number[]): MonitorMetrics {
   return { ...noopMetrics, modelFit: (s) => fits.push(s * 1000) };
 }
 
+/** The simulated fleet's configuration: the product's defaults with the fleet's size, interval, window and backfill. */
+export function fleetConfig(settings: DaemonSettings): AppConfig {
+  const series = settings.hosts * 3;
+  return {
+    ...DEFAULT_CONFIG,
+    source: 'simulator',
+    intervalSeconds: settings.intervalSeconds,
+    prometheus: { ...DEFAULT_CONFIG.prometheus, maxSeries: series, trainingWindowMs: settings.windowMs },
+    simulator: { ...DEFAULT_CONFIG.simulator, hosts: settings.hosts, backfillMs: settings.backfillMs },
+    // Every series gets its first fit during the warm-up; the time bound (half the interval) still applies.
+    model: { ...DEFAULT_CONFIG.model, trainingWindowMs: settings.windowMs, maxFitsPerCycle: series },
+  };
+}
+
+/** The daemon loop over the simulated fleet, wired as `anomalyd monitor` wires it, on a clock the caller moves. */
+export function fleetMonitor(
+  config: AppConfig,
+  deps: { readonly sink: Sink; readonly clock: Clock; readonly metrics: MonitorMetrics },
+): Monitor {
+  return new Monitor({
+    config,
+    source: new SimulatorSource({
+      hosts: config.simulator.hosts,
+      seed: config.simulator.seed,
+      stepMs: config.intervalSeconds * 1000,
+      backfillMs: config.simulator.backfillMs,
+      anomaliesPerDay: config.simulator.anomaliesPerDay,
+    }),
+    sink: deps.sink,
+    forecaster: forecasterFor('anomalyd'),
+    createDetector: (id, stepMs) => new SeriesDetector(id, config.detection, { stepMs }),
+    clock: deps.clock,
+    stopwatch: () => performance.now(),
+    sleeper: { sleep: () => Promise.resolve() },
+    logger: silentLogger,
+    metrics: deps.metrics,
+  });
+}
+
 /**
  * Runs inside a dedicated process (so peak RSS is the daemon's own): Monitor + SimulatorSource + InfluxSink to
  * `vmUrl`, a fake clock advanced 30 s per cycle, no sleeping.
@@ -102,13 +143,7 @@ export async function runDaemonInProcess(
   const series = settings.hosts * 3;
   const spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'anomalyd-bench-spool-'));
   const config: AppConfig = {
-    ...DEFAULT_CONFIG,
-    source: 'simulator',
-    intervalSeconds: settings.intervalSeconds,
-    prometheus: { ...DEFAULT_CONFIG.prometheus, maxSeries: series, trainingWindowMs: settings.windowMs },
-    simulator: { ...DEFAULT_CONFIG.simulator, hosts: settings.hosts, backfillMs: settings.backfillMs },
-    // Every series gets its first fit during the warm-up; the time bound (half the interval) still applies.
-    model: { ...DEFAULT_CONFIG.model, trainingWindowMs: settings.windowMs, maxFitsPerCycle: series },
+    ...fleetConfig(settings),
     influxdb: {
       ...DEFAULT_CONFIG.influxdb,
       enabled: true,
@@ -122,24 +157,7 @@ export async function runDaemonInProcess(
   const clock = { nowMs: () => nowMs };
   const sink = new InfluxSink(config.influxdb, { clock, logger: silentLogger });
   const fitMs: number[] = [];
-  const monitor = new Monitor({
-    config,
-    source: new SimulatorSource({
-      hosts: settings.hosts,
-      seed: config.simulator.seed,
-      stepMs: settings.intervalSeconds * 1000,
-      backfillMs: settings.backfillMs,
-      anomaliesPerDay: config.simulator.anomaliesPerDay,
-    }),
-    sink,
-    forecaster: forecasterFor('anomalyd'),
-    createDetector: (id, stepMs) => new SeriesDetector(id, config.detection, { stepMs }),
-    clock,
-    stopwatch: () => performance.now(),
-    sleeper: { sleep: () => Promise.resolve() },
-    logger: silentLogger,
-    metrics: capturingMetrics(fitMs),
-  });
+  const monitor = fleetMonitor(config, { sink, clock, metrics: capturingMetrics(fitMs) });
   const stepMs = settings.intervalSeconds * 1000;
   try {
     // Warm-up: backfill and first fits (bounded per cycle as in production) until every series has a model.

@@ -2,25 +2,20 @@
  * `node dist/bench/seriesMemory.js [--hosts 100,400]`: what one more series costs the daemon, in minutes
  * instead of the daemon suite's half hour, for work on its memory bar (issue #3).
  *
- * For each fleet size it starts a process of its own (`--child HOSTS`) that runs the daemon loop (Monitor +
- * SimulatorSource, 3 series per host, the product's 30 s interval and 14-day window and backfill) until every
- * series has a model, five cycles more, then a full GC, and reports the live JS heap and the typed-array
- * bytes. The difference between two sizes over the difference in series is the marginal cost of a series
- * (history + model + trained detector + source state), free of the process's fixed costs. The sink discards
- * what it is given: what a sink holds is bounded by its own settings, not by the number of series.
+ * For each fleet size it starts a process of its own (`--child HOSTS`) that runs the daemon suite's loop
+ * (bench/daemon.ts fleetMonitor: 3 series per host, the product's 30 s interval, 14-day window and
+ * backfill) until every series has a model, five cycles more, then a full GC, and reports the live JS heap
+ * and the typed-array bytes. The difference between two sizes over the difference in series is the marginal
+ * cost of a series (history + model + trained detector + source state), free of the process's fixed costs.
+ * The sink discards what it is given: what a sink holds is bounded by its own settings, not by the number of
+ * series.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DEFAULT_CONFIG } from '../src/config/defaults';
-import type { AppConfig } from '../src/config/types';
-import { SeriesDetector } from '../src/detect/seriesDetector';
-import { silentLogger } from '../src/domain/logger';
-import { Monitor } from '../src/pipeline/monitor';
 import { noopMetrics } from '../src/pipeline/ports';
 import type { Sink } from '../src/sinks/types';
-import { SimulatorSource } from '../src/sources/simulator/simulatorSource';
 import { collectGarbage } from './common';
-import { forecasterFor } from './models';
+import { daemonSettings, fleetConfig, fleetMonitor } from './daemon';
 
 interface Footprint {
   readonly series: number;
@@ -29,14 +24,7 @@ interface Footprint {
 }
 
 async function footprint(hosts: number): Promise<Footprint> {
-  const series = hosts * 3;
-  const config: AppConfig = {
-    ...DEFAULT_CONFIG,
-    source: 'simulator',
-    prometheus: { ...DEFAULT_CONFIG.prometheus, maxSeries: series },
-    simulator: { ...DEFAULT_CONFIG.simulator, hosts },
-    model: { ...DEFAULT_CONFIG.model, maxFitsPerCycle: series },
-  };
+  const config = fleetConfig({ ...daemonSettings(false), hosts });
   const stepMs = config.intervalSeconds * 1000;
   let nowMs = Date.UTC(2024, 0, 8);
   let lines = 0;
@@ -54,24 +42,7 @@ async function footprint(hosts: number): Promise<Footprint> {
       healthy: true,
     }),
   };
-  const monitor = new Monitor({
-    config,
-    source: new SimulatorSource({
-      hosts,
-      seed: config.simulator.seed,
-      stepMs,
-      backfillMs: config.simulator.backfillMs,
-      anomaliesPerDay: config.simulator.anomaliesPerDay,
-    }),
-    sink,
-    forecaster: forecasterFor('anomalyd'),
-    createDetector: (id, step) => new SeriesDetector(id, config.detection, { stepMs: step }),
-    clock: { nowMs: () => nowMs },
-    stopwatch: () => performance.now(),
-    sleeper: { sleep: () => Promise.resolve() },
-    logger: silentLogger,
-    metrics: noopMetrics,
-  });
+  const monitor = fleetMonitor(config, { sink, clock: { nowMs: () => nowMs }, metrics: noopMetrics });
   for (let cycle = 0; cycle < 2_000; cycle++) {
     const s = await monitor.runCycle();
     nowMs += stepMs;
