@@ -16,6 +16,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { DEFAULT_CONFIG } from '../src/config/defaults';
 import { createForecaster } from '../src/model/forecaster';
 import type { Forecaster, TrainingInput } from '../src/model/types';
+import { median } from './common';
 import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';
 import { readDatasetCsv } from '../src/sources/csv/readDataset';
 import { generateSeries, type MetricKind } from '../src/sources/simulator';
@@ -151,8 +152,9 @@ function time(reps: number): void {
       ms.push(Number(process.hrtime.bigint() - t) / 1e6);
       cpu.push((used.user + used.system) / 1e3);
     }
-    const median = (a: number[]): string => a.sort((x, y) => x - y)[a.length >> 1].toFixed(2);
-    console.log(`${key}: median ${median(ms)} ms wall, ${median(cpu)} ms CPU over ${reps} warm fits`);
+    console.log(
+      `${key}: median ${median(ms).toFixed(2)} ms wall, ${median(cpu).toFixed(2)} ms CPU over ${reps} warm fits`,
+    );
   }
 }
 

@@ -197,9 +197,7 @@ function runStatistic(
   phi: number,
   oneStepRatio: number,
 ): Float64Array {
-  // Both arrays come from the arena: the caller (runLevel) holds the mark. The replay keeps the correction's
-  // default clip (3 one-step deviations), which the level was tuned with; the detector itself trusts
-  // innovations up to TRUSTED_CLIP (2).
+  // Both arrays come from the arena: the caller (runLevel) holds the mark. (Why the clip: RUN_REPLAY_CLIP.)
   const e = replayOneStep(z, ts, n, stepMs, phi, oneStepRatio, RUN_REPLAY_CLIP, scratchFloat64(n));
   for (let i = 0; i < n; i++) e[i] = Math.abs(e[i]);
   const horizon = (RUN_WINDOW - 0.5) * stepMs;
