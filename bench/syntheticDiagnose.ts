@@ -13,7 +13,8 @@
  * - `spike-gate`: a point reached `immediate_score` but the tail-ratio-raised score or the spike level
  *   (detect/rarity.ts) kept the spike rule shut.
  * `--list` prints every missed event. False episodes are counted by cause (band / drift, which includes the
- * stuck and variance-burst rules). A diagnosis aid, not a benchmark; nothing is written.
+ * stuck and variance-burst rules), and those starting within 30 minutes of an event's end (the series snapping
+ * back) are listed with that event and whether it was found. A diagnosis aid, not a benchmark; nothing is written.
  */
 import type { MetricKind } from '../src/sources/simulator';
 import { createForecaster } from '../src/model/forecaster';
@@ -27,6 +28,8 @@ import type { PointDetector } from '../src/pipeline/seriesRunner';
 import { generateSpec, spec5m, SYNTHETIC_KINDS } from './synthetic';
 
 const DAY_MS = 86_400_000;
+/** A false episode starting this soon after an event's end is reported as following it. */
+const AFTER_EVENT_MS = 30 * 60_000;
 
 /** The series detector, recording each point's model score and judged score. */
 class RecordingDetector implements PointDetector {
@@ -103,18 +106,27 @@ function main(): void {
         admission: cfg.model,
         detector: recorder,
       });
+      const ts = out.points.timestampsMs;
+      const found = (ev: { startMs: number; endMs: number }): boolean => {
+        for (let i = 0; i < ts.length; i++)
+          if (ts[i] >= ev.startMs && ts[i] <= ev.endMs && out.points.isAnomaly[i] === 1) return true;
+        return false;
+      };
       for (const e of out.result.episodes) {
         if (e.matched !== false) continue;
-        bump(falseByCause, `${kind} ${e.cause}`);
+        // An event that ended just before the false episode began: its end (the series snapping back) is
+        // what the episode flagged.
+        const before = g.events.find((ev) => ev.endMs < e.start_ms && e.start_ms - ev.endMs <= AFTER_EVENT_MS);
+        const after = before === undefined ? '' : ` after ${before.type} (${found(before) ? 'found' : 'missed'})`;
+        bump(falseByCause, `${kind} ${e.cause}${before === undefined ? '' : ' after an event'}`);
         if (args.list) {
           lines.push(
             `${spec.name} FALSE ${e.cause} ${new Date(e.start_ms).toISOString()} ` +
               `${((e.end_ms - e.start_ms) / 60_000).toFixed(0)} min peak ${e.peak_score.toFixed(2)} ` +
-              `direction ${e.direction}`,
+              `direction ${e.direction}${after}`,
           );
         }
       }
-      const ts = out.points.timestampsMs;
       for (const ev of g.events) {
         if (ev.endMs < ts[0] || ev.startMs > ts[ts.length - 1]) continue;
         total++;
