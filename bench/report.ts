@@ -62,10 +62,21 @@ function cleanCoverageTable(clean: Record<string, CleanCoverage> | undefined): s
     String(c.series),
     f(c.model_interval_coverage, 3),
     f(c.interval_coverage, 3),
+    // 'n/a' in results written before the clean false-alarm rate was measured.
+    f(c.false_alarms_per_series_day, 3),
   ]);
   return (
-    '\n\nThe default model on the same series without anomalies (clean data, daily refits):\n\n' +
-    table(['series', 'count', 'model interval coverage (95%)', 'judged band coverage'], rows)
+    '\n\nThe default model on the same series without anomalies (clean data, daily refits; every episode there is false):\n\n' +
+    table(
+      [
+        'series',
+        'count',
+        'model interval coverage (95%)',
+        'judged band coverage',
+        'false alarms / series-day',
+      ],
+      rows,
+    )
   );
 }
 
