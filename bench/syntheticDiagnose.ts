@@ -116,8 +116,11 @@ function main(): void {
         if (e.matched !== false) continue;
         // An event that ended just before the false episode began: its end (the series snapping back) is
         // what the episode flagged.
-        const before = g.events.find((ev) => ev.endMs < e.start_ms && e.start_ms - ev.endMs <= AFTER_EVENT_MS);
-        const after = before === undefined ? '' : ` after ${before.type} (${found(before) ? 'found' : 'missed'})`;
+        const before = g.events.find(
+          (ev) => ev.endMs < e.start_ms && e.start_ms - ev.endMs <= AFTER_EVENT_MS,
+        );
+        const after =
+          before === undefined ? '' : ` after ${before.type} (${found(before) ? 'found' : 'missed'})`;
         bump(falseByCause, `${kind} ${e.cause}${before === undefined ? '' : ' after an event'}`);
         if (args.list) {
           lines.push(
