@@ -14,11 +14,9 @@
  * - `mean`: the event's mean normal-equivalent residual, to set against those allowances.
  * Missed events only, unless `--all`. A diagnosis aid, not a benchmark; nothing is written.
  */
-import type { MetricKind } from '../src/sources/simulator';
 import { createForecaster } from '../src/model/forecaster';
 import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';
 import { DEFAULT_CONFIG } from '../src/config/defaults';
-import { evaluateSeries } from '../src/pipeline/evaluation';
 import { SeriesDetector } from '../src/detect/seriesDetector';
 import { DriftDetector } from '../src/detect/drift';
 import { shrinkToNormal } from '../src/detect/normalScore';
@@ -26,9 +24,8 @@ import { SHIFT_WINDOW, SustainedShiftDetector } from '../src/detect/sustainedShi
 import { standardisedResidual, type ForecastPoint } from '../src/detect/score';
 import type { FittedModel } from '../src/model/types';
 import type { PointDetector } from '../src/pipeline/seriesRunner';
-import { generateSpec, spec5m, SYNTHETIC_KINDS } from './synthetic';
+import { generateSpec, parseDiagnoseArgs, runProtocol, spec5m } from './synthetic';
 
-const DAY_MS = 86_400_000;
 const SLOW_TYPES = new Set(['level_shift', 'drift', 'missing_peak']);
 
 /** What the slow rules saw at one point. */
@@ -114,52 +111,25 @@ class SlowRecorder implements PointDetector {
   }
 }
 
-interface Args {
-  seeds: number;
-  from: number;
-  kinds: MetricKind[];
-  all: boolean;
-}
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 16, from: 101, kinds: [...SYNTHETIC_KINDS], all: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--seeds') args.seeds = Number(argv[++i]);
-    else if (a === '--from') args.from = Number(argv[++i]);
-    else if (a === '--kinds') args.kinds = (argv[++i] ?? '').split(',') as MetricKind[];
-    else if (a === '--all') args.all = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
-  return args;
-}
-
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseDiagnoseArgs(process.argv.slice(2), '--all');
   const cfg = DEFAULT_CONFIG;
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '-');
   for (let s = 0; s < args.seeds; s++) {
     for (const kind of args.kinds) {
       const spec = spec5m(kind, args.from + s);
       const g = generateSpec(spec);
-      const n = g.series.timestampsMs.length;
-      const trainPoints = Math.round((spec.trainDays * DAY_MS) / spec.stepMs);
       const recorder = new SlowRecorder(
         new SeriesDetector('eval', cfg.detection, { stepMs: g.series.stepMs }),
         g.series.stepMs,
       );
-      const out = evaluateSeries({
-        datasetName: spec.name,
-        series: g.series,
-        groundTruth: 'labels',
-        forecaster: createForecaster(seasonalOptionsOf(cfg.model)),
-        detection: cfg.detection,
-        trainRatio: (trainPoints + 0.5) / n,
-        retrainIntervalMs: cfg.model.retrainIntervalMs,
-        trainingWindowMs: cfg.model.trainingWindowMs,
-        admission: cfg.model,
-        detector: recorder,
-      });
+      const out = runProtocol(
+        spec,
+        g,
+        createForecaster(seasonalOptionsOf(cfg.model)),
+        cfg.detection,
+        recorder,
+      );
       const ts = out.points.timestampsMs;
       for (const ev of g.events) {
         if (!SLOW_TYPES.has(ev.type) || ev.endMs < ts[0] || ev.startMs > ts[ts.length - 1]) continue;
@@ -181,7 +151,7 @@ function main(): void {
           if (p.oneSided) gated = Math.max(gated, Math.abs(p.windowMean));
           if (p.cusum > (cusum?.cusum ?? -1)) cusum = p;
         }
-        if (found && !args.all) continue;
+        if (found && !args.flag) continue;
         process.stdout.write(
           `${spec.name} ${ev.type}${ev.subtle ? ' (subtle)' : ''} ` +
             `${((ev.endMs - ev.startMs) / 60_000).toFixed(0)} min ${found ? 'found' : 'MISSED'}: ` +

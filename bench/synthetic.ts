@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG } from '../src/config/defaults';
-import { evaluateSeries } from '../src/pipeline/evaluation';
+import { evaluateSeries, type EvaluationOutput } from '../src/pipeline/evaluation';
+import type { PointDetector } from '../src/pipeline/seriesRunner';
 import type { DetectionOptions } from '../src/detect/types';
 import type { EvaluatedPoints } from '../src/evaluate/types';
 import type { Forecaster } from '../src/model/types';
@@ -262,9 +263,36 @@ export interface SyntheticResult {
 }
 
 /**
- * One model on one series through the evaluation protocol: initial fit on the training days, then streamed
- * with the product's retrain schedule, interval and episode rule.
+ * The suite's evaluation protocol on one generated series: initial fit on the training days, then streamed
+ * with the product's retrain schedule, interval and episode rule. `detector` replaces the series detector
+ * (the diagnosis tools wrap one to record what it saw).
  */
+export function runProtocol(
+  spec: SyntheticSpec,
+  g: GeneratedSeries,
+  forecaster: Forecaster,
+  detection: DetectionOptions = DEFAULT_CONFIG.detection,
+  detector?: PointDetector,
+): EvaluationOutput {
+  const cfg = DEFAULT_CONFIG;
+  const points = g.series.timestampsMs.length;
+  const trainPoints = Math.round((spec.trainDays * DAY_MS) / spec.stepMs);
+  return evaluateSeries({
+    datasetName: spec.name,
+    series: g.series,
+    groundTruth: 'labels',
+    forecaster,
+    detection,
+    // +0.5 so splitIndex's floor lands exactly on trainPoints.
+    trainRatio: (trainPoints + 0.5) / points,
+    retrainIntervalMs: cfg.model.retrainIntervalMs,
+    trainingWindowMs: cfg.model.trainingWindowMs,
+    admission: cfg.model,
+    ...(detector !== undefined ? { detector } : {}),
+  });
+}
+
+/** One model on one series through the protocol ({@link runProtocol}), summarised. */
 export function evaluateSpec(
   spec: SyntheticSpec,
   g: GeneratedSeries,
@@ -272,23 +300,7 @@ export function evaluateSpec(
   forecaster: Forecaster,
   detection: DetectionOptions = DEFAULT_CONFIG.detection,
 ): SyntheticSeriesResult {
-  const cfg = DEFAULT_CONFIG;
-  const points = g.series.timestampsMs.length;
-  const trainPoints = Math.round((spec.trainDays * DAY_MS) / spec.stepMs);
-  const { value: out, timing } = timeOnce(() =>
-    evaluateSeries({
-      datasetName: spec.name,
-      series: g.series,
-      groundTruth: 'labels',
-      forecaster,
-      detection,
-      // +0.5 so splitIndex's floor lands exactly on trainPoints.
-      trainRatio: (trainPoints + 0.5) / points,
-      retrainIntervalMs: cfg.model.retrainIntervalMs,
-      trainingWindowMs: cfg.model.trainingWindowMs,
-      admission: cfg.model,
-    }),
-  );
+  const { value: out, timing } = timeOnce(() => runProtocol(spec, g, forecaster, detection));
   const r = out.result;
   const { byType, subtle } = tallyByType(g.events, out.points);
   return {
@@ -415,4 +427,27 @@ export function cleanCoverage(ctx: BenchContext): Record<string, CleanCoverage> 
       .join(', ')}`,
   );
   return out;
+}
+
+/** Arguments of the diagnosis tools (bench/syntheticDiagnose.ts, bench/slowDiagnose.ts). */
+export interface DiagnoseArgs {
+  seeds: number;
+  from: number;
+  kinds: MetricKind[];
+  /** The tool's one switch (`--list`, `--all`) was given. */
+  flag: boolean;
+}
+
+/** `[--seeds 16] [--from 101] [--kinds cpu,memory,latency] [<flag>]`. */
+export function parseDiagnoseArgs(argv: readonly string[], flag: string): DiagnoseArgs {
+  const args: DiagnoseArgs = { seeds: 16, from: 101, kinds: [...SYNTHETIC_KINDS], flag: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--seeds') args.seeds = Number(argv[++i]);
+    else if (a === '--from') args.from = Number(argv[++i]);
+    else if (a === '--kinds') args.kinds = (argv[++i] ?? '').split(',') as MetricKind[];
+    else if (a === flag) args.flag = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
 }

@@ -16,18 +16,15 @@
  * stuck and variance-burst rules), and those starting within 30 minutes of an event's end (the series snapping
  * back) are listed with that event and whether it was found. A diagnosis aid, not a benchmark; nothing is written.
  */
-import type { MetricKind } from '../src/sources/simulator';
 import { createForecaster } from '../src/model/forecaster';
 import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';
 import { DEFAULT_CONFIG } from '../src/config/defaults';
-import { evaluateSeries } from '../src/pipeline/evaluation';
 import { SeriesDetector } from '../src/detect/seriesDetector';
 import { deviationScore, type ForecastPoint } from '../src/detect/score';
 import type { FittedModel } from '../src/model/types';
 import type { PointDetector } from '../src/pipeline/seriesRunner';
-import { generateSpec, spec5m, SYNTHETIC_KINDS } from './synthetic';
+import { generateSpec, parseDiagnoseArgs, runProtocol, spec5m } from './synthetic';
 
-const DAY_MS = 86_400_000;
 /** A false episode starting this soon after an event's end is reported as following it. */
 const AFTER_EVENT_MS = 30 * 60_000;
 
@@ -52,28 +49,8 @@ class RecordingDetector implements PointDetector {
   }
 }
 
-interface Args {
-  seeds: number;
-  from: number;
-  kinds: MetricKind[];
-  list: boolean;
-}
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 16, from: 101, kinds: [...SYNTHETIC_KINDS], list: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--seeds') args.seeds = Number(argv[++i]);
-    else if (a === '--from') args.from = Number(argv[++i]);
-    else if (a === '--kinds') args.kinds = (argv[++i] ?? '').split(',') as MetricKind[];
-    else if (a === '--list') args.list = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
-  return args;
-}
-
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseDiagnoseArgs(process.argv.slice(2), '--list');
   const cfg = DEFAULT_CONFIG;
   const immediate = cfg.detection.episode.immediateScore;
   const threshold = cfg.detection.thresholdMultiplier;
@@ -89,23 +66,16 @@ function main(): void {
     for (const kind of args.kinds) {
       const spec = spec5m(kind, args.from + s);
       const g = generateSpec(spec);
-      const n = g.series.timestampsMs.length;
-      const trainPoints = Math.round((spec.trainDays * DAY_MS) / spec.stepMs);
       const recorder = new RecordingDetector(
         new SeriesDetector('eval', cfg.detection, { stepMs: g.series.stepMs }),
       );
-      const out = evaluateSeries({
-        datasetName: spec.name,
-        series: g.series,
-        groundTruth: 'labels',
-        forecaster: createForecaster(seasonalOptionsOf(cfg.model)),
-        detection: cfg.detection,
-        trainRatio: (trainPoints + 0.5) / n,
-        retrainIntervalMs: cfg.model.retrainIntervalMs,
-        trainingWindowMs: cfg.model.trainingWindowMs,
-        admission: cfg.model,
-        detector: recorder,
-      });
+      const out = runProtocol(
+        spec,
+        g,
+        createForecaster(seasonalOptionsOf(cfg.model)),
+        cfg.detection,
+        recorder,
+      );
       const ts = out.points.timestampsMs;
       const found = (ev: { startMs: number; endMs: number }): boolean => {
         for (let i = 0; i < ts.length; i++)
@@ -122,7 +92,7 @@ function main(): void {
         const after =
           before === undefined ? '' : ` after ${before.type} (${found(before) ? 'found' : 'missed'})`;
         bump(falseByCause, `${kind} ${e.cause}${before === undefined ? '' : ' after an event'}`);
-        if (args.list) {
+        if (args.flag) {
           lines.push(
             `${spec.name} FALSE ${e.cause} ${new Date(e.start_ms).toISOString()} ` +
               `${((e.end_ms - e.start_ms) / 60_000).toFixed(0)} min peak ${e.peak_score.toFixed(2)} ` +
@@ -166,7 +136,7 @@ function main(): void {
                   : 'few-points';
         bump(causes, `${cause}`);
         bump(causes, `${kind} ${ev.type} ${cause}`);
-        if (args.list) {
+        if (args.flag) {
           lines.push(
             `${spec.name} ${ev.type}${ev.subtle ? ' (subtle)' : ''} ` +
               `${((ev.endMs - ev.startMs) / 60_000).toFixed(0)} min: max model ${maxModel.toFixed(2)} ` +
@@ -177,7 +147,7 @@ function main(): void {
       }
     }
   }
-  if (args.list) process.stdout.write(`${lines.join('\n')}\n\n`);
+  if (args.flag) process.stdout.write(`${lines.join('\n')}\n\n`);
   process.stdout.write(`missed ${missed} of ${total}\n`);
   const sorted = (m: Map<string, number>): string[] =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(4)}  ${k}`);
