@@ -14,8 +14,6 @@
  * - `mean`: the event's mean normal-equivalent residual, to set against those allowances.
  * Missed events only, unless `--all`. A diagnosis aid, not a benchmark; nothing is written.
  */
-import { createForecaster } from '../src/model/forecaster';
-import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';
 import { DEFAULT_CONFIG } from '../src/config/defaults';
 import { SeriesDetector } from '../src/detect/seriesDetector';
 import { DriftDetector } from '../src/detect/drift';
@@ -24,7 +22,7 @@ import { SHIFT_WINDOW, SustainedShiftDetector } from '../src/detect/sustainedShi
 import { standardisedResidual, type ForecastPoint } from '../src/detect/score';
 import type { FittedModel } from '../src/model/types';
 import type { PointDetector } from '../src/pipeline/seriesRunner';
-import { generateSpec, parseDiagnoseArgs, runProtocol, spec5m } from './synthetic';
+import { diagnosedSeries, parseDiagnoseArgs } from './synthetic';
 
 const SLOW_TYPES = new Set(['level_shift', 'drift', 'missing_peak']);
 
@@ -113,53 +111,40 @@ class SlowRecorder implements PointDetector {
 
 function main(): void {
   const args = parseDiagnoseArgs(process.argv.slice(2), '--all');
-  const cfg = DEFAULT_CONFIG;
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '-');
-  for (let s = 0; s < args.seeds; s++) {
-    for (const kind of args.kinds) {
-      const spec = spec5m(kind, args.from + s);
-      const g = generateSpec(spec);
-      const recorder = new SlowRecorder(
-        new SeriesDetector('eval', cfg.detection, { stepMs: g.series.stepMs }),
-        g.series.stepMs,
-      );
-      const out = runProtocol(
-        spec,
-        g,
-        createForecaster(seasonalOptionsOf(cfg.model)),
-        cfg.detection,
-        recorder,
-      );
-      const ts = out.points.timestampsMs;
-      for (const ev of g.events) {
-        if (!SLOW_TYPES.has(ev.type) || ev.endMs < ts[0] || ev.startMs > ts[ts.length - 1]) continue;
-        let found = false;
-        let best: SlowPoint | undefined;
-        let gated = 0;
-        let cusum: SlowPoint | undefined;
-        let sum = 0;
-        let count = 0;
-        for (let i = 0; i < ts.length; i++) {
-          if (ts[i] < ev.startMs || ts[i] > ev.endMs) continue;
-          if (out.points.isAnomaly[i] === 1) found = true;
-          const p = recorder.points.get(ts[i]);
-          if (p === undefined) continue;
-          sum += p.normal;
-          count++;
-          if (Number.isFinite(p.windowMean) && Math.abs(p.windowMean) > Math.abs(best?.windowMean ?? 0))
-            best = p;
-          if (p.oneSided) gated = Math.max(gated, Math.abs(p.windowMean));
-          if (p.cusum > (cusum?.cusum ?? -1)) cusum = p;
-        }
-        if (found && !args.flag) continue;
-        process.stdout.write(
-          `${spec.name} ${ev.type}${ev.subtle ? ' (subtle)' : ''} ` +
-            `${((ev.endMs - ev.startMs) / 60_000).toFixed(0)} min ${found ? 'found' : 'MISSED'}: ` +
-            `mean ${f(count > 0 ? sum / count : Number.NaN)} | win ${f(best?.windowMean ?? Number.NaN)}` +
-            `${best?.oneSided === true ? ' 1s' : ''} gated ${f(gated)} level ${f(best?.shiftLevel ?? Number.NaN)}` +
-            ` | cusum ${f(cusum?.cusum ?? Number.NaN)} h ${f(cusum?.h ?? Number.NaN)} k ${f(cusum?.k ?? Number.NaN)}\n`,
-        );
+  for (const { spec, g, recorder, out } of diagnosedSeries(
+    args,
+    (inner, stepMs) => new SlowRecorder(inner, stepMs),
+  )) {
+    const ts = out.points.timestampsMs;
+    for (const ev of g.events) {
+      if (!SLOW_TYPES.has(ev.type) || ev.endMs < ts[0] || ev.startMs > ts[ts.length - 1]) continue;
+      let found = false;
+      let best: SlowPoint | undefined;
+      let gated = 0;
+      let cusum: SlowPoint | undefined;
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < ts.length; i++) {
+        if (ts[i] < ev.startMs || ts[i] > ev.endMs) continue;
+        if (out.points.isAnomaly[i] === 1) found = true;
+        const p = recorder.points.get(ts[i]);
+        if (p === undefined) continue;
+        sum += p.normal;
+        count++;
+        if (Number.isFinite(p.windowMean) && Math.abs(p.windowMean) > Math.abs(best?.windowMean ?? 0))
+          best = p;
+        if (p.oneSided) gated = Math.max(gated, Math.abs(p.windowMean));
+        if (p.cusum > (cusum?.cusum ?? -1)) cusum = p;
       }
+      if (found && !args.flag) continue;
+      process.stdout.write(
+        `${spec.name} ${ev.type}${ev.subtle ? ' (subtle)' : ''} ` +
+          `${((ev.endMs - ev.startMs) / 60_000).toFixed(0)} min ${found ? 'found' : 'MISSED'}: ` +
+          `mean ${f(count > 0 ? sum / count : Number.NaN)} | win ${f(best?.windowMean ?? Number.NaN)}` +
+          `${best?.oneSided === true ? ' 1s' : ''} gated ${f(gated)} level ${f(best?.shiftLevel ?? Number.NaN)}` +
+          ` | cusum ${f(cusum?.cusum ?? Number.NaN)} h ${f(cusum?.h ?? Number.NaN)} k ${f(cusum?.k ?? Number.NaN)}\n`,
+      );
     }
   }
 }

@@ -1,6 +1,9 @@
 import { DEFAULT_CONFIG } from '../src/config/defaults';
 import { evaluateSeries, type EvaluationOutput } from '../src/pipeline/evaluation';
 import type { PointDetector } from '../src/pipeline/seriesRunner';
+import { SeriesDetector } from '../src/detect/seriesDetector';
+import { createForecaster } from '../src/model/forecaster';
+import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';
 import type { DetectionOptions } from '../src/detect/types';
 import type { EvaluatedPoints } from '../src/evaluate/types';
 import type { Forecaster } from '../src/model/types';
@@ -450,4 +453,34 @@ export function parseDiagnoseArgs(argv: readonly string[], flag: string): Diagno
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
+}
+
+/** One series of a diagnosis run: its spec, the generated data, the tool's recording detector and the output. */
+export interface DiagnosedSeries<R> {
+  readonly kind: MetricKind;
+  readonly spec: SyntheticSpec;
+  readonly g: GeneratedSeries;
+  readonly recorder: R;
+  readonly out: EvaluationOutput;
+}
+
+/**
+ * The 5-minute series of a diagnosis run (seeds × kinds of `args`) through {@link runProtocol} with the default
+ * model and detection, each judged by `wrap` around the default series detector.
+ */
+export function* diagnosedSeries<R extends PointDetector>(
+  args: DiagnoseArgs,
+  wrap: (inner: SeriesDetector, stepMs: number) => R,
+): Generator<DiagnosedSeries<R>> {
+  const cfg = DEFAULT_CONFIG;
+  for (let s = 0; s < args.seeds; s++) {
+    for (const kind of args.kinds) {
+      const spec = spec5m(kind, args.from + s);
+      const g = generateSpec(spec);
+      const stepMs = g.series.stepMs;
+      const recorder = wrap(new SeriesDetector('eval', cfg.detection, { stepMs }), stepMs);
+      const forecaster = createForecaster(seasonalOptionsOf(cfg.model));
+      yield { kind, spec, g, recorder, out: runProtocol(spec, g, forecaster, cfg.detection, recorder) };
+    }
+  }
 }

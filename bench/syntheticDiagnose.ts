@@ -16,14 +16,12 @@
  * stuck and variance-burst rules), and those starting within 30 minutes of an event's end (the series snapping
  * back) are listed with that event and whether it was found. A diagnosis aid, not a benchmark; nothing is written.
  */
-import { createForecaster } from '../src/model/forecaster';
-import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';
 import { DEFAULT_CONFIG } from '../src/config/defaults';
 import { SeriesDetector } from '../src/detect/seriesDetector';
 import { deviationScore, type ForecastPoint } from '../src/detect/score';
 import type { FittedModel } from '../src/model/types';
 import type { PointDetector } from '../src/pipeline/seriesRunner';
-import { generateSpec, parseDiagnoseArgs, runProtocol, spec5m } from './synthetic';
+import { diagnosedSeries, parseDiagnoseArgs } from './synthetic';
 
 /** A false episode starting this soon after an event's end is reported as following it. */
 const AFTER_EVENT_MS = 30 * 60_000;
@@ -62,88 +60,75 @@ function main(): void {
   const lines: string[] = [];
   let missed = 0;
   let total = 0;
-  for (let s = 0; s < args.seeds; s++) {
-    for (const kind of args.kinds) {
-      const spec = spec5m(kind, args.from + s);
-      const g = generateSpec(spec);
-      const recorder = new RecordingDetector(
-        new SeriesDetector('eval', cfg.detection, { stepMs: g.series.stepMs }),
-      );
-      const out = runProtocol(
-        spec,
-        g,
-        createForecaster(seasonalOptionsOf(cfg.model)),
-        cfg.detection,
-        recorder,
-      );
-      const ts = out.points.timestampsMs;
-      const found = (ev: { startMs: number; endMs: number }): boolean => {
-        for (let i = 0; i < ts.length; i++)
-          if (ts[i] >= ev.startMs && ts[i] <= ev.endMs && out.points.isAnomaly[i] === 1) return true;
-        return false;
-      };
-      for (const e of out.result.episodes) {
-        if (e.matched !== false) continue;
-        // An event that ended just before the false episode began: its end (the series snapping back) is
-        // what the episode flagged.
-        const before = g.events.find(
-          (ev) => ev.endMs < e.start_ms && e.start_ms - ev.endMs <= AFTER_EVENT_MS,
+  for (const { kind, spec, g, recorder, out } of diagnosedSeries(
+    args,
+    (inner) => new RecordingDetector(inner),
+  )) {
+    const ts = out.points.timestampsMs;
+    const found = (ev: { startMs: number; endMs: number }): boolean => {
+      for (let i = 0; i < ts.length; i++)
+        if (ts[i] >= ev.startMs && ts[i] <= ev.endMs && out.points.isAnomaly[i] === 1) return true;
+      return false;
+    };
+    for (const e of out.result.episodes) {
+      if (e.matched !== false) continue;
+      // An event that ended just before the false episode began: its end (the series snapping back) is
+      // what the episode flagged.
+      const before = g.events.find((ev) => ev.endMs < e.start_ms && e.start_ms - ev.endMs <= AFTER_EVENT_MS);
+      const after =
+        before === undefined ? '' : ` after ${before.type} (${found(before) ? 'found' : 'missed'})`;
+      bump(falseByCause, `${kind} ${e.cause}${before === undefined ? '' : ' after an event'}`);
+      if (args.flag) {
+        lines.push(
+          `${spec.name} FALSE ${e.cause} ${new Date(e.start_ms).toISOString()} ` +
+            `${((e.end_ms - e.start_ms) / 60_000).toFixed(0)} min peak ${e.peak_score.toFixed(2)} ` +
+            `direction ${e.direction}${after}`,
         );
-        const after =
-          before === undefined ? '' : ` after ${before.type} (${found(before) ? 'found' : 'missed'})`;
-        bump(falseByCause, `${kind} ${e.cause}${before === undefined ? '' : ' after an event'}`);
-        if (args.flag) {
-          lines.push(
-            `${spec.name} FALSE ${e.cause} ${new Date(e.start_ms).toISOString()} ` +
-              `${((e.end_ms - e.start_ms) / 60_000).toFixed(0)} min peak ${e.peak_score.toFixed(2)} ` +
-              `direction ${e.direction}${after}`,
-          );
-        }
       }
-      for (const ev of g.events) {
-        if (ev.endMs < ts[0] || ev.startMs > ts[ts.length - 1]) continue;
-        total++;
-        const inside: number[] = [];
-        for (let i = 0; i < ts.length; i++) if (ts[i] >= ev.startMs && ts[i] <= ev.endMs) inside.push(i);
-        if (inside.some((i) => out.points.isAnomaly[i] === 1)) continue;
-        missed++;
-        let maxModel = 0;
-        let maxJudged = 0;
-        let outModel = 0;
-        let outJudged = 0;
-        let bestRun = 0;
-        for (const i of inside) {
-          const m = recorder.modelScore.get(ts[i]) ?? 0;
-          const j = recorder.judgedScore.get(ts[i]) ?? 0;
-          maxModel = Math.max(maxModel, m);
-          maxJudged = Math.max(maxJudged, j);
-          if (m > threshold) outModel++;
-          if (j > threshold) outJudged++;
-          let run = 0;
-          for (let b = Math.max(0, i - 4); b <= i; b++)
-            if ((recorder.judgedScore.get(ts[b]) ?? 0) > threshold) run++;
-          bestRun = Math.max(bestRun, run);
-        }
-        const cause =
-          outModel === 0 && outJudged === 0
-            ? 'model-band'
-            : outJudged === 0
-              ? 'one-step'
-              : bestRun >= cfg.detection.episode.minPoints
-                ? 'run-level'
-                : maxJudged >= immediate
-                  ? 'spike-gate'
-                  : 'few-points';
-        bump(causes, `${cause}`);
-        bump(causes, `${kind} ${ev.type} ${cause}`);
-        if (args.flag) {
-          lines.push(
-            `${spec.name} ${ev.type}${ev.subtle ? ' (subtle)' : ''} ` +
-              `${((ev.endMs - ev.startMs) / 60_000).toFixed(0)} min: max model ${maxModel.toFixed(2)} ` +
-              `judged ${maxJudged.toFixed(2)}, out model ${outModel} judged ${outJudged}/${inside.length} ` +
-              `best 5-run ${bestRun} -> ${cause}`,
-          );
-        }
+    }
+    for (const ev of g.events) {
+      if (ev.endMs < ts[0] || ev.startMs > ts[ts.length - 1]) continue;
+      total++;
+      const inside: number[] = [];
+      for (let i = 0; i < ts.length; i++) if (ts[i] >= ev.startMs && ts[i] <= ev.endMs) inside.push(i);
+      if (inside.some((i) => out.points.isAnomaly[i] === 1)) continue;
+      missed++;
+      let maxModel = 0;
+      let maxJudged = 0;
+      let outModel = 0;
+      let outJudged = 0;
+      let bestRun = 0;
+      for (const i of inside) {
+        const m = recorder.modelScore.get(ts[i]) ?? 0;
+        const j = recorder.judgedScore.get(ts[i]) ?? 0;
+        maxModel = Math.max(maxModel, m);
+        maxJudged = Math.max(maxJudged, j);
+        if (m > threshold) outModel++;
+        if (j > threshold) outJudged++;
+        let run = 0;
+        for (let b = Math.max(0, i - 4); b <= i; b++)
+          if ((recorder.judgedScore.get(ts[b]) ?? 0) > threshold) run++;
+        bestRun = Math.max(bestRun, run);
+      }
+      const cause =
+        outModel === 0 && outJudged === 0
+          ? 'model-band'
+          : outJudged === 0
+            ? 'one-step'
+            : bestRun >= cfg.detection.episode.minPoints
+              ? 'run-level'
+              : maxJudged >= immediate
+                ? 'spike-gate'
+                : 'few-points';
+      bump(causes, `${cause}`);
+      bump(causes, `${kind} ${ev.type} ${cause}`);
+      if (args.flag) {
+        lines.push(
+          `${spec.name} ${ev.type}${ev.subtle ? ' (subtle)' : ''} ` +
+            `${((ev.endMs - ev.startMs) / 60_000).toFixed(0)} min: max model ${maxModel.toFixed(2)} ` +
+            `judged ${maxJudged.toFixed(2)}, out model ${outModel} judged ${outJudged}/${inside.length} ` +
+            `best 5-run ${bestRun} -> ${cause}`,
+        );
       }
     }
   }
