@@ -23,9 +23,9 @@ import {
 import { scratchCopy, scratchFloat64, scratchInt32, scratchMark, scratchRelease } from './scratch';
 import { type ComponentName, SeasonalModel } from './seasonalModel';
 import {
+  centralInterval,
   MAD_TO_SIGMA,
   medianInPlace,
-  quantileInPlace,
   robustSample,
   robustSampleSize,
   selectInPlace,
@@ -216,9 +216,9 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   const pts: FitPoints = agg === undefined ? full : agg.points;
   towBinsInto(bins, fitTs, nFit, pts.tow);
   if (agg !== undefined) for (let i = 0; i < n; i++) full.tow[i] = pts.tow[agg.bucketOf[i]];
-  // The scale profile at each time-of-day bin's phase (a point's time of day as its bin's phase: exact on a
-  // grid, within half a bin otherwise), computed once per bin rather than once per point.
-  // Scale per time-of-week bin (a day-type-aware profile differs between weekday and weekend bins).
+  // The scale profile per time-of-week bin (a day-type-aware profile differs between weekday and weekend
+  // bins), at the bin's phase (a point's time of day as its bin's phase: exact on a grid, within half a bin
+  // otherwise), computed once per bin rather than once per point.
   const scaleByTow = (profile: Float64Array): Float64Array => {
     const out = new Float64Array(bins.binsPerWeek);
     for (let tb = 0; tb < bins.binsPerWeek; tb++) {
@@ -776,40 +776,28 @@ export function oneStepRatio(
   const maxGap = 1.5 * stepMs;
   const mark = scratchMark();
   const errors = scratchFloat64(z.length);
-  const levels = scratchFloat64(z.length);
+  // The levels' own interval is the denominator only without a band span: with one, they are not collected.
+  const levels = bandSpan === undefined ? scratchFloat64(z.length) : undefined;
   let m = 0;
   for (let j = 1; j < z.length; j++) {
     const a = z[j - 1];
     const b = z[j];
     if (!Number.isFinite(a) || !Number.isFinite(b) || ts[from + j] - ts[from + j - 1] > maxGap) continue;
     errors[m] = b - phi * a;
-    levels[m] = b;
+    if (levels !== undefined) levels[m] = b;
     m++;
   }
   // A non-finite φ makes every error NaN, whose ratio is 1 (and which selection must not see).
-  const ratio =
-    m < MIN_RATIO_PAIRS || !Number.isFinite(phi) ? 1 : spreadRatio(errors, levels, m, width, bandSpan);
+  let ratio = 1;
+  if (m >= MIN_RATIO_PAIRS && Number.isFinite(phi)) {
+    const span = bandSpan ?? (levels !== undefined ? centralInterval(levels, m, width) : Number.NaN);
+    if (span > 0) {
+      const r = centralInterval(errors, m, width) / span;
+      ratio = Number.isFinite(r) ? Math.min(1, Math.max(0.05, r)) : 1;
+    }
+  }
   scratchRelease(mark);
   return ratio;
-}
-
-/**
- * The central `width` interval of errors[0..m) over that of levels[0..m) (both reordered: quantiles by
- * selection, the same numbers as by sorting), or over `bandSpan` when given, clamped to [0.05, 1].
- */
-function spreadRatio(
-  errors: Float64Array,
-  levels: Float64Array,
-  m: number,
-  width: number,
-  bandSpan: number | undefined,
-): number {
-  const pLow = (1 - width) / 2;
-  const pHigh = (1 + width) / 2;
-  const span = bandSpan ?? quantileInPlace(levels, m, pHigh) - quantileInPlace(levels, m, pLow);
-  if (!(span > 0)) return 1;
-  const ratio = (quantileInPlace(errors, m, pHigh) - quantileInPlace(errors, m, pLow)) / span;
-  return Number.isFinite(ratio) ? Math.min(1, Math.max(0.05, ratio)) : 1;
 }
 
 /** Fewer one-step pairs than this give no ratio (1). */

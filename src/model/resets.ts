@@ -7,7 +7,7 @@ import { DriftDetector } from '../detect/drift';
 import { DRIFT_LEVEL_K } from './driftLevel';
 import { excursionLevel, RUN_RATE_PER_DAY } from './runLevel';
 import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
-import { medianInPlace, quantileInPlace } from './stats';
+import { centralInterval, medianInPlace } from './stats';
 
 /**
  * A one-step change of the standardised residual larger than this (in units of the residual's own robust
@@ -103,12 +103,10 @@ export function resetGrowth(
     const levels = scratchFloat64(n);
     let f = 0;
     for (let i = 0; i < n; i++) if (Number.isFinite(z[i])) levels[f++] = z[i];
-    const pLow = (1 - width) / 2;
-    const pHigh = (1 + width) / 2;
-    const span = quantileInPlace(levels, f, pHigh) - quantileInPlace(levels, f, pLow);
+    const span = centralInterval(levels, f, width);
     if (!(span > 0)) return none;
     // The errors of "previous + growth" are the changes less the growth: their interval is the changes'.
-    const errorSpan = quantileInPlace(changes, m, pHigh) - quantileInPlace(changes, m, pLow);
+    const errorSpan = centralInterval(changes, m, width);
     const growth = medianInPlace(changes, m);
     const ratio = errorSpan / span;
     if (!Number.isFinite(ratio) || !Number.isFinite(growth) || !(ratio > 0)) return none;

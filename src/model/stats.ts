@@ -119,6 +119,14 @@ export function quantileInPlace(buf: Float64Array, n: number, p: number): number
   return lower + f * (upper - lower);
 }
 
+/**
+ * The width of the central `width` interval of buf[0..n) ({@link quantileInPlace} at (1 + width)/2 less at
+ * (1 − width)/2; reorders the entries).
+ */
+export function centralInterval(buf: Float64Array, n: number, width: number): number {
+  return quantileInPlace(buf, n, (1 + width) / 2) - quantileInPlace(buf, n, (1 - width) / 2);
+}
+
 /** Acklam's coefficients, at module level so a quantile per scored point allocates no arrays. */
 const ACKLAM_A = [
   -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
