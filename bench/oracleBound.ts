@@ -30,6 +30,7 @@ import { ANOMALY_TYPES, type AnomalyType, type MetricKind } from '../src/sources
 import { SeriesProfile } from '../src/sources/simulator/profile';
 import type { GeneratedSeries } from '../src/sources/simulator/types';
 import { normalQuantile } from '../src/model/stats';
+import { dayOfWeek } from '../src/model/fourier';
 import type { EvaluationOutput } from '../src/pipeline/evaluation';
 import { BENCH_START_MS } from './speed';
 import {
@@ -201,21 +202,57 @@ function oracleResidual(spec: SyntheticSpec, g: GeneratedSeries): Residual {
 }
 
 /**
- * The default model's standardised residuals over the test weeks of the suite's protocol (before them: 0),
- * with the residual lag-1 autocorrelation the model learnt on the training weeks.
+ * The default model's forecast and scale over the test weeks of the suite's protocol: the centre of its own
+ * 95% interval and the interval's half-width in normal units (its residual quantiles are near-symmetric).
  */
-function modelResidual(out: EvaluationOutput, length: number, testStart: number): Residual {
+function modelForecast(out: EvaluationOutput): { centre: Float64Array; scale: Float64Array } {
   const p = out.points;
   const z975 = normalQuantile(0.975);
-  const e = new Float64Array(length);
-  for (let i = 0; i < p.actual.length; i++) {
+  const m = p.actual.length;
+  const centre = new Float64Array(m).fill(Number.NaN);
+  const scale = new Float64Array(m).fill(Number.NaN);
+  for (let i = 0; i < m; i++) {
     const lo = p.modelLower?.[i] ?? Number.NaN;
     const hi = p.modelUpper?.[i] ?? Number.NaN;
-    const v = (p.actual[i] - (lo + hi) / 2) / ((hi - lo) / (2 * z975));
+    centre[i] = (lo + hi) / 2;
+    scale[i] = (hi - lo) / (2 * z975);
+  }
+  return { centre, scale };
+}
+
+/**
+ * The default model's standardised residuals over the test weeks (before them: 0), with the residual lag-1
+ * autocorrelation the model learnt on the training weeks.
+ */
+function modelResidual(out: EvaluationOutput, length: number, testStart: number): Residual {
+  const { centre, scale } = modelForecast(out);
+  const e = new Float64Array(length);
+  for (let i = 0; i < centre.length; i++) {
+    const v = (out.points.actual[i] - centre[i]) / scale[i];
     e[testStart + i] = Number.isFinite(v) ? v : 0;
   }
   const phi = out.backtest.initialModel.metrics.residualLag1;
   return { e, phi: typeof phi === 'number' && Number.isFinite(phi) ? phi : 0 };
+}
+
+/**
+ * Over the test weeks, in units of the model's scale: the forecast's own error (forecast − the generator's
+ * noise-free value) and the noise (actual − noise-free value).
+ */
+function forecastError(
+  out: EvaluationOutput,
+  g: GeneratedSeries,
+  testStart: number,
+): { misfit: Float64Array; noise: Float64Array } {
+  const { centre, scale } = modelForecast(out);
+  const misfit = new Float64Array(centre.length);
+  const noise = new Float64Array(centre.length);
+  for (let i = 0; i < centre.length; i++) {
+    const truth = g.expected[testStart + i];
+    misfit[i] = (centre[i] - truth) / scale[i];
+    noise[i] = (out.points.actual[i] - truth) / scale[i];
+  }
+  return { misfit, noise };
 }
 
 type Source = 'oracle' | 'model';
@@ -228,6 +265,9 @@ interface Prepared {
   /** The product's flags over the test part and its own event metrics (episodes as it counts them). */
   readonly flagged: Uint8Array;
   readonly product: EventMetrics;
+  /** See {@link forecastError}. */
+  readonly misfit: Float64Array;
+  readonly noise: Float64Array;
 }
 
 function prepare(kind: MetricKind, seed: number, clean: boolean, model: Record<string, number>): Prepared {
@@ -251,6 +291,7 @@ function prepare(kind: MetricKind, seed: number, clean: boolean, model: Record<s
     },
     flagged: out.points.isAnomaly,
     product: out.result.event,
+    ...forecastError(out, g, testStart),
   };
 }
 
@@ -319,6 +360,55 @@ function add(o: Outcome, p: Prepared, flagged: Uint8Array, m: EventMetrics): Out
   };
 }
 
+/** Points in the window of the misfit table's slow column (2 hours at 5 minutes, as the middle window mean). */
+const SLOW_POINTS = 24;
+const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/**
+ * RMS of the forecast's error and of the noise over the anomaly-free series, per point and over 2-hour means
+ * (what the slow rules see), and of the error by UTC day of week.
+ */
+function misfitLine(kind: string, series: readonly Prepared[]): string {
+  let n = 0;
+  let misfit = 0;
+  let noise = 0;
+  let slowN = 0;
+  let slowMisfit = 0;
+  let slowNoise = 0;
+  const byDay = new Float64Array(7);
+  const perDay = new Float64Array(7);
+  for (const p of series) {
+    const ts = p.g.series.timestampsMs;
+    for (let i = 0; i < p.misfit.length; i++) {
+      if (!Number.isFinite(p.misfit[i])) continue;
+      n++;
+      misfit += p.misfit[i] ** 2;
+      noise += p.noise[i] ** 2;
+      const day = dayOfWeek(ts[p.testStart + i]);
+      byDay[day] += p.misfit[i] ** 2;
+      perDay[day]++;
+    }
+    for (let i = 0; i + SLOW_POINTS <= p.misfit.length; i += SLOW_POINTS) {
+      let a = 0;
+      let b = 0;
+      for (let j = i; j < i + SLOW_POINTS; j++) {
+        a += p.misfit[j];
+        b += p.noise[j];
+      }
+      if (!Number.isFinite(a + b)) continue;
+      slowN++;
+      slowMisfit += (a / SLOW_POINTS) ** 2;
+      slowNoise += (b / SLOW_POINTS) ** 2;
+    }
+  }
+  const rms = (x: number, k: number): string => Math.sqrt(x / k).toFixed(3);
+  const days = DAY_NAMES.map((d, i) => `${d} ${rms(byDay[i], perDay[i])}`).join(' ');
+  return (
+    `${kind} forecast error on clean series (model-scale units): point ${rms(misfit, n)} (noise ${rms(noise, n)}), ` +
+    `2-hour means ${rms(slowMisfit, slowN)} (noise ${rms(slowNoise, slowN)}); by day ${days}`
+  );
+}
+
 function row(name: string, o: Outcome): string {
   const types = ANOMALY_TYPES.map((t) => {
     const x = o.byType.get(t);
@@ -333,6 +423,7 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const gap = Math.round(DEFAULT_CONFIG.detection.episode.mergeGapMs / spec5m('cpu', 0).stepMs);
   const sources: Source[] = ['oracle', 'model'];
+  const misfits: string[] = [];
   const lines = [['detector', 'recall', 'FA/day', ...ANOMALY_TYPES].join('\t')];
   for (const kind of SYNTHETIC_KINDS) {
     const calib: Prepared[] = [];
@@ -360,8 +451,9 @@ function main(): void {
     let product = emptyOutcome();
     for (const p of test) product = add(product, p, p.flagged, p.product);
     lines.push(row(`${kind} anomalyd`, product));
+    misfits.push(misfitLine(kind, calib));
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${lines.join('\n')}\n\n${misfits.join('\n')}\n`);
 }
 
 main();
