@@ -306,7 +306,8 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     warm = {
       residual,
       daily: keep(choice.daily, fit.daily),
-      weekend: keep(choice.weekend, fit.weekend),
+      // The fit's weekend block is the shape's Fourier terms followed by the weekend level.
+      weekend: choice.weekend ? Float64Array.of(...fit.weekend, fit.weekendLevel) : new Float64Array(0),
       seen: m,
     };
     // Calibration at full resolution: in-sample residuals set the hour profile, held-out ones the quantiles.
@@ -439,6 +440,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     daily: scaled(final.fit.daily),
     weekly: scaled(final.fit.weekly),
     weekendDaily: scaled(final.fit.weekend),
+    weekendLevel: final.fit.weekendLevel * spread,
     scaleProfile: profile,
     residuals,
     metrics: {

@@ -50,6 +50,7 @@ export function fitLevelModel(
     daily: new Float64Array(0),
     weekly: new Float64Array(0),
     weekendDaily: new Float64Array(0),
+    weekendLevel: 0,
     scaleProfile: new Float64Array(PROFILE_BINS).fill(scale),
     residuals,
     metrics: { trainPoints: n, residualMad: Number.isFinite(mad) ? mad : 0, rSquared: 0 },

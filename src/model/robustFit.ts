@@ -47,7 +47,10 @@ export interface FitResult {
   readonly weekend: Float64Array;
   readonly dailyByTod: Float64Array;
   readonly weeklyByTow: Float64Array;
+  /** Weekend-daily shape per time of day, the weekend level included. */
   readonly weekendByTod: Float64Array;
+  /** Weekend level: a step added on Saturday and Sunday (0 when the weekend component is off). */
+  readonly weekendLevel: number;
   /** Combined seasonal value per time-of-week bin. */
   readonly seasonalByTow: Float64Array;
   /** Sum of the final robustness weights (a count of effectively used points). */
@@ -222,7 +225,10 @@ const SHARED_LAYOUTS = 4;
 export interface WarmStart {
   /** Residuals of the previous fit at each of the n points (extrapolated where it did not see them). */
   readonly residual: Float64Array;
-  /** The previous daily and weekend-daily coefficients (used when their sizes match this fit's). */
+  /**
+   * The previous daily and weekend-daily coefficients (used when their sizes match this fit's); `weekend`
+   * holds the weekend shape's Fourier coefficients followed by the weekend level.
+   */
   readonly daily: Float64Array;
   readonly weekend: Float64Array;
   /** How many leading points the previous fit was trained on. */
@@ -256,7 +262,14 @@ export function fitRobust(
   const pt = trendParameterCount(nc);
   const pw = choice.weekly ? 2 * tables.weeklyOrder : 0;
   const pd = choice.daily ? 2 * tables.dailyOrder : 0;
-  const pe = choice.weekend ? 2 * tables.weekendOrder : 0;
+  // The weekend component is its daily shape (Fourier, zero mean per day) plus a level: one coefficient, a
+  // step that is 1 on Saturday and Sunday. Weekend traffic switches to a lower level within an hour of
+  // midnight, which a smooth weekly wave of low order cannot follow (it rings across Friday and Monday).
+  // The level sits in block B, as a constant column of the weekend terms: its Gram entries are weekend
+  // weights per time of day, like the shape's. Block A's weekly wave correlates with it, but the step
+  // absorbs the weekend/weekday contrast the wave cannot make, and sweeps converge in a few steps.
+  const peF = choice.weekend ? 2 * tables.weekendOrder : 0;
+  const pe = choice.weekend ? peF + 1 : 0;
   const pa = pt + pw;
   const pb = pd + pe;
   const wTab = tables.weekly;
@@ -301,7 +314,7 @@ export function fitRobust(
     coefB.set(warm.daily, 0);
     coefB.set(warm.weekend, pd);
     if (pd > 0) evaluateBins(coefB, 0, dTab, dStride, pd, dailyByTod, bd);
-    if (pe > 0) evaluateBins(coefB, pd, eTab, eStride, pe, weekendByTod, bd);
+    if (pe > 0) evaluateWeekend(coefB, pd, peF, eTab, eStride, weekendByTod, bd);
     for (let tb = 0; tb < bw; tb++) {
       const tod = todOf[tb];
       bByTow[tb] = dailyByTod[tod] + (weekendOf[tb] === 1 ? weekendByTod[tod] : 0);
@@ -379,8 +392,18 @@ export function fitRobust(
       if (pe > 0) {
         // Weekend terms see weekend points only; so do their cross terms with the daily terms.
         weightSpectrum(weekendWeightByTod, bd, dayCos, daySin, dayHarmonics, specC, specS);
-        fourierGramFromSpectrum(specC, specS, pe / 2, pe / 2, gramB, pb, pd, pd);
-        if (pd > 0) fourierGramFromSpectrum(specC, specS, pe / 2, pd / 2, gramB, pb, pd, 0);
+        if (pd > 0) fourierGramFromSpectrum(specC, specS, peF / 2, pd / 2, gramB, pb, pd, 0);
+        fourierGramFromSpectrum(specC, specS, peF / 2, peF / 2, gramB, pb, pd, pd);
+        // The level's row (last): Σ weekend weight against each daily and weekend feature, and itself.
+        const lv = (pb - 1) * pb;
+        for (let j = 0; j < pb; j++) gramB[lv + j] = 0;
+        for (let b = 0; b < bd; b++) {
+          const wb = weekendWeightByTod[b];
+          if (wb === 0) continue;
+          for (let c = 0; c < pd; c++) gramB[lv + c] += wb * dTab[b * dStride + c];
+          for (let c = 0; c < peF; c++) gramB[lv + pd + c] += wb * eTab[b * eStride + c];
+          gramB[lv + pb - 1] += wb;
+        }
       }
       let total = 0;
       for (let b = 0; b < bd; b++) total += weightByTod[b];
@@ -477,7 +500,12 @@ export function fitRobust(
           }
         }
         projectBins(dailyTargetByTod, dTab, dStride, pd, bd, rhsB, 0);
-        projectBins(weekendTargetByTod, eTab, eStride, pe, bd, rhsB, pd);
+        if (pe > 0) {
+          projectBins(weekendTargetByTod, eTab, eStride, peF, bd, rhsB, pd);
+          let level = 0;
+          for (let b = 0; b < bd; b++) level += weekendTargetByTod[b];
+          rhsB[pb - 1] = level;
+        }
         choleskySolveInPlace(gramB, pb, rhsB);
         for (let j = 0; j < pb; j++) {
           const d = Math.abs(rhsB[j] - coefB[j]);
@@ -485,7 +513,7 @@ export function fitRobust(
           coefB[j] = rhsB[j];
         }
         if (pd > 0) evaluateBins(coefB, 0, dTab, dStride, pd, dailyByTod, bd);
-        if (pe > 0) evaluateBins(coefB, pd, eTab, eStride, pe, weekendByTod, bd);
+        if (pe > 0) evaluateWeekend(coefB, pd, peF, eTab, eStride, weekendByTod, bd);
       }
       // Without block B there is nothing to alternate with: one solve is exact.
       if (change < tolerance || pb === 0) break;
@@ -503,7 +531,8 @@ export function fitRobust(
     trend: coefA.slice(0, pt),
     weekly: coefA.slice(pt, pa),
     daily: coefB.slice(0, pd),
-    weekend: coefB.slice(pd, pb),
+    weekend: coefB.slice(pd, pd + peF),
+    weekendLevel: pe > 0 ? coefB[pb - 1] : 0,
     dailyByTod: dailyByTod.slice(0, bd),
     weeklyByTow: weeklyByTow.slice(0, bw),
     weekendByTod: weekendByTod.slice(0, bd),
@@ -699,6 +728,21 @@ function evaluateBins(
     for (let c = 0; c < cols; c++) v += table[row + c] * coef[from + c];
     out[b] = v;
   }
+}
+
+/** Weekend value per time of day: the shape's `peF` Fourier terms at coef[from …] plus the level after them. */
+function evaluateWeekend(
+  coef: Float64Array,
+  from: number,
+  peF: number,
+  table: Float64Array,
+  stride: number,
+  out: Float64Array,
+  bins: number,
+): void {
+  evaluateBins(coef, from, table, stride, peF, out, bins);
+  const level = coef[from + peF];
+  for (let b = 0; b < bins; b++) out[b] += level;
 }
 
 /**

@@ -3,8 +3,11 @@ import { PROFILE_BINS, type ResidualDistribution, TailModel, profileAt } from '.
 import { trendAt } from './trend';
 import type { FitMetrics, Forecast, FittedModel, SeasonalOptions, SerializedModel } from './types';
 
-/** Version of the model file this code writes (2: the scale profile may have a weekend half, 48 entries). */
-export const MODEL_FILE_VERSION = 2;
+/**
+ * Version of the model file this code writes (2: the scale profile may have a weekend half, 48 entries;
+ * 3: `coefficients.weekendLevel`, a step added on Saturday and Sunday, 0 in older files).
+ */
+export const MODEL_FILE_VERSION = 3;
 
 /** Component names as they appear in `FittedModel.components` and in model files. */
 export const COMPONENT_NAMES = ['level', 'trend', 'daily', 'weekly', 'weekend_daily'] as const;
@@ -32,6 +35,8 @@ export interface SeasonalModelParams {
   readonly daily: Float64Array;
   readonly weekly: Float64Array;
   readonly weekendDaily: Float64Array;
+  /** Added on weekend days (UTC Saturday and Sunday) with the weekend daily shape; 0 without it. */
+  readonly weekendLevel: number;
   /** Residual scale per UTC hour (24 values), series units, > 0. */
   readonly scaleProfile: Float64Array;
   readonly residuals: ResidualDistribution;
@@ -113,6 +118,7 @@ export class SeasonalModel implements FittedModel {
   private readonly originMs: number;
   /** Constant added to every forecast; NaN when no training point was usable. */
   private readonly offset: number;
+  private readonly weekendLevel: number;
   private readonly qLow: number;
   private readonly qHigh: number;
   private readonly calibrationCount: number;
@@ -147,6 +153,7 @@ export class SeasonalModel implements FittedModel {
     this.trainEndMs = params.trainEndMs;
     this.originMs = params.originMs;
     this.offset = cleanNumber(params.offset);
+    this.weekendLevel = cleanNumber(params.weekendLevel);
     this.qLow = cleanNumber(residuals.qLow);
     this.qHigh = cleanNumber(residuals.qHigh);
     this.calibrationCount = residuals.count;
@@ -194,7 +201,7 @@ export class SeasonalModel implements FittedModel {
     const dailyOrder = daily.length / 2;
     const weeklyOrder = weekly.length / 2;
     const weekendOrder = weekendDaily.length / 2;
-    const { qLow, qHigh, offset, originMs } = this;
+    const { qLow, qHigh, offset, originMs, weekendLevel } = this;
     const { minBandAbs, minBandRel } = this.options;
     for (let i = 0; i < n; i++) {
       const t = ts[i];
@@ -202,7 +209,9 @@ export class SeasonalModel implements FittedModel {
       let v = offset + trendAt((t - originMs) / MS_PER_DAY, trend, changepointsDays);
       v += fourierDot(phase, dailyOrder, daily);
       if (weeklyOrder > 0) v += fourierDot(weekPhase(t), weeklyOrder, weekly);
-      if (weekendOrder > 0 && isWeekendDay(dayOfWeek(t))) v += fourierDot(phase, weekendOrder, weekendDaily);
+      if (weekendOrder > 0 && isWeekendDay(dayOfWeek(t))) {
+        v += fourierDot(phase, weekendOrder, weekendDaily) + weekendLevel;
+      }
       const s = Number.isNaN(v) ? Number.NaN : profileAt(scaleProfile, t);
       let down = -qLow * s;
       let up = qHigh * s;
@@ -256,6 +265,7 @@ export class SeasonalModel implements FittedModel {
         daily: list(PART_DAILY),
         weekly: list(PART_WEEKLY),
         weekendDaily: list(PART_WEEKEND_DAILY),
+        weekendLevel: this.weekendLevel,
       },
       scaleProfile: list(PART_SCALE_PROFILE),
       residuals: {

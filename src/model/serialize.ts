@@ -5,8 +5,9 @@ import { COMPONENT_NAMES, type ComponentName, MODEL_FILE_VERSION, SeasonalModel 
 import type { FitMetrics, FittedModel, SeasonalOptions, SerializedModel } from './types';
 
 /**
- * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 2; version 1 files, whose
- * scale profile has no weekend half, still load); `loadModel` checks
+ * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 3; version 2 files,
+ * which have no weekend level (it is 0), and version 1 files, whose scale profile also has no weekend half,
+ * still load); `loadModel` checks
  * every key and rebuilds a model that predicts bit-identically to the saved one (numbers round-trip exactly
  * through JSON, and both paths build the model from the same parameters).
  */
@@ -108,7 +109,7 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   if (typeof version !== 'number' || !Number.isInteger(version)) {
     c.fail(`key "version" must be an integer, got ${c.describe(version)}`);
   }
-  if (version !== MODEL_FILE_VERSION && version !== 1) {
+  if (version !== MODEL_FILE_VERSION && version !== 1 && version !== 2) {
     c.fail(`unsupported model version ${version} (this anomalyd reads versions 1 to ${MODEL_FILE_VERSION})`);
   }
   if (root.kind !== 'seasonal') {
@@ -181,6 +182,11 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   const daily = c.numbers(coef.daily, 'coefficients.daily', 2 * dailyOrder);
   const weekly = c.numbers(coef.weekly, 'coefficients.weekly', 2 * weeklyOrder);
   const weekendDaily = c.numbers(coef.weekendDaily, 'coefficients.weekendDaily', 2 * weekendOrder);
+  // Version 3 adds the weekend level; older models predicted without one, which is a level of 0.
+  const weekendLevel = version >= 3 ? c.number(coef.weekendLevel, 'coefficients.weekendLevel') : 0;
+  if (weekendLevel !== 0 && weekendOrder === 0) {
+    c.fail(`key "coefficients.weekendLevel" must be 0 when "components" does not list "weekend_daily"`);
+  }
 
   // Version 2 may hold a weekday and a weekend hour profile (2 × 24 bins); version 1 holds one.
   const profileLength =
@@ -217,6 +223,7 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
     daily,
     weekly,
     weekendDaily,
+    weekendLevel,
     scaleProfile,
     residuals: {
       qLow,

@@ -85,12 +85,39 @@ describe('model files', () => {
     expect(json.scaleProfile).toHaveLength(48);
     const loaded = loadModel(JSON.parse(JSON.stringify(json)), 'split.json');
     expectBitIdentical(split, loaded, everyTenMinutes);
-    // A version 1 file holds one 24-hour profile; a weekend half is a version 2 feature.
+    // A version 1 file holds one 24-hour profile; a weekend half is a version 2 feature, and it has no
+    // weekend level (version 3): it predicts as the same model with a level of 0.
+    const zeroLevel = JSON.parse(text) as { coefficients: Record<string, unknown> };
+    zeroLevel.coefficients.weekendLevel = 0;
     const v1 = JSON.parse(text) as Record<string, unknown>;
     v1.version = 1;
-    expectBitIdentical(model, loadModel(v1, 'v1.json'), everyTenMinutes);
+    expectBitIdentical(loadModel(zeroLevel, 'v3.json'), loadModel(v1, 'v1.json'), everyTenMinutes);
     expect(() => loadModel({ ...json, version: 1 }, 'v1.json')).toThrow(
       'key "scaleProfile" must be an array of 24 positive numbers',
+    );
+  });
+
+  it('adds the weekend level on Saturday and Sunday only; a version 2 file (no level) predicts with 0', () => {
+    const json = JSON.parse(text) as { version: number; coefficients: Record<string, unknown> };
+    const level = json.coefficients.weekendLevel as number;
+    // Fitted, so not exactly 0: setting it to 0 below must move weekend forecasts by exactly this much.
+    expect(Math.abs(level)).toBeGreaterThan(0.01);
+    json.coefficients.weekendLevel = 0;
+    const zero = loadModel(json, 'zero.json').predict(everyTenMinutes);
+    const full = model.predict(everyTenMinutes);
+    for (let i = 0; i < everyTenMinutes.length; i++) {
+      const t = everyTenMinutes[i];
+      const weekend = Math.floor((t - MONDAY_MS + 70 * DAY_MS) / DAY_MS) % 7 >= 5;
+      expect(full.yhat[i] - zero.yhat[i]).toBeCloseTo(weekend ? level : 0, 9);
+    }
+    const v2 = JSON.parse(text) as { version: number; coefficients: Record<string, unknown> };
+    v2.version = 2;
+    delete v2.coefficients.weekendLevel;
+    expectBitIdentical(loadModel(json, 'zero.json'), loadModel(v2, 'v2.json'), everyTenMinutes);
+    const bad = JSON.parse(text) as { coefficients: Record<string, unknown> };
+    delete bad.coefficients.weekendLevel;
+    expect(() => loadModel(bad, 'bad.json')).toThrow(
+      'bad.json: key "coefficients.weekendLevel" must be a number, got undefined',
     );
   });
 
@@ -125,7 +152,7 @@ describe('model files', () => {
   it('writes the documented header', () => {
     const json = JSON.parse(text) as Record<string, unknown>;
     expect(json.schema).toBe('anomalyd.model');
-    expect(json.version).toBe(2);
+    expect(json.version).toBe(3);
     expect(json.kind).toBe('seasonal');
     expect(json.trainStartMs).toBe(series.timestampsMs[0]);
     expect(json.trainEndMs).toBe(series.timestampsMs[series.timestampsMs.length - 1]);
@@ -151,7 +178,7 @@ describe('model files', () => {
     [
       'a future version',
       (j) => (j.version = 7),
-      'model.json: unsupported model version 7 (this anomalyd reads versions 1 to 2)',
+      'model.json: unsupported model version 7 (this anomalyd reads versions 1 to 3)',
     ],
     [
       'a non-integer version',
