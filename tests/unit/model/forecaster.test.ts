@@ -31,6 +31,7 @@ interface ModelJson {
     daily: number[];
     weekly: number[];
     weekendDaily: number[];
+    weekendLevel: number;
   };
 }
 
@@ -116,6 +117,37 @@ describe('component selection', () => {
     const errWithout = maxAbsDiff(without.predict(saturday).yhat, truth);
     expect(errWith).toBeLessThan(3);
     expect(errWithout).toBeGreaterThan(3 * errWith);
+  });
+});
+
+describe('weekend level', () => {
+  // Weekends 15 lower from midnight to midnight (UTC), the same daily wave every day: a step a weekly wave
+  // of order 3 can only ring around, and the weekend level fits exactly.
+  const step = 5 * MINUTE_MS;
+  const random = new Random(17);
+  const truthAt = (t: number): number => {
+    const weekend = Math.floor((t - MONDAY_MS) / DAY_MS) % 7 >= 5;
+    return 100 + 20 * Math.sin((2 * Math.PI * (t % DAY_MS)) / DAY_MS) - (weekend ? 15 : 0);
+  };
+  const timestampsMs = Float64Array.from({ length: (21 * DAY_MS) / step }, (_, i) => MONDAY_MS + i * step);
+  const values = Float64Array.from(timestampsMs, (t) => truthAt(t) + 0.5 * random.normal());
+  const model = createForecaster().fit({ timestampsMs, values, stepMs: step });
+
+  it('fits the weekend step as the weekend level', () => {
+    expect(model.components).toContain('weekend_daily');
+    expect(coefficients(model).weekendLevel).toBeCloseTo(-15, 0);
+  });
+
+  it('forecasts across the weekday/weekend switches without a midnight misfit', () => {
+    // The next week's Friday 20:00 to Saturday 04:00 and Sunday 20:00 to Monday 04:00.
+    for (const fromDay of [25, 27]) {
+      const at = Float64Array.from(
+        { length: 96 },
+        (_, i) => MONDAY_MS + fromDay * DAY_MS - 4 * HOUR_MS + i * step,
+      );
+      const f = model.predict(at);
+      for (let i = 0; i < at.length; i++) expect(Math.abs(f.yhat[i] - truthAt(at[i]))).toBeLessThan(0.4);
+    }
   });
 });
 
