@@ -306,8 +306,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     warm = {
       residual,
       daily: keep(choice.daily, fit.daily),
-      // The fit's weekend block is the shape's Fourier terms followed by the weekend level.
-      weekend: choice.weekend ? Float64Array.of(...fit.weekend, fit.weekendLevel) : new Float64Array(0),
+      weekend: keep(choice.weekend, fit.weekend),
       seen: m,
     };
     // Calibration at full resolution: in-sample residuals set the hour profile, held-out ones the quantiles.

@@ -47,7 +47,7 @@ export interface FitResult {
   readonly weekend: Float64Array;
   readonly dailyByTod: Float64Array;
   readonly weeklyByTow: Float64Array;
-  /** Weekend-daily shape per time of day, the weekend level included. */
+  /** Weekend value per time of day: the weekend-daily shape plus the weekend level. */
   readonly weekendByTod: Float64Array;
   /** Weekend level: a step added on Saturday and Sunday (0 when the weekend component is off). */
   readonly weekendLevel: number;
@@ -225,10 +225,7 @@ const SHARED_LAYOUTS = 4;
 export interface WarmStart {
   /** Residuals of the previous fit at each of the n points (extrapolated where it did not see them). */
   readonly residual: Float64Array;
-  /**
-   * The previous daily and weekend-daily coefficients (used when their sizes match this fit's); `weekend`
-   * holds the weekend shape's Fourier coefficients followed by the weekend level.
-   */
+  /** The previous daily and weekend-daily coefficients (used when their sizes match this fit's). */
   readonly daily: Float64Array;
   readonly weekend: Float64Array;
   /** How many leading points the previous fit was trained on. */
@@ -262,15 +259,16 @@ export function fitRobust(
   const pt = trendParameterCount(nc);
   const pw = choice.weekly ? 2 * tables.weeklyOrder : 0;
   const pd = choice.daily ? 2 * tables.dailyOrder : 0;
+  const pe = choice.weekend ? 2 * tables.weekendOrder : 0;
   // The weekend component is its daily shape (Fourier, zero mean per day) plus a level: one coefficient, a
   // step that is 1 on Saturday and Sunday. Weekend traffic switches to a lower level within an hour of
   // midnight, which a smooth weekly wave of low order cannot follow (it rings across Friday and Monday).
-  // The level sits in block B, as a constant column of the weekend terms: its Gram entries are weekend
-  // weights per time of day, like the shape's. Block A's weekly wave correlates with it, but the step
-  // absorbs the weekend/weekday contrast the wave cannot make, and sweeps converge in a few steps.
-  const peF = choice.weekend ? 2 * tables.weekendOrder : 0;
-  const pe = choice.weekend ? peF + 1 : 0;
-  const pa = pt + pw;
+  // The level is the last column of block A, with trend and weekly: it is a time-of-week feature, and the
+  // weekly wave and the step are highly correlated, so alternating between them (the level in block B)
+  // converged slowly (50 sweeps, unconverged, on 5-minute series against 4-5 without the level).
+  const pl = choice.weekend ? 1 : 0;
+  const pa = pt + pw + pl;
+  const lv = pa - 1;
   const pb = pd + pe;
   const wTab = tables.weekly;
   const dTab = tables.daily;
@@ -280,7 +278,7 @@ export function fitRobust(
   const wStride = 2 * tables.weeklyOrder;
 
   if (ws.capacity < n || ws.binsPerWeek !== bw) throw new RangeError('fitRobust: workspace too small');
-  ws.ensure(pt, pw, pb, nc, Math.max(tables.dayHarmonics, tables.weekHarmonics), bd);
+  ws.ensure(pt, pw + pl, pb, nc, Math.max(tables.dayHarmonics, tables.weekHarmonics), bd);
   const { gramA, rhsA, coefA, gramB, rhsB, coefB, trendScratch } = ws;
   const { accW, accT, sufW, sufT, specC, specS, weeklyByTodSum, weeklyByTodWeekend, constW } = ws;
   const { dailyByTod, weekendByTod, weeklyByTow, seasonalByTow, bByTow, wyByTod, wyWeekendByTod } = ws;
@@ -314,7 +312,7 @@ export function fitRobust(
     coefB.set(warm.daily, 0);
     coefB.set(warm.weekend, pd);
     if (pd > 0) evaluateBins(coefB, 0, dTab, dStride, pd, dailyByTod, bd);
-    if (pe > 0) evaluateWeekend(coefB, pd, peF, eTab, eStride, weekendByTod, bd);
+    if (pe > 0) evaluateBins(coefB, pd, eTab, eStride, pe, weekendByTod, bd);
     for (let tb = 0; tb < bw; tb++) {
       const tod = todOf[tb];
       bByTow[tb] = dailyByTod[tod] + (weekendOf[tb] === 1 ? weekendByTod[tod] : 0);
@@ -374,6 +372,42 @@ export function fitRobust(
       // Ridge: keeps aliased or unobserved harmonics at zero instead of letting them explode.
       for (let c = 0; c < pw; c++) gramA[(pt + c) * pa + pt + c] += 1e-9 * weightSum + 1e-300;
     }
+    if (pl > 0) {
+      // The weekend level's row (last): against the trend, Σ w·x over weekend points (x = 1, t, and the
+      // hinge (t − c)⁺ from suffix sums past each changepoint); against the weekly terms, per-bin sums.
+      const { s0, s1 } = trendScratch;
+      let a0 = 0;
+      let a1 = 0;
+      let k = nc - 1;
+      for (let i = n - 1; i >= 0; i--) {
+        const ti = tDays[i];
+        while (k >= 0 && ti <= changepointsDays[k]) {
+          s0[k] = a0;
+          s1[k] = a1;
+          k--;
+        }
+        if (weekendOfPoint[i] === 0) continue;
+        a0 += weight[i];
+        a1 += weight[i] * ti;
+      }
+      for (; k >= 0; k--) {
+        s0[k] = a0;
+        s1[k] = a1;
+      }
+      const r = lv * pa;
+      gramA[r] = a0;
+      gramA[r + 1] = a1;
+      for (let j = 0; j < nc; j++) gramA[r + 2 + j] = s1[j] - changepointsDays[j] * s0[j];
+      for (let c = 0; c < pw; c++) gramA[r + pt + c] = 0;
+      for (let tb = 0; tb < bw; tb++) {
+        if (weekendOf[tb] === 0) continue;
+        const wt = weightByTow[tb];
+        const row = tb * wStride;
+        for (let c = 0; c < pw; c++) gramA[r + pt + c] += wt * wTab[row + c];
+      }
+      // Σ weekend weight is a0; the ridge keeps a fit with no weekend point solvable (level 0).
+      gramA[r + lv] = a0 + 1e-9 * weightSum + 1e-300;
+    }
     choleskyInPlace(gramA, pa);
     // Block B: daily + weekend-daily, all on time-of-day bins.
     if (pb > 0) {
@@ -392,18 +426,8 @@ export function fitRobust(
       if (pe > 0) {
         // Weekend terms see weekend points only; so do their cross terms with the daily terms.
         weightSpectrum(weekendWeightByTod, bd, dayCos, daySin, dayHarmonics, specC, specS);
-        if (pd > 0) fourierGramFromSpectrum(specC, specS, peF / 2, pd / 2, gramB, pb, pd, 0);
-        fourierGramFromSpectrum(specC, specS, peF / 2, peF / 2, gramB, pb, pd, pd);
-        // The level's row (last): Σ weekend weight against each daily and weekend feature, and itself.
-        const lv = (pb - 1) * pb;
-        for (let j = 0; j < pb; j++) gramB[lv + j] = 0;
-        for (let b = 0; b < bd; b++) {
-          const wb = weekendWeightByTod[b];
-          if (wb === 0) continue;
-          for (let c = 0; c < pd; c++) gramB[lv + c] += wb * dTab[b * dStride + c];
-          for (let c = 0; c < peF; c++) gramB[lv + pd + c] += wb * eTab[b * eStride + c];
-          gramB[lv + pb - 1] += wb;
-        }
+        fourierGramFromSpectrum(specC, specS, pe / 2, pe / 2, gramB, pb, pd, pd);
+        if (pd > 0) fourierGramFromSpectrum(specC, specS, pe / 2, pd / 2, gramB, pb, pd, 0);
       }
       let total = 0;
       for (let b = 0; b < bd; b++) total += weightByTod[b];
@@ -420,6 +444,8 @@ export function fitRobust(
       wyByTod[todOf[tb]] += wyByTow[tb];
       if (weekendOf[tb] === 1) wyWeekendByTod[todOf[tb]] += wyByTow[tb];
     }
+    let wyWeekendTotal = 0;
+    for (let b = 0; b < bd; b++) wyWeekendTotal += wyWeekendByTod[b];
     if (pw > 0) {
       weeklyByTodSum.fill(0, 0, bd * pw);
       weeklyByTodWeekend.fill(0, 0, bd * pw);
@@ -458,6 +484,12 @@ export function fitRobust(
             rhsA[pt + c] -= dv * weeklyByTodSum[at + c] + ev * weeklyByTodWeekend[at + c];
           }
         }
+      }
+      if (pl > 0) {
+        // Σ over weekend points of w·(y − D − E) = Σ w·y − Σ_tod (D + E)·(weekend weight).
+        let r = wyWeekendTotal;
+        for (let b = 0; b < bd; b++) r -= (dailyByTod[b] + weekendByTod[b]) * weekendWeightByTod[b];
+        rhsA[lv] = r;
       }
       choleskySolveInPlace(gramA, pa, rhsA);
       for (let j = 0; j < pa; j++) {
@@ -499,13 +531,16 @@ export function fitRobust(
             weekendTargetByTod[b] -= se;
           }
         }
-        projectBins(dailyTargetByTod, dTab, dStride, pd, bd, rhsB, 0);
-        if (pe > 0) {
-          projectBins(weekendTargetByTod, eTab, eStride, peF, bd, rhsB, pd);
-          let level = 0;
-          for (let b = 0; b < bd; b++) level += weekendTargetByTod[b];
-          rhsB[pb - 1] = level;
+        if (pl > 0) {
+          const level = coefA[lv];
+          for (let b = 0; b < bd; b++) {
+            const v = level * weekendWeightByTod[b];
+            dailyTargetByTod[b] -= v;
+            weekendTargetByTod[b] -= v;
+          }
         }
+        projectBins(dailyTargetByTod, dTab, dStride, pd, bd, rhsB, 0);
+        projectBins(weekendTargetByTod, eTab, eStride, pe, bd, rhsB, pd);
         choleskySolveInPlace(gramB, pb, rhsB);
         for (let j = 0; j < pb; j++) {
           const d = Math.abs(rhsB[j] - coefB[j]);
@@ -513,7 +548,7 @@ export function fitRobust(
           coefB[j] = rhsB[j];
         }
         if (pd > 0) evaluateBins(coefB, 0, dTab, dStride, pd, dailyByTod, bd);
-        if (pe > 0) evaluateWeekend(coefB, pd, peF, eTab, eStride, weekendByTod, bd);
+        if (pe > 0) evaluateBins(coefB, pd, eTab, eStride, pe, weekendByTod, bd);
       }
       // Without block B there is nothing to alternate with: one solve is exact.
       if (change < tolerance || pb === 0) break;
@@ -525,17 +560,23 @@ export function fitRobust(
     }
     evaluateTrendInto(tDays, n, coefA, changepointsDays, trendValue);
     if (pw > 0) evaluateBins(coefA, pt, wTab, wStride, pw, weeklyByTow, bw);
-    for (let tb = 0; tb < bw; tb++) seasonalByTow[tb] = bByTow[tb] + weeklyByTow[tb];
+    const level = pl > 0 ? coefA[lv] : 0;
+    for (let tb = 0; tb < bw; tb++) {
+      seasonalByTow[tb] = bByTow[tb] + weeklyByTow[tb] + (weekendOf[tb] === 1 ? level : 0);
+    }
   }
+  const level = pl > 0 ? coefA[lv] : 0;
+  const weekendOut = weekendByTod.slice(0, bd);
+  for (let b = 0; b < bd; b++) weekendOut[b] += level;
   return {
     trend: coefA.slice(0, pt),
-    weekly: coefA.slice(pt, pa),
+    weekly: coefA.slice(pt, pt + pw),
     daily: coefB.slice(0, pd),
-    weekend: coefB.slice(pd, pd + peF),
-    weekendLevel: pe > 0 ? coefB[pb - 1] : 0,
+    weekend: coefB.slice(pd, pb),
+    weekendLevel: level,
     dailyByTod: dailyByTod.slice(0, bd),
     weeklyByTow: weeklyByTow.slice(0, bw),
-    weekendByTod: weekendByTod.slice(0, bd),
+    weekendByTod: weekendOut,
     seasonalByTow: seasonalByTow.slice(0, bw),
     weightSum,
   };
@@ -728,21 +769,6 @@ function evaluateBins(
     for (let c = 0; c < cols; c++) v += table[row + c] * coef[from + c];
     out[b] = v;
   }
-}
-
-/** Weekend value per time of day: the shape's `peF` Fourier terms at coef[from …] plus the level after them. */
-function evaluateWeekend(
-  coef: Float64Array,
-  from: number,
-  peF: number,
-  table: Float64Array,
-  stride: number,
-  out: Float64Array,
-  bins: number,
-): void {
-  evaluateBins(coef, from, table, stride, peF, out, bins);
-  const level = coef[from + peF];
-  for (let b = 0; b < bins; b++) out[b] += level;
 }
 
 /**
