@@ -241,7 +241,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
         weekend_daily_shape: leaf(
           'boolean',
           booleanValue(),
-          'Give Saturdays and Sundays their own daily shape (when the history has enough weeks).',
+          'Give Saturdays and Sundays their own daily shape and level (when the history has enough weeks).',
         ),
         changepoints: leaf(
           'integer',
