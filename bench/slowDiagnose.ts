@@ -15,14 +15,13 @@
  * Missed events only, unless `--all`. A diagnosis aid, not a benchmark; nothing is written.
  */
 import { DEFAULT_CONFIG } from '../src/config/defaults';
-import { SeriesDetector } from '../src/detect/seriesDetector';
+import type { SeriesDetector } from '../src/detect/seriesDetector';
 import { DriftDetector } from '../src/detect/drift';
 import { shrinkToNormal } from '../src/detect/normalScore';
 import { SHIFT_WINDOW, SustainedShiftDetector } from '../src/detect/sustainedShift';
 import { standardisedResidual, type ForecastPoint } from '../src/detect/score';
 import type { FittedModel } from '../src/model/types';
-import type { PointDetector } from '../src/pipeline/seriesRunner';
-import { diagnosedSeries, parseDiagnoseArgs } from './synthetic';
+import { diagnosedSeries, parseDiagnoseArgs, RecordingDetector } from './synthetic';
 
 const SLOW_TYPES = new Set(['level_shift', 'drift', 'missing_peak']);
 
@@ -38,7 +37,7 @@ interface SlowPoint {
 }
 
 /** The series detector, with the slow rules' statistics replayed beside it. */
-class SlowRecorder implements PointDetector {
+class SlowRecorder extends RecordingDetector {
   readonly points = new Map<number, SlowPoint>();
   private model: FittedModel | undefined;
   private readonly window: SustainedShiftDetector;
@@ -49,23 +48,20 @@ class SlowRecorder implements PointDetector {
   private readonly recent: number[] = [];
   private k = Number.NaN;
 
-  constructor(
-    private readonly inner: SeriesDetector,
-    stepMs: number,
-  ) {
+  constructor(inner: SeriesDetector, stepMs: number) {
+    super(inner);
     this.window = new SustainedShiftDetector(stepMs);
   }
 
-  observe(
+  protected record(
     timestampMs: number,
     actual: number,
     point: ForecastPoint,
     tailProbability: (z: number) => number,
-  ): ReturnType<SeriesDetector['observe']> {
-    const out = this.inner.observe(timestampMs, actual, point, tailProbability);
+  ): void {
     const z = standardisedResidual(actual, point);
     const model = this.model;
-    if (model === undefined || !Number.isFinite(z)) return out;
+    if (model === undefined || !Number.isFinite(z)) return;
     const shiftTail = model.shiftTailProbability?.bind(model) ?? tailProbability;
     const shiftZ = shrinkToNormal(z, shiftTail);
     this.window.update(timestampMs, shiftZ);
@@ -83,11 +79,9 @@ class SlowRecorder implements PointDetector {
       k: this.k,
       normal: shiftZ,
     });
-    return out;
   }
 
-  onRefit(model: FittedModel): void {
-    this.inner.onRefit(model);
+  protected override learn(model: FittedModel): void {
     this.model = model;
     const metrics = model.metrics;
     this.shiftLevel = metrics.shiftLevel ?? Number.NaN;

@@ -6,7 +6,8 @@ import { createForecaster } from '../src/model/forecaster';
 import { seasonalOptionsOf } from '../src/pipeline/forecasterFactory';
 import type { DetectionOptions } from '../src/detect/types';
 import type { EvaluatedPoints } from '../src/evaluate/types';
-import type { Forecaster } from '../src/model/types';
+import type { FittedModel, Forecaster } from '../src/model/types';
+import type { ForecastPoint } from '../src/detect/score';
 import {
   ANOMALY_TYPES,
   generateSeries,
@@ -462,6 +463,46 @@ export interface DiagnosedSeries<R> {
   readonly g: GeneratedSeries;
   readonly recorder: R;
   readonly out: EvaluationOutput;
+}
+
+/** What a recording detector's `observe` returns: the series detector's own step. */
+type DetectorStep = ReturnType<SeriesDetector['observe']>;
+
+/**
+ * The default series detector with a diagnosis tool's recording beside it: every point is judged by `inner`
+ * unchanged, then shown to `record` with the detector's verdict; every refit reaches `inner`, then `learn`.
+ */
+export abstract class RecordingDetector implements PointDetector {
+  constructor(protected readonly inner: SeriesDetector) {}
+
+  observe(
+    timestampMs: number,
+    actual: number,
+    point: ForecastPoint,
+    tailProbability: (z: number) => number,
+  ): DetectorStep {
+    const out = this.inner.observe(timestampMs, actual, point, tailProbability);
+    this.record(timestampMs, actual, point, tailProbability, out);
+    return out;
+  }
+
+  onRefit(model: FittedModel): void {
+    this.inner.onRefit(model);
+    this.learn(model);
+  }
+
+  protected abstract record(
+    timestampMs: number,
+    actual: number,
+    point: ForecastPoint,
+    tailProbability: (z: number) => number,
+    out: DetectorStep,
+  ): void;
+
+  /** What the recording keeps of a new model; nothing by default. */
+  protected learn(model: FittedModel): void {
+    void model;
+  }
 }
 
 /**

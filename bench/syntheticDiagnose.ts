@@ -17,33 +17,27 @@
  * back) are listed with that event and whether it was found. A diagnosis aid, not a benchmark; nothing is written.
  */
 import { DEFAULT_CONFIG } from '../src/config/defaults';
-import { SeriesDetector } from '../src/detect/seriesDetector';
+import type { SeriesDetector } from '../src/detect/seriesDetector';
 import { deviationScore, type ForecastPoint } from '../src/detect/score';
-import type { FittedModel } from '../src/model/types';
-import type { PointDetector } from '../src/pipeline/seriesRunner';
-import { diagnosedSeries, parseDiagnoseArgs } from './synthetic';
+import { diagnosedSeries, parseDiagnoseArgs, RecordingDetector } from './synthetic';
 
 /** A false episode starting this soon after an event's end is reported as following it. */
 const AFTER_EVENT_MS = 30 * 60_000;
 
 /** The series detector, recording each point's model score and judged score. */
-class RecordingDetector implements PointDetector {
+class ScoreRecorder extends RecordingDetector {
   readonly modelScore = new Map<number, number>();
   readonly judgedScore = new Map<number, number>();
-  constructor(private readonly inner: SeriesDetector) {}
-  observe(
+
+  protected record(
     timestampMs: number,
     actual: number,
     point: ForecastPoint,
-    tailProbability: (z: number) => number,
-  ): ReturnType<SeriesDetector['observe']> {
-    const out = this.inner.observe(timestampMs, actual, point, tailProbability);
+    _tailProbability: (z: number) => number,
+    out: ReturnType<SeriesDetector['observe']>,
+  ): void {
     this.modelScore.set(timestampMs, deviationScore(actual, point));
     this.judgedScore.set(timestampMs, out.scored.score);
-    return out;
-  }
-  onRefit(model: FittedModel): void {
-    this.inner.onRefit(model);
   }
 }
 
@@ -60,10 +54,7 @@ function main(): void {
   const lines: string[] = [];
   let missed = 0;
   let total = 0;
-  for (const { kind, spec, g, recorder, out } of diagnosedSeries(
-    args,
-    (inner) => new RecordingDetector(inner),
-  )) {
+  for (const { kind, spec, g, recorder, out } of diagnosedSeries(args, (inner) => new ScoreRecorder(inner))) {
     const ts = out.points.timestampsMs;
     const found = (ev: { startMs: number; endMs: number }): boolean => {
       for (let i = 0; i < ts.length; i++)
