@@ -205,7 +205,12 @@ function oracleResidual(spec: SyntheticSpec, g: GeneratedSeries): Residual {
  * The default model's forecast and scale over the test weeks of the suite's protocol: the centre of its own
  * 95% interval and the interval's half-width in normal units (its residual quantiles are near-symmetric).
  */
-function modelForecast(out: EvaluationOutput): { centre: Float64Array; scale: Float64Array } {
+interface ModelForecast {
+  readonly centre: Float64Array;
+  readonly scale: Float64Array;
+}
+
+function modelForecast(out: EvaluationOutput): ModelForecast {
   const p = out.points;
   const z975 = normalQuantile(0.975);
   const m = p.actual.length;
@@ -224,8 +229,12 @@ function modelForecast(out: EvaluationOutput): { centre: Float64Array; scale: Fl
  * The default model's standardised residuals over the test weeks (before them: 0), with the residual lag-1
  * autocorrelation the model learnt on the training weeks.
  */
-function modelResidual(out: EvaluationOutput, length: number, testStart: number): Residual {
-  const { centre, scale } = modelForecast(out);
+function modelResidual(
+  out: EvaluationOutput,
+  { centre, scale }: ModelForecast,
+  length: number,
+  testStart: number,
+): Residual {
   const e = new Float64Array(length);
   for (let i = 0; i < centre.length; i++) {
     const v = (out.points.actual[i] - centre[i]) / scale[i];
@@ -241,10 +250,10 @@ function modelResidual(out: EvaluationOutput, length: number, testStart: number)
  */
 function forecastError(
   out: EvaluationOutput,
+  { centre, scale }: ModelForecast,
   g: GeneratedSeries,
   testStart: number,
 ): { misfit: Float64Array; noise: Float64Array } {
-  const { centre, scale } = modelForecast(out);
   const misfit = new Float64Array(centre.length);
   const noise = new Float64Array(centre.length);
   for (let i = 0; i < centre.length; i++) {
@@ -261,6 +270,9 @@ interface Prepared {
   readonly spec: SyntheticSpec;
   readonly g: GeneratedSeries;
   readonly testStart: number;
+  /** The test part's timestamps and its length in days (for every count of false episodes per day). */
+  readonly testTs: Float64Array;
+  readonly testDays: number;
   readonly stats: Record<Source, Float64Array[]>;
   /** The product's flags over the test part and its own event metrics (episodes as it counts them). */
   readonly flagged: Uint8Array;
@@ -281,17 +293,21 @@ function prepare(kind: MetricKind, seed: number, clean: boolean, model: Record<s
     createForecaster({ ...seasonalOptionsOf(DEFAULT_CONFIG.model), ...model }),
   );
   const values = g.series.values;
+  const forecast = modelForecast(out);
+  const testTs = g.series.timestampsMs.subarray(testStart);
   return {
     spec,
     g,
     testStart,
+    testTs,
+    testDays: evaluatedDays(testTs),
     stats: {
       oracle: statistics(oracleResidual(spec, g), values),
-      model: statistics(modelResidual(out, values.length, testStart), values),
+      model: statistics(modelResidual(out, forecast, values.length, testStart), values),
     },
     flagged: out.points.isAnomaly,
     product: out.result.event,
-    ...forecastError(out, g, testStart),
+    ...forecastError(out, forecast, g, testStart),
   };
 }
 
@@ -300,12 +316,9 @@ function cleanRate(series: readonly Prepared[], source: Source, s: number, h: nu
   let episodes = 0;
   let days = 0;
   for (const p of series) {
-    const v = p.stats[source][s];
-    const ts = p.g.series.timestampsMs.subarray(p.testStart);
-    const thresholds = new Array<number>(1).fill(h);
-    const flagged = flagsOf([v], thresholds, p.testStart, gap);
-    episodes += eventMetrics({ timestampsMs: ts, flagged }).false_alarm_episodes;
-    days += evaluatedDays(ts);
+    const flagged = flagsOf([p.stats[source][s]], [h], p.testStart, gap);
+    episodes += eventMetrics({ timestampsMs: p.testTs, flagged, days: p.testDays }).false_alarm_episodes;
+    days += p.testDays;
   }
   return episodes / days;
 }
@@ -342,8 +355,7 @@ function emptyOutcome(): Outcome {
 }
 
 function add(o: Outcome, p: Prepared, flagged: Uint8Array, m: EventMetrics): Outcome {
-  const ts = p.g.series.timestampsMs.subarray(p.testStart);
-  const { byType } = tallyByType(p.g.events, { timestampsMs: ts, isAnomaly: flagged });
+  const { byType } = tallyByType(p.g.events, { timestampsMs: p.testTs, isAnomaly: flagged });
   const merged = new Map(o.byType);
   for (const [type, t] of Object.entries(byType) as Array<
     [AnomalyType, { detected: number; total: number }]
@@ -355,7 +367,7 @@ function add(o: Outcome, p: Prepared, flagged: Uint8Array, m: EventMetrics): Out
     detected: o.detected + m.detected,
     total: o.total + m.total,
     falseEpisodes: o.falseEpisodes + m.false_alarm_episodes,
-    days: o.days + evaluatedDays(ts),
+    days: o.days + p.testDays,
     byType: merged,
   };
 }
@@ -439,10 +451,15 @@ function main(): void {
       );
       let all = emptyOutcome();
       for (const p of test) {
-        const ts = p.g.series.timestampsMs.subarray(p.testStart);
         const flagged = flagsOf(p.stats[source], thresholds, p.testStart, gap);
         const label = p.g.series.labels?.subarray(p.testStart);
-        all = add(all, p, flagged, eventMetrics({ timestampsMs: ts, flagged, ...(label ? { label } : {}) }));
+        const metrics = eventMetrics({
+          timestampsMs: p.testTs,
+          flagged,
+          days: p.testDays,
+          ...(label ? { label } : {}),
+        });
+        all = add(all, p, flagged, metrics);
       }
       lines.push(row(`${kind} ${source}`, all));
       const named = STATISTICS.map((name: StatisticName, s) => `${name} ${thresholds[s].toFixed(2)}`);
