@@ -243,6 +243,11 @@ export const CONFIG_SCHEMA: SectionSpec = {
           booleanValue(),
           'Give Saturdays and Sundays their own daily shape and level (when the history has enough weeks).',
         ),
+        daily_profile: leaf(
+          'boolean',
+          booleanValue(),
+          'Learn a per-bin daily residual profile where sharp daily steps beat the Fourier shape, kept only when it predicts held-out days better.',
+        ),
         changepoints: leaf(
           'integer',
           numberValue(modelRule('changepoints')),
@@ -283,6 +288,11 @@ export const CONFIG_SCHEMA: SectionSpec = {
           'number',
           numberValue({ min: 0, max: 1 }),
           'When more than this share of the refit window lies in episodes, the refit uses every point (the model, not the series, is wrong; 1 = never). 0–1.',
+        ),
+        learn_recurring: leaf(
+          'boolean',
+          booleanValue(),
+          'Refits learn short episodes (up to 3 h) that start at the same time of day (within 30 min) on at least half the days of the window and on 3 or more: a schedule, not an incident.',
         ),
       },
     },

@@ -51,6 +51,8 @@ export interface ModelConfig extends SeasonalOptions {
   readonly acceptAfterMs: number;
   /** Beyond this share of the window in episodes, refits use every point (pipeline/refitAdmission.ts). */
   readonly maxExcludedFraction: number;
+  /** Re-admit short episodes that recur at the same time of day (pipeline/refitAdmission.ts). */
+  readonly learnRecurring: boolean;
 }
 
 export interface InfluxConfig {

@@ -8,6 +8,13 @@ import {
   TailModel,
 } from './calibration';
 import { MS_PER_DAY } from './fourier';
+import {
+  learnDailyProfile,
+  MIN_PROFILE_DAYS,
+  profileHelps,
+  profileRepeats,
+  subtractProfile,
+} from './dailyProfile';
 import { balanceBand, pooledCalibrationSet, removeHoldoutBias } from './holdoutBias';
 import { fitLevelModel } from './levelModel';
 import { resolveSeasonalOptions } from './options';
@@ -282,6 +289,12 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   }
   const canHoldOut = m >= MIN_SEASONAL_POINTS && nFit - m >= 1 && mFull < n && pts.tDays[m - 1] > 0;
 
+  // The daily profile needs an exact grid (its bins are the phase bins) and enough days for its medians.
+  const profileEligible =
+    options.dailyProfile && canHoldOut && bins.exact && coveredDays >= MIN_PROFILE_DAYS + 1;
+  const pointsPerBin = agg === undefined ? 1 : Math.max(1, Math.round(AGGREGATE_MS / stepMs));
+  let profileSplit = false;
+  let useProfile = false;
   let choice = eligible;
   let outOfSampleZ: Float64Array | undefined;
   let warm: WarmStart | undefined;
@@ -310,9 +323,24 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       seen: m,
     };
     // Calibration at full resolution: in-sample residuals set the hour profile, held-out ones the quantiles.
+    // A copy when the daily profile may be subtracted from them: `residual` is the final fit's warm start.
     const fullResidual =
-      agg === undefined ? residual : signedResiduals(full, n, fit, train.cps, scratchFloat64(n));
+      agg === undefined
+        ? profileEligible
+          ? scratchCopy(residual)
+          : residual
+        : signedResiduals(full, n, fit, train.cps, scratchFloat64(n));
     if (agg !== undefined) for (let i = 0; i < n; i++) fullResidual[i] += droppedByTow[full.tow[i]];
+    // The daily profile is learnt on the training part and kept only if it predicts the held-out tail
+    // better (model/dailyProfile.ts); the held-out residuals the quantiles come from then include it.
+    if (profileEligible) {
+      profileSplit = choice.weekend;
+      const trial = learnDailyProfile(fullResidual, full.tow, 0, mFull, bins, profileSplit, pointsPerBin);
+      useProfile =
+        profileRepeats(fullResidual, full.tow, ts, 0, mFull, bins, profileSplit, pointsPerBin) &&
+        profileHelps(fullResidual, full.tow, mFull, n, bins, profileSplit, trial);
+      if (useProfile) subtractProfile(fullResidual, full.tow, n, bins, profileSplit, trial);
+    }
     const byHour = coveredDays >= MIN_DAILY_DAYS;
     const profile = scaleProfile(
       full.tow,
@@ -335,6 +363,11 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
 
   const final = fitPrefix(nFit, choice, warm);
   const signed = signedResiduals(full, n, final.fit, final.cps, scratchFloat64(n));
+  let dailyProfile: Float64Array = new Float64Array(0);
+  if (useProfile) {
+    dailyProfile = learnDailyProfile(signed, full.tow, 0, n, bins, profileSplit, pointsPerBin);
+    subtractProfile(signed, full.tow, n, bins, profileSplit, dailyProfile);
+  }
   const scaleFloor = Math.max(RESOLUTION_FLOOR * spread, Number.MIN_VALUE);
   const byHour = coveredDays >= MIN_DAILY_DAYS;
   const profile = scaleProfile(full.tow, bins.hourOf, signed, n, byHour, scaleFloor, spread, bins.weekendOf);
@@ -410,6 +443,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   if (choice.daily) components.push('daily');
   if (choice.weekly) components.push('weekly');
   if (choice.weekend) components.push('weekend_daily');
+  if (useProfile) components.push('daily_profile');
   const scaled = (a: Float64Array): Float64Array => {
     const out = new Float64Array(a.length);
     for (let i = 0; i < a.length; i++) out[i] = a[i] * spread;
@@ -440,6 +474,11 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     weekly: scaled(final.fit.weekly),
     weekendDaily: scaled(final.fit.weekend),
     weekendLevel: final.fit.weekendLevel * spread,
+    dailyProfile: {
+      binMs: useProfile ? bins.binMs : 0,
+      offsetMs: useProfile ? bins.offsetMs : 0,
+      values: scaled(dailyProfile),
+    },
     scaleProfile: profile,
     residuals,
     metrics: {

@@ -3,7 +3,8 @@ import type { SeasonalOptions } from './types';
 
 /**
  * Defaults of the seasonal forecaster (see {@link SeasonalOptions} for units and meaning):
- * 95% intervals, daily Fourier order 10, weekly order 3, a separate weekend daily shape, 20 potential
+ * 95% intervals, daily Fourier order 10, weekly order 3, a separate weekend daily shape, a daily residual
+ * profile where it helps, 20 potential
  * changepoints with penalty 10, no band floor, and the last 20% of the history held out for calibration.
  */
 export const DEFAULT_SEASONAL_OPTIONS: SeasonalOptions = Object.freeze({
@@ -11,6 +12,7 @@ export const DEFAULT_SEASONAL_OPTIONS: SeasonalOptions = Object.freeze({
   dailyOrder: 10,
   weeklyOrder: 3,
   weekendDailyShape: true,
+  dailyProfile: true,
   changepoints: 20,
   changepointPenalty: 10,
   minBandAbs: 0,
@@ -23,7 +25,7 @@ export const MAX_DAILY_ORDER = 48;
 export const MAX_WEEKLY_ORDER = 21;
 export const MAX_CHANGEPOINTS = 200;
 
-type NumericKey = Exclude<keyof SeasonalOptions, 'weekendDailyShape'>;
+type NumericKey = Exclude<keyof SeasonalOptions, 'weekendDailyShape' | 'dailyProfile'>;
 
 interface NumberRule {
   readonly min: number;
@@ -74,11 +76,17 @@ export function resolveSeasonalOptions(given: Partial<SeasonalOptions> = {}): Se
       `model option "weekendDailyShape" must be true or false, got ${String(merged.weekendDailyShape)}`,
     );
   }
+  if (typeof merged.dailyProfile !== 'boolean') {
+    throw new UserError(
+      `model option "dailyProfile" must be true or false, got ${String(merged.dailyProfile)}`,
+    );
+  }
   return Object.freeze({
     intervalWidth: merged.intervalWidth,
     dailyOrder: merged.dailyOrder,
     weeklyOrder: merged.weeklyOrder,
     weekendDailyShape: merged.weekendDailyShape,
+    dailyProfile: merged.dailyProfile,
     changepoints: merged.changepoints,
     changepointPenalty: merged.changepointPenalty,
     minBandAbs: merged.minBandAbs,

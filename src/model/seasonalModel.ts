@@ -1,22 +1,38 @@
 import { MS_PER_DAY, dayOfWeek, dayPhase, fourierDot, isWeekendDay, weekPhase } from './fourier';
 import { PROFILE_BINS, type ResidualDistribution, TailModel, profileAt } from './calibration';
 import { trendAt } from './trend';
+import { dailyProfileAt } from './dailyProfile';
 import type { FitMetrics, Forecast, FittedModel, SeasonalOptions, SerializedModel } from './types';
 
 /**
  * Version of the model file this code writes (2: the scale profile may have a weekend half, 48 entries;
- * 3: `coefficients.weekendLevel`, a step added on Saturday and Sunday, 0 in older files).
+ * 3: `coefficients.weekendLevel`, a step added on Saturday and Sunday, 0 in older files; 4: `dailyProfile`,
+ * the per-bin daily residual profile, absent (none) in older files).
  */
-export const MODEL_FILE_VERSION = 3;
+export const MODEL_FILE_VERSION = 4;
 
 /** Component names as they appear in `FittedModel.components` and in model files. */
-export const COMPONENT_NAMES = ['level', 'trend', 'daily', 'weekly', 'weekend_daily'] as const;
+export const COMPONENT_NAMES = [
+  'level',
+  'trend',
+  'daily',
+  'weekly',
+  'weekend_daily',
+  'daily_profile',
+] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /**
  * Everything a fitted seasonal (or fallback level) model needs to predict, in the series' own units. Both the
  * fit and the model-file loader build the model from this, which is what makes a loaded model bit-identical.
  */
+/** The daily residual profile as a model holds it (see {@link SeasonalModelParams.dailyProfile}). */
+export interface DailyProfileParams {
+  readonly binMs: number;
+  readonly offsetMs: number;
+  readonly values: Float64Array;
+}
+
 export interface SeasonalModelParams {
   readonly options: SeasonalOptions;
   readonly stepMs: number;
@@ -37,6 +53,12 @@ export interface SeasonalModelParams {
   readonly weekendDaily: Float64Array;
   /** Added on weekend days (UTC Saturday and Sunday) with the weekend daily shape; 0 without it. */
   readonly weekendLevel: number;
+  /**
+   * The daily residual profile (model/dailyProfile.ts), series units: `values` has one entry per
+   * time-of-day bin of width `binMs` starting at `offsetMs` (then as many for weekend days when split);
+   * absent or empty when the component is off.
+   */
+  readonly dailyProfile?: DailyProfileParams;
   /** Residual scale per UTC hour (24 values), series units, > 0. */
   readonly scaleProfile: Float64Array;
   readonly residuals: ResidualDistribution;
@@ -57,6 +79,7 @@ const PART_SCALE_PROFILE = 5;
 const PART_QUANTILES = 6;
 const PART_HOLDOUT_QUANTILES = 7;
 const PART_METRICS = 8;
+const PART_DAILY_PROFILE = 9;
 
 /**
  * One buffer holding copies of `arrays` back to back, with -0 made 0 (it would not survive JSON, it prints
@@ -119,6 +142,9 @@ export class SeasonalModel implements FittedModel {
   /** Constant added to every forecast; NaN when no training point was usable. */
   private readonly offset: number;
   private readonly weekendLevel: number;
+  /** The daily profile's bin width and grid offset, ms (0 without a profile). */
+  private readonly profileBinMs: number;
+  private readonly profileOffsetMs: number;
   private readonly qLow: number;
   private readonly qHigh: number;
   private readonly calibrationCount: number;
@@ -144,6 +170,7 @@ export class SeasonalModel implements FittedModel {
       residuals.quantiles,
       residuals.holdoutQuantiles ?? [],
       metricKeys.map((key) => metrics[key] ?? Number.NaN),
+      params.dailyProfile?.values ?? [],
     ]);
     this.options = params.options;
     this.intervalWidth = params.options.intervalWidth;
@@ -154,6 +181,8 @@ export class SeasonalModel implements FittedModel {
     this.originMs = params.originMs;
     this.offset = cleanNumber(params.offset);
     this.weekendLevel = cleanNumber(params.weekendLevel);
+    this.profileBinMs = params.dailyProfile?.binMs ?? 0;
+    this.profileOffsetMs = params.dailyProfile?.offsetMs ?? 0;
     this.qLow = cleanNumber(residuals.qLow);
     this.qHigh = cleanNumber(residuals.qHigh);
     this.calibrationCount = residuals.count;
@@ -193,6 +222,9 @@ export class SeasonalModel implements FittedModel {
     const weekly = this.part(PART_WEEKLY);
     const weekendDaily = this.part(PART_WEEKEND_DAILY);
     const scaleProfile = this.part(PART_SCALE_PROFILE);
+    const dailyProfile = this.part(PART_DAILY_PROFILE);
+    const hasProfile = dailyProfile.length > 0;
+    const { profileBinMs, profileOffsetMs } = this;
     const ts = Float64Array.from(timestampsMs);
     const yhat = new Float64Array(n);
     const lower = new Float64Array(n);
@@ -209,9 +241,9 @@ export class SeasonalModel implements FittedModel {
       let v = offset + trendAt((t - originMs) / MS_PER_DAY, trend, changepointsDays);
       v += fourierDot(phase, dailyOrder, daily);
       if (weeklyOrder > 0) v += fourierDot(weekPhase(t), weeklyOrder, weekly);
-      if (weekendOrder > 0 && isWeekendDay(dayOfWeek(t))) {
-        v += fourierDot(phase, weekendOrder, weekendDaily) + weekendLevel;
-      }
+      const weekend = (weekendOrder > 0 || hasProfile) && isWeekendDay(dayOfWeek(t));
+      if (weekendOrder > 0 && weekend) v += fourierDot(phase, weekendOrder, weekendDaily) + weekendLevel;
+      if (hasProfile) v += dailyProfileAt(dailyProfile, profileBinMs, profileOffsetMs, weekend, t);
       const s = Number.isNaN(v) ? Number.NaN : profileAt(scaleProfile, t);
       let down = -qLow * s;
       let up = qHigh * s;
@@ -267,6 +299,15 @@ export class SeasonalModel implements FittedModel {
         weekendDaily: list(PART_WEEKEND_DAILY),
         weekendLevel: this.weekendLevel,
       },
+      ...(this.profileBinMs > 0
+        ? {
+            dailyProfile: {
+              binMs: this.profileBinMs,
+              offsetMs: this.profileOffsetMs,
+              values: list(PART_DAILY_PROFILE),
+            },
+          }
+        : {}),
       scaleProfile: list(PART_SCALE_PROFILE),
       residuals: {
         qLow: this.qLow,

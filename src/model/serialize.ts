@@ -1,13 +1,20 @@
 import { UserError } from '../domain/errors';
 import { QUANTILE_PROBABILITIES, PROFILE_BINS } from './calibration';
 import { MAX_CHANGEPOINTS, MAX_DAILY_ORDER, MAX_WEEKLY_ORDER, OPTION_RULES, optionProblem } from './options';
-import { COMPONENT_NAMES, type ComponentName, MODEL_FILE_VERSION, SeasonalModel } from './seasonalModel';
+import { MS_PER_DAY } from './fourier';
+import {
+  COMPONENT_NAMES,
+  type ComponentName,
+  type DailyProfileParams,
+  MODEL_FILE_VERSION,
+  SeasonalModel,
+} from './seasonalModel';
 import type { FitMetrics, FittedModel, SeasonalOptions, SerializedModel } from './types';
 
 /**
- * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 3; version 2 files,
- * which have no weekend level (it is 0), and version 1 files, whose scale profile also has no weekend half,
- * still load); `loadModel` checks
+ * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 4; version 3 files,
+ * which have no daily profile, version 2 files, which also have no weekend level (it is 0), and version 1
+ * files, whose scale profile also has no weekend half, still load); `loadModel` checks
  * every key and rebuilds a model that predicts bit-identically to the saved one (numbers round-trip exactly
  * through JSON, and both paths build the model from the same parameters).
  */
@@ -92,7 +99,7 @@ class Checker {
  * @param sourceName how to name the file in messages (usually its path).
  * @throws UserError with a one-line message naming `sourceName` and the offending key, e.g.
  *   `model.json: key "coefficients.daily" must be an array of 20 numbers` or
- *   `model.json: unsupported model version 7 (this anomalyd reads versions 1 to 2)`.
+ *   `model.json: unsupported model version 7 (this anomalyd reads versions 1 to 4)`.
  */
 export function loadModel(json: unknown, sourceName: string): FittedModel {
   const c: Checker = new Checker(sourceName);
@@ -109,7 +116,7 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   if (typeof version !== 'number' || !Number.isInteger(version)) {
     c.fail(`key "version" must be an integer, got ${c.describe(version)}`);
   }
-  if (version !== MODEL_FILE_VERSION && version !== 1 && version !== 2) {
+  if (version < 1 || version > MODEL_FILE_VERSION) {
     c.fail(`unsupported model version ${version} (this anomalyd reads versions 1 to ${MODEL_FILE_VERSION})`);
   }
   if (root.kind !== 'seasonal') {
@@ -121,7 +128,7 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   const trainEndMs = c.number(root.trainEndMs, 'trainEndMs');
   if (trainEndMs < trainStartMs) c.fail(`key "trainEndMs" must not be before "trainStartMs"`);
   const stepMs = c.positive(root.stepMs, 'stepMs');
-  const options = readOptions(c, c.object(root.options, 'options'));
+  const options = readOptions(c, c.object(root.options, 'options'), version);
 
   if (!Array.isArray(root.components) || root.components.length === 0) {
     c.fail(`key "components" must be a non-empty array of component names (${COMPONENT_NAMES.join(', ')})`);
@@ -188,6 +195,8 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
     c.fail(`key "coefficients.weekendLevel" must be 0 when "components" does not list "weekend_daily"`);
   }
 
+  const dailyProfile = readDailyProfile(c, root.dailyProfile, components.includes('daily_profile'));
+
   // Version 2 may hold a weekday and a weekend hour profile (2 × 24 bins); version 1 holds one.
   const profileLength =
     version !== 1 && Array.isArray(root.scaleProfile) && root.scaleProfile.length === 2 * PROFILE_BINS
@@ -224,6 +233,7 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
     weekly,
     weekendDaily,
     weekendLevel,
+    ...(dailyProfile !== undefined ? { dailyProfile } : {}),
     scaleProfile,
     residuals: {
       qLow,
@@ -236,7 +246,28 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
   });
 }
 
-function readOptions(c: Checker, o: Json): SeasonalOptions {
+/**
+ * The daily residual profile (version 4): present exactly when "components" lists "daily_profile"; its bins
+ * divide a day, and it holds one value per bin, or two per bin when weekend days have their own half.
+ */
+function readDailyProfile(c: Checker, v: unknown, listed: boolean): DailyProfileParams | undefined {
+  if (v === undefined) {
+    if (listed) c.fail(`key "components" lists "daily_profile" but the file has no "dailyProfile"`);
+    return undefined;
+  }
+  if (!listed) c.fail(`key "dailyProfile" is present but "components" does not list "daily_profile"`);
+  const p = c.object(v, 'dailyProfile');
+  const binMs = c.integer(p.binMs, 'dailyProfile.binMs', 1, MS_PER_DAY);
+  if (MS_PER_DAY % binMs !== 0)
+    c.fail(`key "dailyProfile.binMs" must divide a day (86400000 ms), got ${binMs}`);
+  const offsetMs = c.integer(p.offsetMs, 'dailyProfile.offsetMs', 0, binMs - 1);
+  const binsPerDay = MS_PER_DAY / binMs;
+  const length = Array.isArray(p.values) && p.values.length === 2 * binsPerDay ? 2 * binsPerDay : binsPerDay;
+  const values = c.numbers(p.values, 'dailyProfile.values', length);
+  return { binMs, offsetMs, values };
+}
+
+function readOptions(c: Checker, o: Json, version: number): SeasonalOptions {
   for (const key of Object.keys(OPTION_RULES) as (keyof typeof OPTION_RULES)[]) {
     const problem = optionProblem(o[key], OPTION_RULES[key]);
     if (problem !== undefined) c.fail(`key "options.${key}" ${problem}`);
@@ -244,11 +275,17 @@ function readOptions(c: Checker, o: Json): SeasonalOptions {
   if (typeof o.weekendDailyShape !== 'boolean') {
     c.fail(`key "options.weekendDailyShape" must be true or false, got ${c.describe(o.weekendDailyShape)}`);
   }
+  // Version 4 adds the option; older models were fitted without a daily profile.
+  const dailyProfile = version >= 4 ? o.dailyProfile : false;
+  if (typeof dailyProfile !== 'boolean') {
+    c.fail(`key "options.dailyProfile" must be true or false, got ${c.describe(dailyProfile)}`);
+  }
   return {
     intervalWidth: o.intervalWidth as number,
     dailyOrder: o.dailyOrder as number,
     weeklyOrder: o.weeklyOrder as number,
     weekendDailyShape: o.weekendDailyShape,
+    dailyProfile,
     changepoints: o.changepoints as number,
     changepointPenalty: o.changepointPenalty as number,
     minBandAbs: o.minBandAbs as number,

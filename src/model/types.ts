@@ -12,6 +12,11 @@ export interface SeasonalOptions {
   readonly weeklyOrder: number;
   /** Give weekend days (Sat, Sun) their own daily shape. Default true (when weekly data suffices). */
   readonly weekendDailyShape: boolean;
+  /**
+   * Learn a per-bin daily residual profile for sharp daily steps the Fourier shape cannot follow, kept only
+   * when it predicts held-out data better (model/dailyProfile.ts). Default true.
+   */
+  readonly dailyProfile: boolean;
   /** Number of potential trend changepoints, placed uniformly over the first 80% of the history. Default 20. */
   readonly changepoints: number;
   /** Ridge penalty on changepoint slope changes (larger = stiffer trend). Default 10. */

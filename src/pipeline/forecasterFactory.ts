@@ -11,6 +11,7 @@ export function seasonalOptionsOf(m: ModelConfig): SeasonalOptions {
     dailyOrder: m.dailyOrder,
     weeklyOrder: m.weeklyOrder,
     weekendDailyShape: m.weekendDailyShape,
+    dailyProfile: m.dailyProfile,
     changepoints: m.changepoints,
     changepointPenalty: m.changepointPenalty,
     minBandAbs: m.minBandAbs,

@@ -5,6 +5,8 @@ import { runBacktest, splitIndex } from '../../../src/pipeline/backtest';
 import { evaluateSeries, injectIntoTestPart } from '../../../src/pipeline/evaluation';
 import { generateSeries } from '../../../src/sources/simulator';
 import { MeanForecaster } from './fakes';
+import { Random } from '../../../src/domain/random';
+import { createForecaster } from '../../../src/model/forecaster';
 
 const STEP = 300_000;
 const DAY = 86_400_000;
@@ -157,5 +159,42 @@ describe('evaluateSeries', () => {
     expect(withWindows.points.label?.[220 - 150]).toBe(0);
     expect(withWindows.result.train).toMatchObject({ points: 150, start: new Date(START).toISOString() });
     expect(withWindows.result.test.points).toBe(150);
+  });
+});
+
+describe('a daily schedule the first model cannot follow', () => {
+  // Business hours: 60 from 09:00 to 17:00 UTC, else 20, noise sd 1, 14 days; the first model sees 2 days
+  // (too few for a daily profile), refits daily on everything since. It flags the 09:00 and 17:00 corners at
+  // first; the refits must learn them (the corners recur every day, so they are re-admitted, and the daily
+  // profile follows the step) and stop alerting, where excluding them for ever alerts twice a day to the end.
+  function alertsPerDay(learn: boolean): number[] {
+    const random = new Random(5);
+    const n = 14 * 288;
+    const timestampsMs = Float64Array.from({ length: n }, (_, i) => START + i * STEP);
+    const values = Float64Array.from(timestampsMs, (t) => {
+      const hour = (t % DAY) / 3_600_000;
+      return (hour >= 9 && hour < 17 ? 60 : 20) + random.normal();
+    });
+    const series: LabelledSeries = { timestampsMs, values, stepMs: STEP, labels: new Uint8Array(n) };
+    const r = runBacktest(series, createForecaster({ dailyProfile: learn }), detector(), {
+      trainRatio: 2 / 14,
+      retrainIntervalMs: DAY,
+      trainingWindowMs: 14 * DAY,
+      admission: { acceptAfterMs: DAY, maxExcludedFraction: 0.2, learnRecurring: learn },
+    });
+    const perDay = new Array<number>(12).fill(0);
+    for (let i = 0; i < r.alerts.length; i++) if (r.alerts[i] === 1) perDay[Math.floor(i / 288)]++;
+    return perDay;
+  }
+
+  it('stops alerting on it within days when recurring episodes are learnt', () => {
+    const learnt = alertsPerDay(true);
+    expect(learnt.slice(0, 2).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(learnt.slice(6).reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  it('keeps alerting on it without the daily profile and recurrence', () => {
+    const never = alertsPerDay(false);
+    expect(never.slice(6).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(12);
   });
 });

@@ -63,8 +63,73 @@ describe('admitForRefit', () => {
     expect(out).not.toBe(ex);
   });
 
-  it('defaults to one day and a fifth', () => {
-    expect(DEFAULT_REFIT_ADMISSION).toEqual({ acceptAfterMs: 24 * HOUR, maxExcludedFraction: 0.2 });
+  it('defaults to one day, a fifth, and learning what recurs', () => {
+    expect(DEFAULT_REFIT_ADMISSION).toEqual({
+      acceptAfterMs: 24 * HOUR,
+      maxExcludedFraction: 0.2,
+      learnRecurring: true,
+    });
+  });
+
+  describe('recurring runs', () => {
+    const perDay = DAY_MS / STEP; // 288
+    const policy = { acceptAfterMs: 24 * HOUR, maxExcludedFraction: 1 };
+    /** 30-minute runs starting at `hour` (+ `jitter(d)` steps) on each listed day of a 14-day snapshot. */
+    const daily = (
+      days: number[],
+      hour: number,
+      jitter = (_d: number): number => 0,
+    ): Array<[number, number]> =>
+      days.map((d) => {
+        const a = d * perDay + hour * 12 + jitter(d);
+        return [a, a + 6];
+      });
+    const all14 = Array.from({ length: 14 }, (_, d) => d);
+
+    it('re-admits a short run that starts at the same time of day on at least half the days', () => {
+      // 09:00 on 7 of 14 days, starts wandering ±10 minutes: a schedule.
+      const { ts, ex } = snapshot(
+        14 * perDay,
+        daily([0, 2, 4, 6, 8, 10, 12], 9, (d) => (d % 4 === 0 ? 2 : -2)),
+      );
+      expect(ones(admitForRefit(ts, ex, STEP, policy))).toBe(0);
+      expect(ones(admitForRefit(ts, ex, STEP, { ...policy, learnRecurring: false }))).toBe(42);
+    });
+
+    it('keeps runs out that recur on fewer than half the days, or start more than 30 minutes apart', () => {
+      const rare = snapshot(14 * perDay, daily([0, 3, 6, 9, 12, 13], 9));
+      expect(ones(admitForRefit(rare.ts, rare.ex, STEP, policy))).toBe(36);
+      // Every day, but each day 35 minutes later than the one before: no two starts within 30 minutes.
+      const drifting = snapshot(
+        14 * perDay,
+        daily(all14, 2, (d) => 7 * d),
+      );
+      expect(ones(admitForRefit(drifting.ts, drifting.ex, STEP, policy))).toBe(14 * 6);
+    });
+
+    it('needs three days even in a short snapshot, and ignores runs longer than three hours', () => {
+      const twoDays = snapshot(4 * perDay, daily([0, 1], 9));
+      expect(ones(admitForRefit(twoDays.ts, twoDays.ex, STEP, policy))).toBe(12);
+      const threeDays = snapshot(4 * perDay, daily([0, 1, 2], 9));
+      expect(ones(admitForRefit(threeDays.ts, threeDays.ex, STEP, policy))).toBe(0);
+      // A 4-hour incident starting at 09:00 on 8 days is not excused by its hour.
+      const long: Array<[number, number]> = [0, 2, 4, 6, 8, 10, 12, 13].map((d) => [
+        d * perDay + 108,
+        d * perDay + 108 + 48,
+      ]);
+      const { ts, ex } = snapshot(14 * perDay, long);
+      expect(ones(admitForRefit(ts, ex, STEP, policy))).toBe(8 * 48);
+    });
+
+    it('matches start times across midnight', () => {
+      // 23:50 on odd days, 00:10 on even days: 20 minutes apart on the clock.
+      const runs = all14.map((d): [number, number] => {
+        const a = d % 2 === 1 ? d * perDay - 2 : d * perDay + 2;
+        return [Math.max(0, a), Math.max(0, a) + 6];
+      });
+      const { ts, ex } = snapshot(14 * perDay, runs);
+      expect(ones(admitForRefit(ts, ex, STEP, policy))).toBe(0);
+    });
   });
 });
 
