@@ -340,7 +340,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
               'Consecutive points below the close level that close an episode. >= 1.',
             ),
             merge_gap: durationMs(
-              'Episodes closer than this are merged into one. >= 0.',
+              'Episodes closer than this are merged into one: a flapping incident alerts once, and resolves this long after its last anomalous point. >= 0.',
               'mergeGapMs',
               false,
             ),

@@ -173,6 +173,6 @@ describe('DEFAULT_DETECTION_OPTIONS', () => {
   it('flags points beyond the calibrated band edge and grades them at 1, 1.5, 2.5 and 4 half-bands', () => {
     expect(DEFAULT_DETECTION_OPTIONS.thresholdMultiplier).toBe(1);
     expect(DEFAULT_DETECTION_OPTIONS.severity).toEqual({ low: 1, medium: 1.5, high: 2.5, critical: 4 });
-    expect(DEFAULT_DETECTION_OPTIONS.episode.mergeGapMs).toBe(15 * 60_000);
+    expect(DEFAULT_DETECTION_OPTIONS.episode.mergeGapMs).toBe(60 * 60_000);
   });
 });
