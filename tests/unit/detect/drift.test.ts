@@ -35,11 +35,12 @@ function alarmsOnAr1(
 }
 
 describe('DriftDetector', () => {
-  it('signals a noise-free ramp of +0.02σ per point at point 53, 46 points before it leaves a 95% band', () => {
+  it('signals a noise-free ramp of +0.02σ per point at point 57, 42 points before it leaves a 95% band', () => {
     // With k = 0.5 the sum grows from point 26 by 0.02, 0.04, 0.06, …: 0.01·m(m+1) after m points,
-    // first above h = 8 at m = 28, i.e. point 53. The ramp first exceeds 1.96 at point 99.
+    // first above h = 10 at m = 32 (10.56; m = 31 gives 9.92), i.e. point 57. The ramp first exceeds 1.96 at
+    // point 99.
     const detector = new DriftDetector(DEFAULT_DRIFT_OPTIONS);
-    expect(firstSignal(detector, 200, (i) => 0.02 * i)).toBe(53);
+    expect(firstSignal(detector, 200, (i) => 0.02 * i)).toBe(57);
   });
 
   it('signals a +0.02σ-per-point ramp in N(0,1) noise well before its mean reaches the band edge', () => {
@@ -87,11 +88,11 @@ describe('DriftDetector', () => {
   });
 
   it('widens the clip with k and h, so strongly autocorrelated residuals still signal a large shift', () => {
-    // φ = 0.9: long-run sd √19 ≈ 4.36, so k ≈ 2.18, h ≈ 34.9 and the clip ≈ 13.1 (a clip of 3 would stay
-    // below k and no shift could ever signal). A shift of 5 adds 5 − 2.18 ≈ 2.82 per point: signal at the
-    // 13th point (index 12).
+    // φ = 0.9: long-run sd √19 ≈ 4.36, so k ≈ 2.18, h ≈ 43.6 and the clip ≈ 13.1 (a clip of 3 would stay
+    // below k and no shift could ever signal). A shift of 5 adds 5 − 2.18 ≈ 2.82 per point: 15 points make
+    // 42.3, 16 make 45.1, so the signal comes at the 16th point (index 15).
     const detector = new DriftDetector(DEFAULT_DRIFT_OPTIONS, { residualAutocorrelation: 0.9 });
-    expect(firstSignal(detector, 100, () => 5)).toBe(12);
+    expect(firstSignal(detector, 100, () => 5)).toBe(15);
     const spiked = new DriftDetector(DEFAULT_DRIFT_OPTIONS, { residualAutocorrelation: 0.9 });
     spiked.update(1e9);
     expect(spiked.upperStatistic).toBeCloseTo((3 - 0.5) * Math.sqrt(19), 12);

@@ -42,7 +42,7 @@ function scenario(seed: number, n: number): Float64Array {
     if (i >= 40 && i < 55) v += 3;
     if (i === 80) v -= 9;
     if (i >= 100 && i < 104) v = Number.NaN;
-    if (i >= 150) v += 0.03 * (i - 150);
+    if (i >= 150) v += 0.015 * (i - 150);
     values[i] = v;
   }
   return values;
@@ -199,9 +199,9 @@ describe('SeriesDetector', () => {
         expect(r.episodeId).toBe(`mem:${T0 + i * STEP}`);
       }
     }
-    // k = 0.5, h = 8 (no autocorrelation known): the CUSUM first exceeds h at point 53 (see drift.test.ts).
-    expect(openedAt).toBe(53);
-    expect(firstDriftPoint).toBe(53);
+    // k = 0.5, h = 10 (no autocorrelation known): the CUSUM first exceeds h at point 57 (see drift.test.ts).
+    expect(openedAt).toBe(57);
+    expect(firstDriftPoint).toBe(57);
   });
 
   it('keeps one drift episode open while the ramp goes on and through it leaving the band', () => {

@@ -40,10 +40,11 @@ describe('DriftDetector minThreshold and the detector that learns it', () => {
       for (let i = 0; i < 100; i++) if (d.update(1.5).signalled) return i;
       return -1;
     };
-    // Sums grow by 1 a point: the default h = 8 signals at the 9th point, a floor of 20 at the 21st.
-    expect(feed(new DriftDetector(options))).toBe(8);
+    // Sums grow by 1 a point: the default h = 10 signals at the 11th point, a floor of 20 at the 21st.
+    expect(options.h).toBe(10);
+    expect(feed(new DriftDetector(options))).toBe(10);
     expect(feed(new DriftDetector(options, { minThreshold: 20 }))).toBe(20);
-    expect(feed(new DriftDetector(options, { minThreshold: 2 }))).toBe(8);
+    expect(feed(new DriftDetector(options, { minThreshold: 2 }))).toBe(10);
   });
 
   it('opens a drift episode later on a series whose model reports a high drift level', () => {
