@@ -105,28 +105,20 @@ export function profileRepeats(
   pointsPerBin: number,
 ): boolean {
   const parity = (i: number): number => Math.floor(timestampsMs[i] / MS_PER_DAY) & 1;
-  const even = learnDailyProfile(
-    residual,
-    tow,
-    from,
-    to,
-    bins,
-    split,
-    pointsPerBin,
-    MIN_HALF_DAYS,
-    (i) => parity(i) === 0,
-  );
-  const odd = learnDailyProfile(
-    residual,
-    tow,
-    from,
-    to,
-    bins,
-    split,
-    pointsPerBin,
-    MIN_HALF_DAYS,
-    (i) => parity(i) === 1,
-  );
+  const half = (p: number): Float64Array =>
+    learnDailyProfile(
+      residual,
+      tow,
+      from,
+      to,
+      bins,
+      split,
+      pointsPerBin,
+      MIN_HALF_DAYS,
+      (i) => parity(i) === p,
+    );
+  const even = half(0);
+  const odd = half(1);
   let n = 0;
   let sa = 0;
   let sb = 0;
