@@ -22,10 +22,6 @@ export const COMPONENT_NAMES = [
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
-/**
- * Everything a fitted seasonal (or fallback level) model needs to predict, in the series' own units. Both the
- * fit and the model-file loader build the model from this, which is what makes a loaded model bit-identical.
- */
 /** The daily residual profile as a model holds it (see {@link SeasonalModelParams.dailyProfile}). */
 export interface DailyProfileParams {
   readonly binMs: number;
@@ -33,6 +29,10 @@ export interface DailyProfileParams {
   readonly values: Float64Array;
 }
 
+/**
+ * Everything a fitted seasonal (or fallback level) model needs to predict, in the series' own units. Both the
+ * fit and the model-file loader build the model from this, which is what makes a loaded model bit-identical.
+ */
 export interface SeasonalModelParams {
   readonly options: SeasonalOptions;
   readonly stepMs: number;
@@ -68,7 +68,7 @@ export interface SeasonalModelParams {
 /**
  * The model's arrays in the order {@link SeasonalModel} packs them into its one buffer: changepoint days,
  * trend, daily, weekly and weekend-daily coefficients, scale profile, residual quantiles, hold-out quantiles
- * (empty when absent), fit metric values.
+ * (empty when absent), fit metric values, daily profile values (empty without the component).
  */
 const PART_CHANGEPOINTS = 0;
 const PART_TREND = 1;

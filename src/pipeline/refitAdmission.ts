@@ -1,3 +1,5 @@
+import { MS_PER_DAY, positiveMod } from '../model/fourier';
+
 /**
  * Which points inside anomaly episodes a refit may learn from after all.
  *
@@ -93,8 +95,6 @@ export function admitForRefit(
   return out;
 }
 
-const MS_PER_DAY = 86_400_000;
-
 /** Fewest distinct days an excluded time of day must recur on to count as routine. */
 export const MIN_RECURRING_DAYS = 3;
 /** Share of the snapshot's days an excluded time of day must recur on to count as routine. */
@@ -141,11 +141,6 @@ function recurringRuns(runs: readonly Run[], spanDays: number): Uint8Array {
     if (days.size >= needed) out[a] = 1;
   }
   return out;
-}
-
-function positiveMod(x: number, m: number): number {
-  const r = x % m;
-  return r < 0 ? r + m : r;
 }
 
 /**
