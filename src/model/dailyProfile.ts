@@ -40,9 +40,10 @@ export function profileIndex(bins: PhaseBins, towBin: number, split: boolean): n
 }
 
 /**
- * Median residual per profile bin over points [from, to): `residual[i]` at time-of-week bin `tow[i]`.
- * A bin gets 0 unless it holds at least `MIN_PROFILE_DAYS × pointsPerBin` points (each day brings
- * `pointsPerBin` points to a bin: 1 on the step's own grid, 10 for 1-minute data on 10-minute bins).
+ * Median residual per profile bin over points [from, to) (only those `take` accepts, when given):
+ * `residual[i]` at time-of-week bin `tow[i]`, centred over the bins learnt. A bin gets 0 unless it holds at
+ * least `minDays × pointsPerBin` points (each day brings `pointsPerBin` points to a bin: 1 on the step's own
+ * grid, 10 for 1-minute data on 10-minute bins).
  */
 export function learnDailyProfile(
   residual: Float64Array,
