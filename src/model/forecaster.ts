@@ -323,23 +323,24 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       seen: m,
     };
     // Calibration at full resolution: in-sample residuals set the hour profile, held-out ones the quantiles.
-    // A copy when the daily profile may be subtracted from them: `residual` is the final fit's warm start.
-    const fullResidual =
-      agg === undefined
-        ? profileEligible
-          ? scratchCopy(residual)
-          : residual
-        : signedResiduals(full, n, fit, train.cps, scratchFloat64(n));
+    let fullResidual =
+      agg === undefined ? residual : signedResiduals(full, n, fit, train.cps, scratchFloat64(n));
     if (agg !== undefined) for (let i = 0; i < n; i++) fullResidual[i] += droppedByTow[full.tow[i]];
-    // The daily profile is learnt on the training part and kept only if it predicts the held-out tail
-    // better (model/dailyProfile.ts); the held-out residuals the quantiles come from then include it.
-    if (profileEligible) {
-      profileSplit = choice.weekend;
+    // The daily profile is learnt on the training part and kept only if it repeats and predicts the held-out
+    // tail better (model/dailyProfile.ts); the held-out residuals the quantiles come from then include it.
+    // The cheap test first: most series' profiles do not repeat, and their trial profile is never learnt.
+    profileSplit = choice.weekend;
+    if (
+      profileEligible &&
+      profileRepeats(fullResidual, full.tow, ts, 0, mFull, bins, profileSplit, pointsPerBin)
+    ) {
       const trial = learnDailyProfile(fullResidual, full.tow, 0, mFull, bins, profileSplit, pointsPerBin);
-      useProfile =
-        profileRepeats(fullResidual, full.tow, ts, 0, mFull, bins, profileSplit, pointsPerBin) &&
-        profileHelps(fullResidual, full.tow, mFull, n, bins, profileSplit, trial);
-      if (useProfile) subtractProfile(fullResidual, full.tow, n, bins, profileSplit, trial);
+      useProfile = profileHelps(fullResidual, full.tow, mFull, n, bins, profileSplit, trial);
+      if (useProfile) {
+        // A copy: without aggregation `residual` is also the final fit's warm start.
+        if (fullResidual === residual) fullResidual = scratchCopy(residual);
+        subtractProfile(fullResidual, full.tow, n, bins, profileSplit, trial);
+      }
     }
     const byHour = coveredDays >= MIN_DAILY_DAYS;
     const profile = scaleProfile(
@@ -363,7 +364,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
 
   const final = fitPrefix(nFit, choice, warm);
   const signed = signedResiduals(full, n, final.fit, final.cps, scratchFloat64(n));
-  let dailyProfile: Float64Array = new Float64Array(0);
+  let dailyProfile: Float64Array | undefined;
   if (useProfile) {
     dailyProfile = learnDailyProfile(signed, full.tow, 0, n, bins, profileSplit, pointsPerBin);
     subtractProfile(signed, full.tow, n, bins, profileSplit, dailyProfile);
@@ -474,11 +475,9 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     weekly: scaled(final.fit.weekly),
     weekendDaily: scaled(final.fit.weekend),
     weekendLevel: final.fit.weekendLevel * spread,
-    dailyProfile: {
-      binMs: useProfile ? bins.binMs : 0,
-      offsetMs: useProfile ? bins.offsetMs : 0,
-      values: scaled(dailyProfile),
-    },
+    ...(dailyProfile !== undefined
+      ? { dailyProfile: { binMs: bins.binMs, offsetMs: bins.offsetMs, values: scaled(dailyProfile) } }
+      : {}),
     scaleProfile: profile,
     residuals,
     metrics: {
