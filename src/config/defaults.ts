@@ -72,7 +72,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     maxFitsPerCycle: 50,
     acceptAfterMs: DEFAULT_REFIT_ADMISSION.acceptAfterMs,
     maxExcludedFraction: DEFAULT_REFIT_ADMISSION.maxExcludedFraction,
-    learnRecurring: DEFAULT_REFIT_ADMISSION.learnRecurring ?? true,
+    learnRecurring: DEFAULT_REFIT_ADMISSION.learnRecurring,
   },
   detection: DEFAULT_DETECTION_OPTIONS,
   influxdb: {

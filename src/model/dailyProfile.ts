@@ -198,6 +198,20 @@ export function dailyProfileAt(
 ): number {
   const binsPerDay = Math.round(MS_PER_DAY / binMs);
   const split = values.length === 2 * binsPerDay;
+  return values[dailyProfileIndex(t, binMs, offsetMs, binsPerDay, split && weekend)];
+}
+
+/**
+ * The entry of a stored profile (`binsPerDay` = a day / `binMs`) a timestamp reads, from the weekend half
+ * when `weekendHalf`: the per-point part of {@link dailyProfileAt}, for callers that know the rest.
+ */
+export function dailyProfileIndex(
+  t: number,
+  binMs: number,
+  offsetMs: number,
+  binsPerDay: number,
+  weekendHalf: boolean,
+): number {
   const b = Math.round(positiveMod(t - offsetMs, MS_PER_DAY) / binMs) % binsPerDay;
-  return values[b + (split && weekend ? binsPerDay : 0)];
+  return b + (weekendHalf ? binsPerDay : 0);
 }

@@ -1,7 +1,7 @@
 import { MS_PER_DAY, dayOfWeek, dayPhase, fourierDot, isWeekendDay, weekPhase } from './fourier';
 import { PROFILE_BINS, type ResidualDistribution, TailModel, profileAt } from './calibration';
 import { trendAt } from './trend';
-import { dailyProfileAt } from './dailyProfile';
+import { dailyProfileIndex } from './dailyProfile';
 import type { FitMetrics, Forecast, FittedModel, SeasonalOptions, SerializedModel } from './types';
 
 /**
@@ -225,6 +225,8 @@ export class SeasonalModel implements FittedModel {
     const dailyProfile = this.part(PART_DAILY_PROFILE);
     const hasProfile = dailyProfile.length > 0;
     const { profileBinMs, profileOffsetMs } = this;
+    const profileBins = hasProfile ? Math.round(MS_PER_DAY / profileBinMs) : 0;
+    const profileSplit = hasProfile && dailyProfile.length === 2 * profileBins;
     const ts = Float64Array.from(timestampsMs);
     const yhat = new Float64Array(n);
     const lower = new Float64Array(n);
@@ -241,9 +243,14 @@ export class SeasonalModel implements FittedModel {
       let v = offset + trendAt((t - originMs) / MS_PER_DAY, trend, changepointsDays);
       v += fourierDot(phase, dailyOrder, daily);
       if (weeklyOrder > 0) v += fourierDot(weekPhase(t), weeklyOrder, weekly);
-      const weekend = (weekendOrder > 0 || hasProfile) && isWeekendDay(dayOfWeek(t));
+      const weekend = (weekendOrder > 0 || profileSplit) && isWeekendDay(dayOfWeek(t));
       if (weekendOrder > 0 && weekend) v += fourierDot(phase, weekendOrder, weekendDaily) + weekendLevel;
-      if (hasProfile) v += dailyProfileAt(dailyProfile, profileBinMs, profileOffsetMs, weekend, t);
+      if (hasProfile) {
+        v +=
+          dailyProfile[
+            dailyProfileIndex(t, profileBinMs, profileOffsetMs, profileBins, profileSplit && weekend)
+          ];
+      }
       const s = Number.isNaN(v) ? Number.NaN : profileAt(scaleProfile, t);
       let down = -qLow * s;
       let up = qHigh * s;

@@ -153,7 +153,7 @@ function recurringRuns(runs: readonly Run[], spanDays: number): Uint8Array {
  * flagging more); 0.1 scores better there but learns the injected anomalies of the CPU sample (point F1
  * 0.80 → 0.59 at seed 1), 0.2 leaves the CPU sample as without a cap.
  */
-export const DEFAULT_REFIT_ADMISSION: RefitAdmission = {
+export const DEFAULT_REFIT_ADMISSION: Required<RefitAdmission> = {
   acceptAfterMs: 86_400_000,
   maxExcludedFraction: 0.2,
   learnRecurring: true,
