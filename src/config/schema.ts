@@ -4,6 +4,7 @@
  * config.yaml, DEFAULT_CONFIG and docs/configuration.md cover every key.
  */
 import { OPTION_RULES } from '../model/options';
+import { TRANSFORM_CHOICES } from '../model/valueTransform';
 import { MAX_SIMULATED_HOSTS } from '../sources/simulator/hosts';
 import {
   booleanValue,
@@ -247,6 +248,11 @@ export const CONFIG_SCHEMA: SectionSpec = {
           'boolean',
           booleanValue(),
           'Learn a per-bin daily residual profile where sharp daily steps beat the Fourier shape, kept only when it predicts held-out days better.',
+        ),
+        transform: leaf(
+          'enum',
+          enumValue(TRANSFORM_CHOICES),
+          'Fit on the log scale: `auto` when the history is positive and its noise grows in proportion to its level (latencies, rates), `log` whenever it has positive values, `none` never.',
         ),
         changepoints: leaf(
           'integer',

@@ -96,7 +96,13 @@ export interface EpisodeSummary {
 
 export interface EvaluationResult {
   readonly dataset: string;
-  readonly model: { readonly kind: string; readonly components: readonly string[]; readonly step_s: number };
+  readonly model: {
+    readonly kind: string;
+    readonly components: readonly string[];
+    readonly step_s: number;
+    /** The scale the first model was fitted on: `log` (model/valueTransform.ts) or the series' own units. */
+    readonly scale: 'log' | 'linear';
+  };
   readonly train: { readonly points: number; readonly start: string; readonly end: string };
   readonly test: {
     readonly points: number;

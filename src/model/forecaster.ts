@@ -45,6 +45,7 @@ import { resetGrowth, resetRates, ROUTINE_RESETS_PER_DAY } from './resets';
 import { oneStepSpikeLevels, spikeLevels, TRUSTED_CLIP } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
 import type { Forecaster, SeasonalOptions, TrainingInput } from './types';
+import { chooseTransform, toModelScale } from './valueTransform';
 
 /** Below this many usable points, or less than a day of data, the level model is used. */
 export const MIN_SEASONAL_POINTS = 20;
@@ -184,14 +185,22 @@ function fitSeasonal(input: TrainingInput, options: SeasonalOptions): SeasonalMo
 
 function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions): SeasonalModel {
   const usable = collectUsable(input);
-  const { ts, values, n } = usable;
+  const { ts, n } = usable;
   const stepMs = resolveStep(input.stepMs, ts, n);
   const allTs = input.timestampsMs;
   const trainStartMs = n > 0 ? ts[0] : allTs.length > 0 ? allTs[0] : 0;
   const trainEndMs = n > 0 ? ts[n - 1] : allTs.length > 0 ? allTs[allTs.length - 1] : 0;
   const coveredDays = historyDays(ts, n, stepMs);
   if (n < MIN_SEASONAL_POINTS || coveredDays < 1 || !(ts[n - 1] > ts[0])) {
-    return fitLevelModel(ts, values, n, stepMs, trainStartMs, trainEndMs, options);
+    return fitLevelModel(ts, usable.values, n, stepMs, trainStartMs, trainEndMs, options);
+  }
+  // The scale the model works on (model/valueTransform.ts): everything below, the calibration and the
+  // detector's statistics included, sees the transformed values.
+  const valueTransform = chooseTransform(options.transform, ts, usable.values, n, stepMs);
+  let values = usable.values;
+  if (valueTransform !== undefined) {
+    values = scratchFloat64(n);
+    for (let i = 0; i < n; i++) values[i] = toModelScale(valueTransform, usable.values[i]);
   }
 
   // Centre and scale so the fit works in units of the series' spread (huge or tiny values fit alike).
@@ -235,7 +244,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     return out;
   };
   if (nFit < MIN_SEASONAL_POINTS)
-    return fitLevelModel(ts, values, n, stepMs, trainStartMs, trainEndMs, options);
+    return fitLevelModel(ts, usable.values, n, stepMs, trainStartMs, trainEndMs, options);
   const spanDays = pts.tDays[nFit - 1];
 
   // Harmonics need distinct phases: an order-K Fourier block needs > 2K occupied bins.
@@ -480,6 +489,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       : {}),
     scaleProfile: profile,
     residuals,
+    ...(valueTransform !== undefined ? { valueTransform } : {}),
     metrics: {
       trainPoints: n,
       residualMad: spread * medianInPlace(madSample, madSample.length),
@@ -490,12 +500,12 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       effectiveWeight: final.fit.weightSum,
       residualLag1,
       residualOneStepRatio,
-      repeatRate: repeatRate(values, n),
+      repeatRate: repeatRate(usable.values, n),
       spikeUpper: spikes.upper,
       spikeLower: spikes.lower,
       oneStepSpikeUpper: singles.upper,
       oneStepSpikeLower: singles.lower,
-      ...repeatProfile(values, n, coveredDays),
+      ...repeatProfile(usable.values, n, coveredDays),
       resetsUpPerDay: resets.up,
       resetsDownPerDay: resets.down,
       resetUpSize: resets.upSize,

@@ -1,11 +1,13 @@
 import { UserError } from '../domain/errors';
 import type { SeasonalOptions } from './types';
+import { TRANSFORM_CHOICES } from './valueTransform';
 
 /**
  * Defaults of the seasonal forecaster (see {@link SeasonalOptions} for units and meaning):
  * 95% intervals, daily Fourier order 10, weekly order 3, a separate weekend daily shape, a daily residual
  * profile where it helps, 20 potential
- * changepoints with penalty 10, no band floor, and the last 20% of the history held out for calibration.
+ * changepoints with penalty 10, no band floor, the last 20% of the history held out for calibration, and the
+ * log scale where the data is multiplicative.
  */
 export const DEFAULT_SEASONAL_OPTIONS: SeasonalOptions = Object.freeze({
   intervalWidth: 0.95,
@@ -18,6 +20,7 @@ export const DEFAULT_SEASONAL_OPTIONS: SeasonalOptions = Object.freeze({
   minBandAbs: 0,
   minBandRel: 0,
   calibrationFraction: 0.2,
+  transform: 'auto',
 });
 
 /** Largest Fourier orders accepted; higher orders only fit noise at the bin resolutions used. */
@@ -25,7 +28,7 @@ export const MAX_DAILY_ORDER = 48;
 export const MAX_WEEKLY_ORDER = 21;
 export const MAX_CHANGEPOINTS = 200;
 
-type NumericKey = Exclude<keyof SeasonalOptions, 'weekendDailyShape' | 'dailyProfile'>;
+type NumericKey = Exclude<keyof SeasonalOptions, 'weekendDailyShape' | 'dailyProfile' | 'transform'>;
 
 interface NumberRule {
   readonly min: number;
@@ -81,6 +84,11 @@ export function resolveSeasonalOptions(given: Partial<SeasonalOptions> = {}): Se
       `model option "dailyProfile" must be true or false, got ${String(merged.dailyProfile)}`,
     );
   }
+  if (!(TRANSFORM_CHOICES as readonly unknown[]).includes(merged.transform)) {
+    throw new UserError(
+      `model option "transform" must be one of ${TRANSFORM_CHOICES.join(', ')}, got ${String(merged.transform)}`,
+    );
+  }
   return Object.freeze({
     intervalWidth: merged.intervalWidth,
     dailyOrder: merged.dailyOrder,
@@ -92,5 +100,6 @@ export function resolveSeasonalOptions(given: Partial<SeasonalOptions> = {}): Se
     minBandAbs: merged.minBandAbs,
     minBandRel: merged.minBandRel,
     calibrationFraction: merged.calibrationFraction,
+    transform: merged.transform,
   });
 }

@@ -3,13 +3,15 @@ import { PROFILE_BINS, type ResidualDistribution, TailModel, profileAt } from '.
 import { trendAt } from './trend';
 import { dailyProfileIndex } from './dailyProfile';
 import type { FitMetrics, Forecast, FittedModel, SeasonalOptions, SerializedModel } from './types';
+import { fromModelScale, toModelScale, type ValueTransform } from './valueTransform';
 
 /**
  * Version of the model file this code writes (2: the scale profile may have a weekend half, 48 entries;
  * 3: `coefficients.weekendLevel`, a step added on Saturday and Sunday, 0 in older files; 4: `dailyProfile`,
- * the per-bin daily residual profile, absent (none) in older files).
+ * the per-bin daily residual profile, absent (none) in older files; 5: `transform`, the log scale, absent
+ * (the series' units) in older files, and `options.transform`).
  */
-export const MODEL_FILE_VERSION = 4;
+export const MODEL_FILE_VERSION = 5;
 
 /** Component names as they appear in `FittedModel.components` and in model files. */
 export const COMPONENT_NAMES = [
@@ -30,8 +32,9 @@ export interface DailyProfileParams {
 }
 
 /**
- * Everything a fitted seasonal (or fallback level) model needs to predict, in the series' own units. Both the
- * fit and the model-file loader build the model from this, which is what makes a loaded model bit-identical.
+ * Everything a fitted seasonal (or fallback level) model needs to predict, on the model's scale (the series'
+ * own units, or their log when `valueTransform` is set). Both the fit and the model-file loader build the
+ * model from this, which is what makes a loaded model bit-identical.
  */
 export interface SeasonalModelParams {
   readonly options: SeasonalOptions;
@@ -63,6 +66,8 @@ export interface SeasonalModelParams {
   readonly scaleProfile: Float64Array;
   readonly residuals: ResidualDistribution;
   readonly metrics: FitMetrics;
+  /** The scale the model works on (model/valueTransform.ts); absent: the series' own units. */
+  readonly valueTransform?: ValueTransform;
 }
 
 /**
@@ -136,6 +141,7 @@ export class SeasonalModel implements FittedModel {
   readonly stepMs: number;
   readonly trainStartMs: number;
   readonly trainEndMs: number;
+  readonly valueTransform: ValueTransform | undefined;
   private readonly options: SeasonalOptions;
   /** Time origin of the trend, epoch ms. */
   private readonly originMs: number;
@@ -178,6 +184,8 @@ export class SeasonalModel implements FittedModel {
     this.stepMs = params.stepMs;
     this.trainStartMs = params.trainStartMs;
     this.trainEndMs = params.trainEndMs;
+    this.valueTransform =
+      params.valueTransform !== undefined ? Object.freeze({ ...params.valueTransform }) : undefined;
     this.originMs = params.originMs;
     this.offset = cleanNumber(params.offset);
     this.weekendLevel = cleanNumber(params.weekendLevel);
@@ -211,8 +219,8 @@ export class SeasonalModel implements FittedModel {
   }
 
   /**
-   * Forecast at arbitrary timestamps (epoch ms, any order). Beyond the training end the trend continues
-   * with its last slope. A model trained on no usable point returns NaN everywhere.
+   * Forecast at arbitrary timestamps (epoch ms, any order), on the model's scale. Beyond the training end the
+   * trend continues with its last slope. A model trained on no usable point returns NaN everywhere.
    */
   predict(timestampsMs: ArrayLike<number>): Forecast {
     const n = timestampsMs.length;
@@ -235,7 +243,7 @@ export class SeasonalModel implements FittedModel {
     const dailyOrder = daily.length / 2;
     const weeklyOrder = weekly.length / 2;
     const weekendOrder = weekendDaily.length / 2;
-    const { qLow, qHigh, offset, originMs, weekendLevel } = this;
+    const { qLow, qHigh, offset, originMs, weekendLevel, valueTransform } = this;
     const { minBandAbs, minBandRel } = this.options;
     for (let i = 0; i < n; i++) {
       const t = ts[i];
@@ -254,11 +262,21 @@ export class SeasonalModel implements FittedModel {
       const s = Number.isNaN(v) ? Number.NaN : profileAt(scaleProfile, t);
       let down = -qLow * s;
       let up = qHigh * s;
-      const floor = Math.max(minBandAbs, minBandRel * Math.abs(v));
-      if (floor > 0) {
-        // Floors only ever widen a half-band, so near-flat series do not alarm on rounding noise.
-        if (down < floor) down = floor;
-        if (up < floor) up = floor;
+      if (valueTransform === undefined) {
+        const floor = Math.max(minBandAbs, minBandRel * Math.abs(v));
+        if (floor > 0) {
+          // Floors only ever widen a half-band, so near-flat series do not alarm on rounding noise.
+          if (down < floor) down = floor;
+          if (up < floor) up = floor;
+        }
+      } else if (minBandAbs > 0 || minBandRel > 0) {
+        // The floors are in the series' units: the band is widened there and mapped back.
+        const value = fromModelScale(valueTransform, v);
+        const floor = Math.max(minBandAbs, minBandRel * Math.abs(value));
+        const downFloor = v - toModelScale(valueTransform, value - floor);
+        const upFloor = toModelScale(valueTransform, value + floor) - v;
+        if (down < downFloor) down = downFloor;
+        if (up < upFloor) up = upFloor;
       }
       yhat[i] = v;
       scale[i] = s;
@@ -290,6 +308,7 @@ export class SeasonalModel implements FittedModel {
       stepMs: this.stepMs,
       options: { ...this.options },
       components: [...this.components],
+      ...(this.valueTransform !== undefined ? { transform: { ...this.valueTransform } } : {}),
       trend: { originMs: this.originMs, changepointsDays: list(PART_CHANGEPOINTS) },
       orders: {
         daily: this.part(PART_DAILY).length / 2,

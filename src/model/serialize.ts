@@ -10,11 +10,13 @@ import {
   SeasonalModel,
 } from './seasonalModel';
 import type { FitMetrics, FittedModel, SeasonalOptions, SerializedModel } from './types';
+import { TRANSFORM_CHOICES, type TransformChoice, type ValueTransform } from './valueTransform';
 
 /**
- * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 4; version 3 files,
- * which have no daily profile, version 2 files, which also have no weekend level (it is 0), and version 1
- * files, whose scale profile also has no weekend half, still load); `loadModel` checks
+ * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 5; version 4 files,
+ * fitted on the series' own units, version 3 files, which also have no daily profile, version 2 files, which
+ * also have no weekend level (it is 0), and version 1 files, whose scale profile also has no weekend half,
+ * still load); `loadModel` checks
  * every key and rebuilds a model that predicts bit-identically to the saved one (numbers round-trip exactly
  * through JSON, and both paths build the model from the same parameters).
  */
@@ -99,7 +101,7 @@ class Checker {
  * @param sourceName how to name the file in messages (usually its path).
  * @throws UserError with a one-line message naming `sourceName` and the offending key, e.g.
  *   `model.json: key "coefficients.daily" must be an array of 20 numbers` or
- *   `model.json: unsupported model version 7 (this anomalyd reads versions 1 to 4)`.
+ *   `model.json: unsupported model version 7 (this anomalyd reads versions 1 to 5)`.
  */
 export function loadModel(json: unknown, sourceName: string): FittedModel {
   const c: Checker = new Checker(sourceName);
@@ -219,6 +221,8 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
       : undefined;
 
   const metrics = readMetrics(c, c.object(root.metrics, 'metrics'));
+  // Version 5 adds the log scale; older models were fitted on the series' own units.
+  const valueTransform = version >= 5 ? readTransform(c, root.transform) : undefined;
   return new SeasonalModel({
     options,
     stepMs,
@@ -243,7 +247,16 @@ export function loadModel(json: unknown, sourceName: string): FittedModel {
       ...(holdoutQuantiles !== undefined ? { holdoutQuantiles } : {}),
     },
     metrics,
+    ...(valueTransform !== undefined ? { valueTransform } : {}),
   });
+}
+
+/** The model's scale (version 5): absent for the series' own units, else `{kind: "log", floor > 0}`. */
+function readTransform(c: Checker, v: unknown): ValueTransform | undefined {
+  if (v === undefined) return undefined;
+  const t = c.object(v, 'transform');
+  if (t.kind !== 'log') c.fail(`key "transform.kind" must be "log", got ${c.describe(t.kind)}`);
+  return { kind: 'log', floor: c.positive(t.floor, 'transform.floor') };
 }
 
 /**
@@ -280,6 +293,13 @@ function readOptions(c: Checker, o: Json, version: number): SeasonalOptions {
   if (typeof dailyProfile !== 'boolean') {
     c.fail(`key "options.dailyProfile" must be true or false, got ${c.describe(dailyProfile)}`);
   }
+  // Version 5 adds the option; older models were fitted on the series' own units.
+  const transform = version >= 5 ? o.transform : 'none';
+  if (!(TRANSFORM_CHOICES as readonly unknown[]).includes(transform)) {
+    c.fail(
+      `key "options.transform" must be one of ${TRANSFORM_CHOICES.join(', ')}, got ${c.describe(transform)}`,
+    );
+  }
   return {
     intervalWidth: o.intervalWidth as number,
     dailyOrder: o.dailyOrder as number,
@@ -291,6 +311,7 @@ function readOptions(c: Checker, o: Json, version: number): SeasonalOptions {
     minBandAbs: o.minBandAbs as number,
     minBandRel: o.minBandRel as number,
     calibrationFraction: o.calibrationFraction as number,
+    transform: transform as TransformChoice,
   };
 }
 

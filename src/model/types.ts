@@ -1,4 +1,5 @@
 import type { TimeSeries } from '../domain/timeSeries';
+import type { TransformChoice, ValueTransform } from './valueTransform';
 
 export type ModelKind = 'seasonal' | 'prophet' | 'mstl';
 
@@ -27,6 +28,11 @@ export interface SeasonalOptions {
   readonly minBandRel: number;
   /** Fraction of the history (its tail) held out to calibrate the intervals out of sample. Default 0.2. */
   readonly calibrationFraction: number;
+  /**
+   * Fit on the log scale: `auto` (default) when the history's noise grows in proportion to its level
+   * (latencies, rates; model/valueTransform.ts), `log` whenever it has positive values, `none` never.
+   */
+  readonly transform: TransformChoice;
 }
 
 /** A point-wise forecast with its interval, column-wise. */
@@ -80,7 +86,13 @@ export interface FittedModel {
   readonly trainStartMs: number;
   readonly trainEndMs: number;
   readonly metrics: FitMetrics;
-  /** Forecast at arbitrary timestamps (past or future). */
+  /**
+   * The scale the model works on when it is not the series' own units (model/valueTransform.ts): `predict`
+   * then forecasts, and `tailProbability` reads residuals, on `toModelScale(valueTransform, value)`, and
+   * `fromModelScale` maps a forecast back. Undefined: the series' own units.
+   */
+  readonly valueTransform?: ValueTransform;
+  /** Forecast at arbitrary timestamps (past or future), on the model's scale (see `valueTransform`). */
   predict(timestampsMs: ArrayLike<number>): Forecast;
   /**
    * Two-sided tail probability P(|Z| >= |z|) of a standardised residual under the calibrated, out-of-sample

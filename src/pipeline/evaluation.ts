@@ -85,7 +85,12 @@ export function evaluateSeries(input: EvaluationInput): EvaluationOutput {
   const model = backtest.initialModel;
   const result: EvaluationResult = {
     dataset: input.datasetName,
-    model: { kind: model.kind, components: [...model.components], step_s: series.stepMs / 1000 },
+    model: {
+      kind: model.kind,
+      components: [...model.components],
+      step_s: series.stepMs / 1000,
+      scale: model.valueTransform !== undefined ? 'log' : 'linear',
+    },
     train: {
       points: testStart,
       start: iso(series.timestampsMs[0]),

@@ -17,6 +17,7 @@ export function seasonalOptionsOf(m: ModelConfig): SeasonalOptions {
     minBandAbs: m.minBandAbs,
     minBandRel: m.minBandRel,
     calibrationFraction: m.calibrationFraction,
+    transform: m.transform,
   };
 }
 

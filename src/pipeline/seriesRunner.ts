@@ -1,6 +1,7 @@
 import type { Episode, ScoredPoint } from '../domain/anomaly';
 import type { TimeSeries } from '../domain/timeSeries';
 import type { FittedModel, Forecaster } from '../model/types';
+import { fromModelScale, toModelScale, type ValueTransform } from '../model/valueTransform';
 import { admitForRefit, DEFAULT_REFIT_ADMISSION, type RefitAdmission } from './refitAdmission';
 import { COMPACT_BELOW_MS, CompactHistory, type HistoryStore } from './compactHistory';
 import { RollingHistory } from './rollingHistory';
@@ -192,6 +193,8 @@ export class SeriesRunner {
 
   /**
    * Scores samples in time order. One predict call per batch: the model does not change inside a batch.
+   * A model on the log scale (`FittedModel.valueTransform`) is shown each value on that scale, and its
+   * forecasts come back in the series' units: observations, like the history, are in the series' units.
    */
   observeBatch(timestampsMs: ArrayLike<number>, values: ArrayLike<number>): Observation[] {
     const n = timestampsMs.length;
@@ -199,6 +202,7 @@ export class SeriesRunner {
     const model = this.fitted;
     const forecast = model === undefined || n === 0 ? undefined : model.predict(timestampsMs);
     const tail = model === undefined ? undefined : (z: number): number => model.tailProbability(z);
+    const transform = model?.valueTransform;
     for (let i = 0; i < n; i++) {
       const t = timestampsMs[i];
       const actual = values[i];
@@ -213,16 +217,21 @@ export class SeriesRunner {
         upper: forecast.upper[i],
         scale: forecast.scale[i],
       };
-      const { scored, episodeId, events, joinedMs } = this.detector.observe(t, actual, point, tail);
+      const seen = transform === undefined ? actual : toModelScale(transform, actual);
+      const observed = this.detector.observe(t, seen, point, tail);
+      const { episodeId, events, joinedMs } = observed;
       this.history.push(t, actual, episodeId !== '');
       for (const e of events) {
         // The N-of-M look-back points that opened the episode belong to it too.
         if (e.kind === 'opened') this.history.excludeFrom(e.episode.startMs);
       }
+      const scored =
+        transform === undefined ? observed.scored : inSeriesUnits(observed.scored, actual, transform);
       out[i] = {
         timestampMs: t,
         actual,
         // The detector may judge against a one-step-corrected point (detect/oneStep.ts): report that one.
+        // `scale` stays the model's: it is the unit of the standardised residual on the model's scale.
         forecast: {
           yhat: scored.yhat,
           lower: scored.lower,
@@ -230,7 +239,7 @@ export class SeriesRunner {
           scale: point.scale,
           modelVersion: this.version,
         },
-        model: point,
+        model: transform === undefined ? point : pointInSeriesUnits(point, transform),
         scored,
         episodeId,
         events,
@@ -239,4 +248,24 @@ export class SeriesRunner {
     }
     return out;
   }
+}
+
+/** A verdict on the model's scale with its value and forecast in the series' units. */
+function inSeriesUnits(scored: ScoredPoint, actual: number, transform: ValueTransform): ScoredPoint {
+  return {
+    ...scored,
+    actual,
+    yhat: fromModelScale(transform, scored.yhat),
+    lower: fromModelScale(transform, scored.lower),
+    upper: fromModelScale(transform, scored.upper),
+  };
+}
+
+function pointInSeriesUnits(point: ForecastPoint, transform: ValueTransform): ForecastPoint {
+  return {
+    yhat: fromModelScale(transform, point.yhat),
+    lower: fromModelScale(transform, point.lower),
+    upper: fromModelScale(transform, point.upper),
+    scale: point.scale,
+  };
 }

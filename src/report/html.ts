@@ -93,7 +93,7 @@ function metricsTable(r: EvaluationResult): string {
     [
       'Setup',
       'Model',
-      `${r.model.kind} (${r.model.components.join(', ') || 'no components'}), step ${formatDuration(r.model.step_s)}`,
+      `${r.model.kind} (${r.model.components.join(', ') || 'no components'}${r.model.scale === 'log' ? '; log scale' : ''}), step ${formatDuration(r.model.step_s)}`,
     ],
     ['Setup', 'Train', `${r.train.start} to ${r.train.end} (${formatCount(r.train.points)} points)`],
     [

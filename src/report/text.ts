@@ -39,6 +39,7 @@ export function renderTextReport(result: EvaluationResult, options: Partial<Text
   const components = result.model.components.length > 0 ? result.model.components.join(', ') : 'none';
   lines.push(kv('Model', result.model.kind));
   lines.push(kv('Components', components));
+  lines.push(kv('Scale', result.model.scale === 'log' ? 'log (noise grows with the level)' : 'linear'));
   lines.push(kv('Step', formatDuration(result.model.step_s)));
   lines.push(
     kv(

@@ -36,6 +36,7 @@ export async function trainAction(ctx: TrainContext): Promise<number> {
     model: {
       kind: model.kind,
       components: model.components,
+      scale: result.model.scale,
       step_s: model.stepMs / 1000,
       train_start: new Date(model.trainStartMs).toISOString(),
       train_end: new Date(model.trainEndMs).toISOString(),

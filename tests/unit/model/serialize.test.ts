@@ -1,6 +1,7 @@
 import { UserError } from '../../../src/domain/errors';
 import { createForecaster, loadModel, serializeModel } from '../../../src/model';
 import type { FittedModel } from '../../../src/model';
+import { fromModelScale } from '../../../src/model/valueTransform';
 import { DAY_MS, MINUTE_MS, MONDAY_MS, synthesize } from './fixtures';
 
 function expectBitIdentical(a: FittedModel, b: FittedModel, timestamps: Float64Array): void {
@@ -152,7 +153,7 @@ describe('model files', () => {
   it('writes the documented header', () => {
     const json = JSON.parse(text) as Record<string, unknown>;
     expect(json.schema).toBe('anomalyd.model');
-    expect(json.version).toBe(4);
+    expect(json.version).toBe(5);
     expect(json.kind).toBe('seasonal');
     expect(json.trainStartMs).toBe(series.timestampsMs[0]);
     expect(json.trainEndMs).toBe(series.timestampsMs[series.timestampsMs.length - 1]);
@@ -178,7 +179,7 @@ describe('model files', () => {
     [
       'a future version',
       (j) => (j.version = 7),
-      'model.json: unsupported model version 7 (this anomalyd reads versions 1 to 4)',
+      'model.json: unsupported model version 7 (this anomalyd reads versions 1 to 5)',
     ],
     [
       'a non-integer version',
@@ -334,7 +335,7 @@ describe('model files with a daily profile (version 4)', () => {
     expect(model.components).toContain('daily_profile');
     const json = fresh();
     const profile = json.dailyProfile as { binMs: number; offsetMs: number; values: number[] };
-    expect(json.version).toBe(4);
+    expect(json.version).toBe(5);
     expect(profile.binMs).toBe(step);
     expect(profile.offsetMs).toBe(0);
     expect(profile.values).toHaveLength(288);
@@ -384,5 +385,75 @@ describe('model files with a daily profile (version 4)', () => {
     const noOption = fresh();
     delete (noOption.options as Json).dailyProfile;
     expectMessage(noOption, 'p.json: key "options.dailyProfile" must be true or false, got undefined');
+  });
+});
+
+describe('model files on the log scale (version 5)', () => {
+  // A latency-like series: a daily cycle from 40 to 200 with noise proportional to the level.
+  const step = 5 * MINUTE_MS;
+  let state = 11;
+  const noise = (): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
+  const timestampsMs = Float64Array.from({ length: (9 * DAY_MS) / step }, (_, i) => MONDAY_MS + i * step);
+  const values = Float64Array.from(timestampsMs, (t) => {
+    const level = 40 + 80 * (1 - Math.cos((2 * Math.PI * (t % DAY_MS)) / DAY_MS));
+    return level * (1 + 0.2 * noise());
+  });
+  const model = createForecaster({ minBandAbs: 5 }).fit({ timestampsMs, values, stepMs: step });
+  const text = JSON.stringify(serializeModel(model));
+  type Json = Record<string, unknown>;
+  const fresh = (): Json => JSON.parse(text) as Json;
+  const expectMessage = (json: unknown, message: string): void => {
+    expect(() => loadModel(json, 'l.json')).toThrow(new UserError(message));
+  };
+
+  it('writes the transform and its choice, and predicts bit-identically after a load', () => {
+    expect(model.valueTransform?.kind).toBe('log');
+    const json = fresh();
+    expect(json.version).toBe(5);
+    expect(json.transform).toEqual({ kind: 'log', floor: model.valueTransform?.floor });
+    expect((json.options as Json).transform).toBe('auto');
+    const loaded = loadModel(json, 'l.json');
+    expect(loaded.valueTransform).toEqual(model.valueTransform);
+    expectBitIdentical(model, loaded, everyTenMinutes);
+    expect(JSON.stringify(loadModel(fresh(), 'l.json'))).toBe(text);
+  });
+
+  it('forecasts on the log scale and widens the band to the floor in the series units', () => {
+    const at = Float64Array.from({ length: 288 }, (_, i) => MONDAY_MS + 9 * DAY_MS + i * step);
+    const f = model.predict(at);
+    const t = model.valueTransform;
+    if (t === undefined) throw new Error('no transform');
+    for (let i = 0; i < at.length; i++) {
+      // The forecast is a log: in the series' units it follows the cycle (40 at midnight, 200 at noon).
+      const level = 40 + 80 * (1 - Math.cos((2 * Math.PI * i) / 288));
+      expect(Math.abs(fromModelScale(t, f.yhat[i]) / level - 1)).toBeLessThan(0.1);
+      // min_band_abs 5: at least 5 either side in the series' units.
+      const value = fromModelScale(t, f.yhat[i]);
+      expect(value - fromModelScale(t, f.lower[i])).toBeGreaterThanOrEqual(5 - 1e-9);
+      expect(fromModelScale(t, f.upper[i]) - value).toBeGreaterThanOrEqual(5 - 1e-9);
+    }
+  });
+
+  it('loads a version 4 file on the series units and rejects a bad transform', () => {
+    const v4 = fresh();
+    v4.version = 4;
+    delete v4.transform;
+    delete (v4.options as Json).transform;
+    const old = loadModel(v4, 'v4.json');
+    expect(old.valueTransform).toBeUndefined();
+    expect((old.toJSON().options as Json).transform).toBe('none');
+
+    const kind = fresh();
+    (kind.transform as Json).kind = 'sqrt';
+    expectMessage(kind, 'l.json: key "transform.kind" must be "log", got "sqrt"');
+    const floor = fresh();
+    (floor.transform as Json).floor = 0;
+    expectMessage(floor, 'l.json: key "transform.floor" must be a positive number, got 0');
+    const option = fresh();
+    (option.options as Json).transform = 'cube';
+    expectMessage(option, 'l.json: key "options.transform" must be one of auto, none, log, got "cube"');
   });
 });

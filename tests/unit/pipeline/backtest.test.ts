@@ -198,3 +198,44 @@ describe('a daily schedule the first model cannot follow', () => {
     expect(never.slice(6).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(12);
   });
 });
+
+describe('a series whose noise grows with its level', () => {
+  // Simulated request latency: log-normal noise around a daily cycle, no anomalies; one 4x spike planted.
+  const points = (12 * DAY) / STEP;
+  const g = generateSeries({ kind: 'latency', seed: 5, startMs: START, stepMs: STEP, points });
+  const values = Float64Array.from(g.series.values);
+  const spikeAt = points - 100;
+  values[spikeAt] *= 4;
+  const series = { ...g.series, values };
+  const r = runBacktest(series, createForecaster(), detector(), {
+    trainRatio: 9 / 12,
+    retrainIntervalMs: DAY,
+    trainingWindowMs: 14 * DAY,
+  });
+
+  it('is judged on the log scale and reported in its own units', () => {
+    expect(r.initialModel.valueTransform?.kind).toBe('log');
+    const p = r.points;
+    let inside = 0;
+    for (let i = 0; i < p.actual.length; i++) {
+      expect(p.actual[i]).toBe(values[r.testStart + i]);
+      // Forecasts in milliseconds, not logs: positive, ordered, near the value.
+      expect(p.lower[i]).toBeGreaterThan(0);
+      expect(p.lower[i]).toBeLessThanOrEqual(p.forecast[i]);
+      expect(p.forecast[i]).toBeLessThanOrEqual(p.upper[i]);
+      if (i !== spikeAt - r.testStart) {
+        expect(p.forecast[i] / p.actual[i]).toBeGreaterThan(0.5);
+        expect(p.forecast[i] / p.actual[i]).toBeLessThan(2);
+      }
+      if (p.actual[i] >= (p.modelLower?.[i] ?? NaN) && p.actual[i] <= (p.modelUpper?.[i] ?? NaN)) inside++;
+    }
+    // The model's own 95% band, mapped back, still covers about 95% of the points.
+    expect(inside / p.actual.length).toBeGreaterThan(0.9);
+  });
+
+  it('flags the spike and raises few episodes besides', () => {
+    const at = spikeAt - r.testStart;
+    expect(r.points.isAnomaly[at]).toBe(1);
+    expect(r.episodes.filter((e) => e.startMs !== START + spikeAt * STEP).length).toBeLessThanOrEqual(2);
+  });
+});

@@ -164,7 +164,7 @@ export function syntheticEvaluation(options: Partial<SyntheticOptions> = {}): {
 
   const result: EvaluationResult = {
     dataset: o.dataset,
-    model: { kind: 'seasonal', components: ['trend', 'daily'], step_s: o.stepSeconds },
+    model: { kind: 'seasonal', components: ['trend', 'daily'], step_s: o.stepSeconds, scale: 'linear' },
     train: { points: 4032, start: iso(o.startMs - 4032 * stepMs), end: iso(o.startMs - stepMs) },
     test: {
       points: n,

@@ -4,7 +4,7 @@ import type { EvaluationResult } from '../../../src/evaluate/types';
 export function knownResult(overrides: Partial<EvaluationResult> = {}): EvaluationResult {
   return {
     dataset: 'nab/machine_temperature',
-    model: { kind: 'seasonal', components: ['trend', 'daily', 'weekly'], step_s: 300 },
+    model: { kind: 'seasonal', components: ['trend', 'daily', 'weekly'], step_s: 300, scale: 'log' },
     train: { points: 8064, start: '2026-01-01T00:00:00Z', end: '2026-01-28T23:55:00Z' },
     test: { points: 2016, start: '2026-01-29T00:00:00Z', end: '2026-02-04T23:55:00Z', days: 7 },
     ground_truth: 'labels',

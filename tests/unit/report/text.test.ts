@@ -15,6 +15,7 @@ describe('renderTextReport', () => {
     expect(valueOf(report, 'Dataset')).toBe('nab/machine_temperature');
     expect(valueOf(report, 'Model')).toBe('seasonal');
     expect(valueOf(report, 'Components')).toBe('trend, daily, weekly');
+    expect(valueOf(report, 'Scale')).toBe('log (noise grows with the level)');
     expect(valueOf(report, 'Train')).toBe('2026-01-01T00:00:00Z to 2026-01-28T23:55:00Z  (8,064 points)');
     expect(valueOf(report, 'Test')).toBe(
       '2026-01-29T00:00:00Z to 2026-02-04T23:55:00Z  (2,016 points, 7.00 days)',
