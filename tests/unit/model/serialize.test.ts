@@ -18,6 +18,30 @@ function expectBitIdentical(a: FittedModel, b: FittedModel, timestamps: Float64A
   }
 }
 
+/** Noise in [-0.5, 0.5) from a small LCG: this file needs reproducible noise, not good noise. */
+function lcgNoise(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
+}
+
+type Json = Record<string, unknown>;
+
+/** A model's file: its text, a fresh parse of it per call, and a check of the loader's message for `name`. */
+function fileOf(
+  model: FittedModel,
+  name: string,
+): { text: string; fresh: () => Json; expectMessage: (json: unknown, message: string) => void } {
+  const text = JSON.stringify(serializeModel(model));
+  return {
+    text,
+    fresh: () => JSON.parse(text) as Json,
+    expectMessage: (json, message) => expect(() => loadModel(json, name)).toThrow(new UserError(message)),
+  };
+}
+
 const everyTenMinutes = Float64Array.from(
   { length: 6 * 24 * 40 },
   (_, i) => MONDAY_MS - 5 * DAY_MS + i * 10 * MINUTE_MS,
@@ -160,7 +184,6 @@ describe('model files', () => {
     expect(json.stepMs).toBe(5 * MINUTE_MS);
   });
 
-  type Json = Record<string, unknown>;
   type Edit = (j: Json) => void;
   const o = (v: unknown): Json => v as Json;
   const a = (v: unknown): unknown[] => v as unknown[];
@@ -312,24 +335,14 @@ describe('model files', () => {
 describe('model files with a daily profile (version 4)', () => {
   // A business-hours step (60 from 09:00 to 17:00 UTC, else 20) with noise: the daily profile is learnt.
   const step = 5 * MINUTE_MS;
-  let state = 7;
-  const noise = (): number => {
-    // A small LCG: this file needs reproducible noise, not good noise.
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648 - 0.5;
-  };
+  const noise = lcgNoise(7);
   const timestampsMs = Float64Array.from({ length: (10 * DAY_MS) / step }, (_, i) => MONDAY_MS + i * step);
   const values = Float64Array.from(timestampsMs, (t) => {
     const hour = (t % DAY_MS) / 3_600_000;
     return (hour >= 9 && hour < 17 ? 60 : 20) + 2 * noise();
   });
   const model = createForecaster().fit({ timestampsMs, values, stepMs: step });
-  const text = JSON.stringify(serializeModel(model));
-  type Json = Record<string, unknown>;
-  const fresh = (): Json => JSON.parse(text) as Json;
-  const expectMessage = (json: unknown, message: string): void => {
-    expect(() => loadModel(json, 'p.json')).toThrow(new UserError(message));
-  };
+  const { text, fresh, expectMessage } = fileOf(model, 'p.json');
 
   it('writes the profile with its grid and predicts bit-identically after a load', () => {
     expect(model.components).toContain('daily_profile');
@@ -391,23 +404,14 @@ describe('model files with a daily profile (version 4)', () => {
 describe('model files on the log scale (version 5)', () => {
   // A latency-like series: a daily cycle from 40 to 200 with noise proportional to the level.
   const step = 5 * MINUTE_MS;
-  let state = 11;
-  const noise = (): number => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648 - 0.5;
-  };
+  const noise = lcgNoise(11);
   const timestampsMs = Float64Array.from({ length: (9 * DAY_MS) / step }, (_, i) => MONDAY_MS + i * step);
   const values = Float64Array.from(timestampsMs, (t) => {
     const level = 40 + 80 * (1 - Math.cos((2 * Math.PI * (t % DAY_MS)) / DAY_MS));
     return level * (1 + 0.2 * noise());
   });
   const model = createForecaster({ minBandAbs: 5 }).fit({ timestampsMs, values, stepMs: step });
-  const text = JSON.stringify(serializeModel(model));
-  type Json = Record<string, unknown>;
-  const fresh = (): Json => JSON.parse(text) as Json;
-  const expectMessage = (json: unknown, message: string): void => {
-    expect(() => loadModel(json, 'l.json')).toThrow(new UserError(message));
-  };
+  const { text, fresh, expectMessage } = fileOf(model, 'l.json');
 
   it('writes the transform and its choice, and predicts bit-identically after a load', () => {
     expect(model.valueTransform?.kind).toBe('log');
