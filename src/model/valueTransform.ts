@@ -15,7 +15,8 @@
  *
  * Pure: no I/O, no state.
  */
-import { medianOfRange } from './stats';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
+import { medianOfRange, selectInPlace } from './stats';
 
 /** A log transform with a linear tail below `floor` (> 0), so every finite value maps (see {@link toModelScale}). */
 export interface ValueTransform {
@@ -90,54 +91,61 @@ export function spreadLevelSlope(
   stepMs: number,
 ): SpreadLevel {
   const blockMs = Math.max(BLOCK_MS, MIN_BLOCK_POINTS * stepMs);
-  const xs: number[] = [];
-  const ys: number[] = [];
-  const level: number[] = [];
-  const change: number[] = [];
-  const close = (): void => {
-    if (level.length >= MIN_BLOCK_POINTS) {
-      const l = median(level);
-      const c = median(change);
+  // A fit calls this on every history: its buffers come from the scratch arena (model/scratch.ts). A block
+  // is a run of points, so its levels and changes sit in the buffers at its own offsets.
+  const mark = scratchMark();
+  const level = scratchFloat64(n);
+  const change = scratchFloat64(n);
+  const maxBlocks = Math.ceil(n / MIN_BLOCK_POINTS) + 1;
+  const xs = scratchFloat64(maxBlocks);
+  const ys = scratchFloat64(maxBlocks);
+  let m = 0;
+  let start = 0;
+  let block = 0;
+  for (let i = 0; i <= n; i++) {
+    const b = i < n ? Math.floor((ts[i] - ts[0]) / blockMs) : -1;
+    if (b === block) {
+      level[i] = values[i];
+      if (i > start) change[i - 1] = Math.abs(values[i] - values[i - 1]);
+      continue;
+    }
+    // Points [start, i) form a block.
+    const size = i - start;
+    if (size >= MIN_BLOCK_POINTS) {
+      const l = medianOfRange(level, start, size);
+      const c = medianOfRange(change, start, size - 1);
       if (l > 0 && c > 0) {
-        xs.push(Math.log(l));
-        ys.push(Math.log(c));
+        xs[m] = Math.log(l);
+        ys[m] = Math.log(c);
+        m++;
       }
     }
-    level.length = 0;
-    change.length = 0;
-  };
-  let block = Number.NaN;
-  for (let i = 0; i < n; i++) {
-    const b = Math.floor((ts[i] - ts[0]) / blockMs);
-    if (b !== block) {
-      close();
+    if (i < n) {
+      start = i;
       block = b;
-    } else change.push(Math.abs(values[i] - values[i - 1]));
-    level.push(values[i]);
+      level[i] = values[i];
+    }
   }
-  close();
-  const m = xs.length;
-  if (m < MIN_BLOCKS) return { slope: Number.NaN, levelRange: 0, blocks: m };
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < m; i++) {
-    mx += xs[i] / m;
-    my += ys[i] / m;
+  let out: SpreadLevel = { slope: Number.NaN, levelRange: 0, blocks: m };
+  if (m >= MIN_BLOCKS) {
+    let mx = 0;
+    let my = 0;
+    for (let j = 0; j < m; j++) {
+      mx += xs[j] / m;
+      my += ys[j] / m;
+    }
+    let sxy = 0;
+    let sxx = 0;
+    for (let j = 0; j < m; j++) {
+      sxy += (xs[j] - mx) * (ys[j] - my);
+      sxx += (xs[j] - mx) * (xs[j] - mx);
+    }
+    const high = selectInPlace(xs, m, Math.floor(0.9 * (m - 1)));
+    const low = selectInPlace(xs, m, Math.floor(0.1 * (m - 1)));
+    out = { slope: sxx > 0 ? sxy / sxx : Number.NaN, levelRange: high - low, blocks: m };
   }
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < m; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) * (xs[i] - mx);
-  }
-  const sorted = Float64Array.from(xs).sort();
-  const levelRange = sorted[Math.floor(0.9 * (m - 1))] - sorted[Math.floor(0.1 * (m - 1))];
-  return { slope: sxx > 0 ? sxy / sxx : Number.NaN, levelRange, blocks: m };
-}
-
-function median(values: readonly number[]): number {
-  const buf = Float64Array.from(values);
-  return medianOfRange(buf, 0, buf.length);
+  scratchRelease(mark);
+  return out;
 }
 
 /**
