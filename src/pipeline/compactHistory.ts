@@ -18,6 +18,8 @@ export interface HistoryStore {
   push(timestampMs: number, value: number, exclude?: boolean): boolean;
   /** Marks every kept sample at or after `fromMs` as excluded from refits. */
   excludeFrom(fromMs: number): void;
+  /** Marks every kept sample in [fromMs, toMs] as excluded from refits. */
+  excludeRange(fromMs: number, toMs: number): void;
   /** The history within the last `windowMs`. Allocates once per call (per refit, not per point). */
   snapshot(windowMs: number): HistorySnapshot;
   /** Bytes of typed-array memory held. */
@@ -469,14 +471,20 @@ export class CompactHistory implements HistoryStore {
   }
 
   excludeFrom(fromMs: number): void {
+    this.excludeRange(fromMs, Number.POSITIVE_INFINITY);
+  }
+
+  excludeRange(fromMs: number, toMs: number): void {
     if (this.newestIndex === undefined) return;
     const from = Math.ceil(fromMs / this.stepMs - 1e-9);
-    for (let i = Math.max(from, this.oldestRaw()); i <= this.newestIndex; i++) {
+    const to = Math.min(Math.floor(toMs / this.stepMs + 1e-9), this.newestIndex);
+    for (let i = Math.max(from, this.oldestRaw()); i <= to; i++) {
       this.bytes8[this.ringExcludedOffset + this.ringSlot(i)] = 1;
     }
-    // Folded buckets cannot mark single samples: any bucket reaching past `from` is excluded whole.
+    // Folded buckets cannot mark single samples: any bucket the range reaches into is excluded whole.
     const firstBucket = Math.max(this.bucketOf(from), this.sealedUpTo - this.bucketCap);
-    for (let b = firstBucket; b < this.sealedUpTo; b++) this.setExcluded(this.bucketSlot(b), true);
+    const endBucket = Math.min(this.sealedUpTo, this.bucketOf(to) + 1);
+    for (let b = firstBucket; b < endBucket; b++) this.setExcluded(this.bucketSlot(b), true);
   }
 
   snapshot(windowMs: number): HistorySnapshot {

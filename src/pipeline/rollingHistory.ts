@@ -79,9 +79,15 @@ export class RollingHistory implements HistoryStore {
 
   /** Marks every kept slot at or after `fromMs` (up to the newest) as excluded from refits. */
   excludeFrom(fromMs: number): void {
+    this.excludeRange(fromMs, Number.POSITIVE_INFINITY);
+  }
+
+  /** Marks every kept slot in [fromMs, toMs] as excluded from refits. */
+  excludeRange(fromMs: number, toMs: number): void {
     if (this.newestIndex === undefined) return;
     const from = Math.max(Math.ceil(fromMs / this.stepMs - 1e-9), this.oldestIndex());
-    for (let i = from; i <= this.newestIndex; i++) this.excluded[this.slot(i)] = 1;
+    const to = Math.min(Math.floor(toMs / this.stepMs + 1e-9), this.newestIndex);
+    for (let i = from; i <= to; i++) this.excluded[this.slot(i)] = 1;
   }
 
   /**

@@ -138,6 +138,21 @@ describe('CompactHistory', () => {
     expect(snap.values).toHaveLength(200);
   });
 
+  it('marks a closed range: whole folded buckets it reaches into, single raw samples in the tail', () => {
+    const h = new CompactHistory(STEP, DAY);
+    for (let i = 0; i < 200; i++) h.push(T0 + i * STEP, 10 + (i % 3));
+    // Samples 45..52 (inside folded bucket 2: samples 40..59) and 195..197 (the raw tail).
+    h.excludeRange(T0 + 45 * STEP, T0 + 52 * STEP);
+    h.excludeRange(T0 + 195 * STEP, T0 + 197 * STEP);
+    const snap = h.snapshot(DAY);
+    expect(snap.values).toHaveLength(200);
+    for (let i = 0; i < snap.values.length; i++) {
+      const k = Math.round((snap.timestampsMs[i] - T0) / STEP);
+      const expected = (k >= 40 && k < 60) || (k >= 195 && k <= 197) ? 1 : 0;
+      expect([k, snap.exclude[i]]).toEqual([k, expected]);
+    }
+  });
+
   it('gives the forecaster the same fit and calibration as the raw 14 days at 30 s, in ~12 KB', () => {
     const forecaster = createForecaster();
     for (const kind of ['cpu', 'latency'] as const) {

@@ -59,6 +59,15 @@ describe('RollingHistory', () => {
     expect(Array.from(h.snapshot(10 * STEP).exclude)).toEqual([0, 0, 0, 1, 1, 1, 0]);
   });
 
+  it('marks a closed range (a screened episode) and nothing outside it', () => {
+    const h = new RollingHistory(STEP, 10);
+    for (let i = 0; i < 8; i++) h.push(i * STEP, i);
+    // Both ends are included; a range reaching past the kept slots marks what is kept.
+    h.excludeRange(2 * STEP, 4 * STEP);
+    h.excludeRange(7 * STEP, 30 * STEP);
+    expect(Array.from(h.snapshot(10 * STEP).exclude)).toEqual([0, 0, 1, 1, 1, 0, 0, 1]);
+  });
+
   it('accepts a late sample inside the window without moving the newest slot', () => {
     const h = new RollingHistory(STEP, 10);
     h.push(5 * STEP, 5);
