@@ -73,6 +73,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     acceptAfterMs: DEFAULT_REFIT_ADMISSION.acceptAfterMs,
     maxExcludedFraction: DEFAULT_REFIT_ADMISSION.maxExcludedFraction,
     learnRecurring: DEFAULT_REFIT_ADMISSION.learnRecurring,
+    screenHistory: DEFAULT_REFIT_ADMISSION.screenHistory,
   },
   detection: DEFAULT_DETECTION_OPTIONS,
   influxdb: {

@@ -300,6 +300,11 @@ export const CONFIG_SCHEMA: SectionSpec = {
           booleanValue(),
           'Refits learn short episodes (up to 3 h) that start at the same time of day (within 30 min) on at least half the days of the window and on 3 or more: a schedule, not an incident.',
         ),
+        screen_history: leaf(
+          'boolean',
+          booleanValue(),
+          "Before a series' first fit, replay its history (a backfill, a dataset's training part) through the detector against a first model and leave the episodes found out of the fit and of later refits, as if they had been live: otherwise the history's own incidents teach the detector that incidents of their size are ordinary.",
+        ),
       },
     },
     detection: {

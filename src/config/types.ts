@@ -53,6 +53,8 @@ export interface ModelConfig extends SeasonalOptions {
   readonly maxExcludedFraction: number;
   /** Re-admit short episodes that recur at the same time of day (pipeline/refitAdmission.ts). */
   readonly learnRecurring: boolean;
+  /** Screen the history for its own incidents before a series' first fit (pipeline/seriesRunner.ts). */
+  readonly screenHistory: boolean;
 }
 
 export interface InfluxConfig {

@@ -14,6 +14,8 @@ export interface BacktestOptions {
   readonly admission?: RefitAdmission;
   /** Use this model for the initial fit instead of fitting (a `train` model file). */
   readonly initialModel?: FittedModel;
+  /** A fresh detector to screen the training part with before the initial fit (see `SeriesRunner.fit`). */
+  readonly screenDetector?: () => PointDetector;
   /** Called after each streamed chunk with (points done, points total), for progress bars. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -60,6 +62,7 @@ export function runBacktest(
     retrainIntervalMs: options.retrainIntervalMs,
     trainingWindowMs: options.trainingWindowMs,
     ...(options.admission ? { admission: options.admission } : {}),
+    ...(options.screenDetector ? { screenDetector: options.screenDetector } : {}),
   });
   const ts = series.timestampsMs;
   runner.load({ timestampsMs: ts.subarray(0, testStart), values: series.values.subarray(0, testStart) });

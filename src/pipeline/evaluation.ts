@@ -49,6 +49,9 @@ export function evaluateSeries(input: EvaluationInput): EvaluationOutput {
       trainingWindowMs: input.trainingWindowMs,
       ...(input.admission ? { admission: input.admission } : {}),
       ...(input.initialModel ? { initialModel: input.initialModel } : {}),
+      // The training part is screened by a plain detector of the same options (a diagnosis wrapper around
+      // `input.detector` must not see the replay).
+      screenDetector: () => new SeriesDetector('screen', input.detection, { stepMs: series.stepMs }),
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
     },
   );

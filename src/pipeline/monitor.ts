@@ -104,6 +104,7 @@ export class Monitor {
       retrainIntervalMs: m.retrainIntervalMs,
       trainingWindowMs: m.trainingWindowMs,
       admission: m,
+      screenDetector: () => this.deps.createDetector(id, stepMs),
     });
     return { runner, stepMs, openEpisodes: undefined };
   }

@@ -37,6 +37,11 @@ export interface RefitAdmission {
   readonly maxExcludedFraction: number;
   /** Re-admit runs that recur at the same time of day (the third bound). Absent = true. */
   readonly learnRecurring?: boolean;
+  /**
+   * Before a series' first fit, replay its history through a fresh detector and mark the episodes found as
+   * if they had been live (pipeline/seriesRunner.ts). Absent = true.
+   */
+  readonly screenHistory?: boolean;
 }
 
 /** Two excluded points closer than this belong to the same run: an episode that paused and resumed. */
@@ -157,4 +162,5 @@ export const DEFAULT_REFIT_ADMISSION: Required<RefitAdmission> = {
   acceptAfterMs: 86_400_000,
   maxExcludedFraction: 0.2,
   learnRecurring: true,
+  screenHistory: true,
 };

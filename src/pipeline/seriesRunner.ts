@@ -49,6 +49,11 @@ export interface SeriesRunnerOptions {
   readonly trainingWindowMs: number;
   /** Which episode points a refit learns from after all (default DEFAULT_REFIT_ADMISSION). */
   readonly admission?: RefitAdmission;
+  /**
+   * A fresh detector, as the series' own is configured, to screen the history with before the first fit
+   * (see `SeriesRunner.fit`; `admission.screenHistory` turns it off). Without it there is no screening.
+   */
+  readonly screenDetector?: () => PointDetector;
 }
 
 export interface Observation {
@@ -157,22 +162,81 @@ export class SeriesRunner {
   /**
    * Fits on the rolling window, leaving out points inside anomaly episodes so a persisting failure does
    * not quietly become the new normal.
+   *
+   * The first fit screens the history first (with `screenDetector`, unless `admission.screenHistory` is
+   * false): a history loaded at start (a backfill, a dataset's training part) holds its own incidents,
+   * which no live episode has marked, and a model fitted on them learns from them what an ordinary
+   * excursion is — its spike, run, drift and shift levels are set by the incidents, and the next ones of that
+   * size pass. So a first model is fitted, the history is replayed through a fresh detector against it, and
+   * the episodes found are marked as if they had been live; the model used is fitted after that, under the
+   * usual admission rules (a run longer than `acceptAfterMs`, a daily routine, or more than
+   * `maxExcludedFraction` of the window is learnt all the same). The marks stay for later refits.
    */
   fit(nowMs: number): FittedModel {
+    const admission = this.options.admission ?? DEFAULT_REFIT_ADMISSION;
+    const screen = this.options.screenDetector;
+    if (this.fitted === undefined && screen !== undefined && admission.screenHistory !== false) {
+      this.screenHistory(screen());
+    }
+    const model = this.fitSnapshot(admission);
+    this.useModel(model, nowMs);
+    return model;
+  }
+
+  private fitSnapshot(admission: RefitAdmission): FittedModel {
     const snap = this.history.snapshot(this.options.trainingWindowMs);
-    const model = this.forecaster.fit({
+    return this.forecaster.fit({
       timestampsMs: snap.timestampsMs,
       values: snap.values,
       stepMs: this.options.stepMs,
-      exclude: admitForRefit(
-        snap.timestampsMs,
-        snap.exclude,
-        this.options.stepMs,
-        this.options.admission ?? DEFAULT_REFIT_ADMISSION,
-      ),
+      exclude: admitForRefit(snap.timestampsMs, snap.exclude, this.options.stepMs, admission),
     });
-    this.useModel(model, nowMs);
-    return model;
+  }
+
+  /** Marks the episodes `detector` finds in the history, judged by a model fitted on it (see `fit`). */
+  private screenHistory(detector: PointDetector): void {
+    const model = this.fitSnapshot(this.options.admission ?? DEFAULT_REFIT_ADMISSION);
+    try {
+      const snap = this.history.snapshot(this.options.trainingWindowMs);
+      const ts = snap.timestampsMs;
+      detector.onRefit(model);
+      const forecast = model.predict(ts);
+      const tail = (z: number): number => model.tailProbability(z);
+      const transform = model.valueTransform;
+      let runFrom = Number.NaN;
+      let runTo = Number.NaN;
+      const close = (): void => {
+        if (!Number.isNaN(runFrom)) this.history.excludeRange(runFrom, runTo);
+        runFrom = Number.NaN;
+      };
+      for (let i = 0; i < ts.length; i++) {
+        const point: ForecastPoint = {
+          yhat: forecast.yhat[i],
+          lower: forecast.lower[i],
+          upper: forecast.upper[i],
+          scale: forecast.scale[i],
+        };
+        const v = snap.values[i];
+        const { episodeId, joinedMs } = detector.observe(
+          ts[i],
+          transform === undefined ? v : toModelScale(transform, v),
+          point,
+          tail,
+        );
+        if (episodeId === '') {
+          close();
+          continue;
+        }
+        // The look-back points that opened the episode belong to it too.
+        const from = joinedMs !== undefined && joinedMs.length > 0 ? Math.min(...joinedMs) : ts[i];
+        if (Number.isNaN(runFrom)) runFrom = from;
+        else runFrom = Math.min(runFrom, from);
+        runTo = ts[i];
+      }
+      close();
+    } finally {
+      model.dispose?.();
+    }
   }
 
   /** Installs a model (fitted here, or loaded from a `train` model file). */

@@ -2,6 +2,7 @@ import { DEFAULT_DETECTION_OPTIONS } from '../../../src/detect/defaults';
 import { SeriesDetector } from '../../../src/detect/seriesDetector';
 import type { LabelledSeries } from '../../../src/domain/timeSeries';
 import { runBacktest, splitIndex } from '../../../src/pipeline/backtest';
+import { DEFAULT_REFIT_ADMISSION } from '../../../src/pipeline/refitAdmission';
 import { evaluateSeries, injectIntoTestPart } from '../../../src/pipeline/evaluation';
 import { generateSeries } from '../../../src/sources/simulator';
 import { MeanForecaster } from './fakes';
@@ -237,5 +238,64 @@ describe('a series whose noise grows with its level', () => {
     const at = spikeAt - r.testStart;
     expect(r.points.isAnomaly[at]).toBe(1);
     expect(r.episodes.filter((e) => e.startMs !== START + spikeAt * STEP).length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('screening the training part before the first fit', () => {
+  // A simulated cpu metric, 14 days of training and 7 of test, with about an incident a day in both.
+  const g = generateSeries({
+    kind: 'cpu',
+    seed: 2,
+    startMs: START,
+    stepMs: STEP,
+    points: 21 * 288,
+    anomalies: 21,
+  });
+  const run = (screen: boolean) =>
+    runBacktest(g.series, createForecaster(), detector(), {
+      trainRatio: 14 / 21,
+      retrainIntervalMs: DAY,
+      trainingWindowMs: 14 * DAY,
+      ...(screen ? { screenDetector: detector } : {}),
+    });
+  const screened = run(true);
+  const plain = run(false);
+  const metric = (r: typeof plain, key: string): number => Number(r.initialModel.metrics[key]);
+  /** Events of the test part with at least one point in an episode, and all of them. */
+  const found = (r: typeof plain): [number, number] => {
+    const ts = r.points.timestampsMs;
+    const events = g.events.filter((e) => e.endMs >= ts[0]);
+    const hit = events.filter((e) =>
+      ts.some((t, i) => t >= e.startMs && t <= e.endMs && r.points.isAnomaly[i] === 1),
+    );
+    return [hit.length, events.length];
+  };
+
+  it('leaves the incidents it finds in the history out of the first fit', () => {
+    expect(metric(plain, 'trainPoints')).toBe(plain.testStart);
+    const left = screened.testStart - metric(screened, 'trainPoints');
+    // The 14 training incidents (spikes of a point, shifts and drifts of hours) and no more than that.
+    expect(left).toBeGreaterThan(14);
+    expect(left).toBeLessThan(0.1 * screened.testStart);
+    // `model.screen_history: false` turns it off.
+    const off = runBacktest(g.series, createForecaster(), detector(), {
+      trainRatio: 14 / 21,
+      retrainIntervalMs: DAY,
+      trainingWindowMs: 14 * DAY,
+      admission: { ...DEFAULT_REFIT_ADMISSION, screenHistory: false },
+      screenDetector: detector,
+    });
+    expect(metric(off, 'trainPoints')).toBe(off.testStart);
+  });
+
+  it('so the levels the detector learns are set by the noise, not by the incidents', () => {
+    // The N-of-M run level and the single-point spike level, in the model's z units.
+    expect(metric(screened, 'runLevel')).toBeLessThan(0.5 * metric(plain, 'runLevel'));
+    expect(metric(screened, 'oneStepSpikeUpper')).toBeLessThan(0.9 * metric(plain, 'oneStepSpikeUpper'));
+  });
+
+  it('and finds every test event, one of which the unscreened model missed', () => {
+    expect(found(screened)).toEqual([8, 8]);
+    expect(found(plain)).toEqual([7, 8]);
   });
 });
