@@ -63,11 +63,12 @@ describe('admitForRefit', () => {
     expect(out).not.toBe(ex);
   });
 
-  it('defaults to one day, a fifth, and learning what recurs', () => {
+  it('defaults to one day, a fifth, learning what recurs, and screening the first fit', () => {
     expect(DEFAULT_REFIT_ADMISSION).toEqual({
       acceptAfterMs: 24 * HOUR,
       maxExcludedFraction: 0.2,
       learnRecurring: true,
+      screenHistory: true,
     });
   });
 
