@@ -39,7 +39,7 @@ export interface RefitAdmission {
   readonly learnRecurring?: boolean;
   /**
    * Before a series' first fit, replay its history through a fresh detector and mark the episodes found as
-   * if they had been live (pipeline/seriesRunner.ts). Absent = true.
+   * if they had been live (pipeline/seriesRunner.ts). Absent = false.
    */
   readonly screenHistory?: boolean;
 }
@@ -162,5 +162,6 @@ export const DEFAULT_REFIT_ADMISSION: Required<RefitAdmission> = {
   acceptAfterMs: 86_400_000,
   maxExcludedFraction: 0.2,
   learnRecurring: true,
-  screenHistory: true,
+  // Off: see SeriesRunner.fit for what it gains and what it costs 1-minute heaps.
+  screenHistory: false,
 };

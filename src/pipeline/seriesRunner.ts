@@ -2,6 +2,7 @@ import type { Episode, ScoredPoint } from '../domain/anomaly';
 import type { TimeSeries } from '../domain/timeSeries';
 import type { FittedModel, Forecaster } from '../model/types';
 import { fromModelScale, toModelScale, type ValueTransform } from '../model/valueTransform';
+import { routineResetDirection } from '../detect/seriesDetector';
 import { admitForRefit, DEFAULT_REFIT_ADMISSION, type RefitAdmission } from './refitAdmission';
 import { COMPACT_BELOW_MS, CompactHistory, type HistoryStore } from './compactHistory';
 import { RollingHistory } from './rollingHistory';
@@ -163,19 +164,24 @@ export class SeriesRunner {
    * Fits on the rolling window, leaving out points inside anomaly episodes so a persisting failure does
    * not quietly become the new normal.
    *
-   * The first fit screens the history first (with `screenDetector`, unless `admission.screenHistory` is
-   * false): a history loaded at start (a backfill, a dataset's training part) holds its own incidents,
+   * With `admission.screenHistory` (config `model.screen_history`, off by default) and a `screenDetector`,
+   * the first fit screens the history first: a history loaded at start (a backfill, a dataset's training part) holds its own incidents,
    * which no live episode has marked, and a model fitted on them learns from them what an ordinary
    * excursion is — its spike, run, drift and shift levels are set by the incidents, and the next ones of that
    * size pass. So a first model is fitted, the history is replayed through a fresh detector against it, and
    * the episodes found are marked as if they had been live; the model used is fitted after that, under the
    * usual admission rules (a run longer than `acceptAfterMs`, a daily routine, or more than
    * `maxExcludedFraction` of the window is learnt all the same). The marks stay for later refits.
+   *
+   * Measured on the synthetic suite (full bench, with the sustained-shift floor at 4.5): event recall 0.854
+   * at 0.159 false episodes per series-day, against the default's 0.807 / 0.095; but anomaly-free 1-minute
+   * heaps went from 0.43 to 1.38 false episodes a day (1.02 with the routine-reset guard below), so it is
+   * off by default.
    */
   fit(nowMs: number): FittedModel {
     const admission = this.options.admission ?? DEFAULT_REFIT_ADMISSION;
     const screen = this.options.screenDetector;
-    if (this.fitted === undefined && screen !== undefined && admission.screenHistory !== false) {
+    if (this.fitted === undefined && screen !== undefined && admission.screenHistory === true) {
       this.screenHistory(screen());
     }
     const model = this.fitSnapshot(admission);
@@ -193,10 +199,17 @@ export class SeriesRunner {
     });
   }
 
-  /** Marks the episodes `detector` finds in the history, judged by a model fitted on it (see `fit`). */
+  /**
+   * Marks the episodes `detector` finds in the history, judged by a model fitted on it (see `fit`). Not on a
+   * series with routine resets (a heap's GC sawtooth, detect/seriesDetector.ts): there the replay's episodes
+   * are mostly its own cycle, and leaving them out fitted the next model on the cycle's middle only (1-minute
+   * heaps: false episodes on anomaly-free series 0.43 -> 1.38 a day, interval coverage 0.92 -> 0.83).
+   */
   private screenHistory(detector: PointDetector): void {
     const model = this.fitSnapshot(this.options.admission ?? DEFAULT_REFIT_ADMISSION);
     try {
+      const { resetsUpPerDay, resetsDownPerDay } = model.metrics;
+      if (routineResetDirection(resetsUpPerDay, resetsDownPerDay) !== 0) return;
       const snap = this.history.snapshot(this.options.trainingWindowMs);
       const ts = snap.timestampsMs;
       detector.onRefit(model);

@@ -256,7 +256,9 @@ describe('screening the training part before the first fit', () => {
       trainRatio: 14 / 21,
       retrainIntervalMs: DAY,
       trainingWindowMs: 14 * DAY,
-      ...(screen ? { screenDetector: detector } : {}),
+      ...(screen
+        ? { admission: { ...DEFAULT_REFIT_ADMISSION, screenHistory: true }, screenDetector: detector }
+        : {}),
     });
   const screened = run(true);
   const plain = run(false);
