@@ -2,6 +2,7 @@ import { DEFAULT_CONFIG } from '../src/config/defaults';
 import { scoreColumns, SeriesDetector } from '../src/detect/seriesDetector';
 import { scorePoint } from '../src/detect/score';
 import type { FittedModel, Forecast, Forecaster } from '../src/model/types';
+import { toModelScale } from '../src/model/valueTransform';
 import { SeriesRunner } from '../src/pipeline/seriesRunner';
 import { generateSeries, type GeneratedSeries, type MetricKind } from '../src/sources/simulator';
 import { type BenchContext, median, peakRssMb, round, timeOnce, type Timing } from './common';
@@ -263,6 +264,10 @@ export function measureScoring(ctx: BenchContext): ScoringResult {
   const model: FittedModel = forecaster.fit(train);
   const ts = g.timestampsMs.subarray(trainPts);
   const actual = g.values.subarray(trainPts);
+  // The detector reads values on the model's scale (model/valueTransform.ts; a cpu metric stays in its units);
+  // the runner below maps them itself.
+  const transform = model.valueTransform;
+  const seen = transform === undefined ? actual : actual.map((v) => toModelScale(transform, v));
   const fc: Forecast = model.predict(ts);
   const tail = (z: number): number => model.tailProbability(z);
   const passes = ctx.quick ? 60 : 200;
@@ -281,11 +286,11 @@ export function measureScoring(ctx: BenchContext): ScoringResult {
     return d;
   };
   const detector = throughput(reps, () => {
-    for (let p = 0; p < passes; p++) trained().observeColumns(ts, actual, fc, tail, columns);
+    for (let p = 0; p < passes; p++) trained().observeColumns(ts, seen, fc, tail, columns);
     return passes * ts.length;
   });
   const objects = throughput(reps, () => {
-    for (let p = 0; p < passes; p++) trained().observeMany(ts, actual, fc, tail);
+    for (let p = 0; p < passes; p++) trained().observeMany(ts, seen, fc, tail);
     return passes * ts.length;
   });
   const single = throughput(reps, () => {
@@ -294,7 +299,7 @@ export function measureScoring(ctx: BenchContext): ScoringResult {
       for (let i = 0; i < ts.length; i++) {
         const s = scorePoint(
           ts[i],
-          actual[i],
+          seen[i],
           { yhat: fc.yhat[i], lower: fc.lower[i], upper: fc.upper[i], scale: fc.scale[i] },
           tail,
           detection,

@@ -185,25 +185,9 @@ export function subtractProfile(
 }
 
 /**
- * The profile's value at an arbitrary timestamp, as a fitted model stores it: `values` holds `binsPerDay`
- * weekday entries, then as many weekend entries when it is split (length 2·binsPerDay). A timestamp between
- * grid points takes its nearest bin, as the fit's bins do (model/bins.ts `towBinOf`).
- */
-export function dailyProfileAt(
-  values: Float64Array,
-  binMs: number,
-  offsetMs: number,
-  weekend: boolean,
-  t: number,
-): number {
-  const binsPerDay = Math.round(MS_PER_DAY / binMs);
-  const split = values.length === 2 * binsPerDay;
-  return values[dailyProfileIndex(t, binMs, offsetMs, binsPerDay, split && weekend)];
-}
-
-/**
- * The entry of a stored profile (`binsPerDay` = a day / `binMs`) a timestamp reads, from the weekend half
- * when `weekendHalf`: the per-point part of {@link dailyProfileAt}, for callers that know the rest.
+ * The entry of a stored profile (`binsPerDay` = a day / `binMs`, weekday bins first, then the weekend half
+ * when split) a timestamp reads, from the weekend half when `weekendHalf`. A timestamp between grid points
+ * takes its nearest bin, as the fit's bins do (model/bins.ts `towBinOf`).
  */
 export function dailyProfileIndex(
   t: number,

@@ -1,6 +1,6 @@
 import { UserError } from '../domain/errors';
 import type { SeasonalOptions } from './types';
-import { TRANSFORM_CHOICES } from './valueTransform';
+import { isTransformChoice, TRANSFORM_CHOICES } from './valueTransform';
 
 /**
  * Defaults of the seasonal forecaster (see {@link SeasonalOptions} for units and meaning):
@@ -84,7 +84,7 @@ export function resolveSeasonalOptions(given: Partial<SeasonalOptions> = {}): Se
       `model option "dailyProfile" must be true or false, got ${String(merged.dailyProfile)}`,
     );
   }
-  if (!(TRANSFORM_CHOICES as readonly unknown[]).includes(merged.transform)) {
+  if (!isTransformChoice(merged.transform)) {
     throw new UserError(
       `model option "transform" must be one of ${TRANSFORM_CHOICES.join(', ')}, got ${String(merged.transform)}`,
     );

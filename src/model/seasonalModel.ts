@@ -48,7 +48,7 @@ export interface SeasonalModelParams {
   readonly changepointsDays: Float64Array;
   /** Constant added to every forecast (the training median); NaN when no training point was usable. */
   readonly offset: number;
-  /** [level, slope per day, slope change at each changepoint (per day)], series units. */
+  /** [level, slope per day, slope change at each changepoint (per day)], model units. */
   readonly trend: Float64Array;
   /** Fourier coefficients [sin₁, cos₁, sin₂, …]; length 2·order, empty when the component is off. */
   readonly daily: Float64Array;
@@ -57,12 +57,12 @@ export interface SeasonalModelParams {
   /** Added on weekend days (UTC Saturday and Sunday) with the weekend daily shape; 0 without it. */
   readonly weekendLevel: number;
   /**
-   * The daily residual profile (model/dailyProfile.ts), series units: `values` has one entry per
+   * The daily residual profile (model/dailyProfile.ts), on the model's scale: `values` has one entry per
    * time-of-day bin of width `binMs` starting at `offsetMs` (then as many for weekend days when split);
    * absent or empty when the component is off.
    */
   readonly dailyProfile?: DailyProfileParams;
-  /** Residual scale per UTC hour (24 values), series units, > 0. */
+  /** Residual scale per UTC hour (24 values), model units, > 0. */
   readonly scaleProfile: Float64Array;
   readonly residuals: ResidualDistribution;
   readonly metrics: FitMetrics;

@@ -10,7 +10,7 @@ import {
   SeasonalModel,
 } from './seasonalModel';
 import type { FitMetrics, FittedModel, SeasonalOptions, SerializedModel } from './types';
-import { TRANSFORM_CHOICES, type TransformChoice, type ValueTransform } from './valueTransform';
+import { isTransformChoice, TRANSFORM_CHOICES, type ValueTransform } from './valueTransform';
 
 /**
  * Model files: `serializeModel` writes the JSON form (schema "anomalyd.model", version 5; version 4 files,
@@ -295,7 +295,7 @@ function readOptions(c: Checker, o: Json, version: number): SeasonalOptions {
   }
   // Version 5 adds the option; older models were fitted on the series' own units.
   const transform = version >= 5 ? o.transform : 'none';
-  if (!(TRANSFORM_CHOICES as readonly unknown[]).includes(transform)) {
+  if (!isTransformChoice(transform)) {
     c.fail(
       `key "options.transform" must be one of ${TRANSFORM_CHOICES.join(', ')}, got ${c.describe(transform)}`,
     );
@@ -311,7 +311,7 @@ function readOptions(c: Checker, o: Json, version: number): SeasonalOptions {
     minBandAbs: o.minBandAbs as number,
     minBandRel: o.minBandRel as number,
     calibrationFraction: o.calibrationFraction as number,
-    transform: transform as TransformChoice,
+    transform,
   };
 }
 

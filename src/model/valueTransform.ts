@@ -28,6 +28,11 @@ export interface ValueTransform {
 export type TransformChoice = 'auto' | 'none' | 'log';
 export const TRANSFORM_CHOICES: readonly TransformChoice[] = ['auto', 'none', 'log'];
 
+/** Whether `v` is one of {@link TRANSFORM_CHOICES} (for the config and model-file checks). */
+export function isTransformChoice(v: unknown): v is TransformChoice {
+  return (TRANSFORM_CHOICES as readonly unknown[]).includes(v);
+}
+
 /**
  * The log scale is chosen when the noise grows (nearly) in proportion to the level: the slope of log(noise)
  * on log(level) across the history's 2-hour blocks is at least 0.9 (1 = a constant coefficient of variation,

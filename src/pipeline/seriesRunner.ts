@@ -1,10 +1,10 @@
 import type { Episode, ScoredPoint } from '../domain/anomaly';
 import type { TimeSeries } from '../domain/timeSeries';
-import type { FittedModel, Forecaster } from '../model/types';
+import type { FittedModel, Forecast, Forecaster } from '../model/types';
 import { fromModelScale, toModelScale, type ValueTransform } from '../model/valueTransform';
 import { routineResetDirection } from '../detect/seriesDetector';
 import { admitForRefit, DEFAULT_REFIT_ADMISSION, type RefitAdmission } from './refitAdmission';
-import { COMPACT_BELOW_MS, CompactHistory, type HistoryStore } from './compactHistory';
+import { COMPACT_BELOW_MS, CompactHistory, type HistorySnapshot, type HistoryStore } from './compactHistory';
 import { RollingHistory } from './rollingHistory';
 
 /** One forecast point as the detector needs it. */
@@ -165,9 +165,9 @@ export class SeriesRunner {
    * not quietly become the new normal.
    *
    * With `admission.screenHistory` (config `model.screen_history`, off by default) and a `screenDetector`,
-   * the first fit screens the history first: a history loaded at start (a backfill, a dataset's training part) holds its own incidents,
-   * which no live episode has marked, and a model fitted on them learns from them what an ordinary
-   * excursion is — its spike, run, drift and shift levels are set by the incidents, and the next ones of that
+   * the first fit screens the history first: a history loaded at start (a backfill, a dataset's training
+   * part) holds its own incidents, which no live episode has marked, and a model fitted on them learns from
+   * them what an ordinary excursion is — its spike, run, drift and shift levels are set by the incidents, and the next ones of that
    * size pass. So a first model is fitted, the history is replayed through a fresh detector against it, and
    * the episodes found are marked as if they had been live; the model used is fitted after that, under the
    * usual admission rules (a run longer than `acceptAfterMs`, a daily routine, or more than
@@ -182,15 +182,14 @@ export class SeriesRunner {
     const admission = this.options.admission ?? DEFAULT_REFIT_ADMISSION;
     const screen = this.options.screenDetector;
     if (this.fitted === undefined && screen !== undefined && admission.screenHistory === true) {
-      this.screenHistory(screen());
+      this.screenHistory(screen(), admission);
     }
-    const model = this.fitSnapshot(admission);
+    const model = this.fitOn(this.history.snapshot(this.options.trainingWindowMs), admission);
     this.useModel(model, nowMs);
     return model;
   }
 
-  private fitSnapshot(admission: RefitAdmission): FittedModel {
-    const snap = this.history.snapshot(this.options.trainingWindowMs);
+  private fitOn(snap: HistorySnapshot, admission: RefitAdmission): FittedModel {
     return this.forecaster.fit({
       timestampsMs: snap.timestampsMs,
       values: snap.values,
@@ -205,12 +204,12 @@ export class SeriesRunner {
    * are mostly its own cycle, and leaving them out fitted the next model on the cycle's middle only (1-minute
    * heaps: false episodes on anomaly-free series 0.43 -> 1.38 a day, interval coverage 0.92 -> 0.83).
    */
-  private screenHistory(detector: PointDetector): void {
-    const model = this.fitSnapshot(this.options.admission ?? DEFAULT_REFIT_ADMISSION);
+  private screenHistory(detector: PointDetector, admission: RefitAdmission): void {
+    const snap = this.history.snapshot(this.options.trainingWindowMs);
+    const model = this.fitOn(snap, admission);
     try {
       const { resetsUpPerDay, resetsDownPerDay } = model.metrics;
       if (routineResetDirection(resetsUpPerDay, resetsDownPerDay) !== 0) return;
-      const snap = this.history.snapshot(this.options.trainingWindowMs);
       const ts = snap.timestampsMs;
       detector.onRefit(model);
       const forecast = model.predict(ts);
@@ -223,17 +222,10 @@ export class SeriesRunner {
         runFrom = Number.NaN;
       };
       for (let i = 0; i < ts.length; i++) {
-        const point: ForecastPoint = {
-          yhat: forecast.yhat[i],
-          lower: forecast.lower[i],
-          upper: forecast.upper[i],
-          scale: forecast.scale[i],
-        };
-        const v = snap.values[i];
         const { episodeId, joinedMs } = detector.observe(
           ts[i],
-          transform === undefined ? v : toModelScale(transform, v),
-          point,
+          onModelScale(snap.values[i], transform),
+          pointAt(forecast, i),
           tail,
         );
         if (episodeId === '') {
@@ -288,14 +280,8 @@ export class SeriesRunner {
         out[i] = { timestampMs: t, actual, episodeId: '', events: NO_EVENTS, joinedMs: NO_JOINS };
         continue;
       }
-      const point: ForecastPoint = {
-        yhat: forecast.yhat[i],
-        lower: forecast.lower[i],
-        upper: forecast.upper[i],
-        scale: forecast.scale[i],
-      };
-      const seen = transform === undefined ? actual : toModelScale(transform, actual);
-      const observed = this.detector.observe(t, seen, point, tail);
+      const point = pointAt(forecast, i);
+      const observed = this.detector.observe(t, onModelScale(actual, transform), point, tail);
       const { episodeId, events, joinedMs } = observed;
       this.history.push(t, actual, episodeId !== '');
       for (const e of events) {
@@ -325,6 +311,21 @@ export class SeriesRunner {
     }
     return out;
   }
+}
+
+/** The forecast at index i of a column-wise forecast, as the detector takes it. */
+function pointAt(forecast: Forecast, i: number): ForecastPoint {
+  return {
+    yhat: forecast.yhat[i],
+    lower: forecast.lower[i],
+    upper: forecast.upper[i],
+    scale: forecast.scale[i],
+  };
+}
+
+/** A value on the model's scale (see `FittedModel.valueTransform`). */
+function onModelScale(value: number, transform: ValueTransform | undefined): number {
+  return transform === undefined ? value : toModelScale(transform, value);
 }
 
 /** A verdict on the model's scale with its value and forecast in the series' units. */

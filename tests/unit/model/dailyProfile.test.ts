@@ -1,7 +1,7 @@
 import { Random } from '../../../src/domain/random';
 import { choosePhaseBins, towBinsInto } from '../../../src/model/bins';
 import {
-  dailyProfileAt,
+  dailyProfileIndex,
   learnDailyProfile,
   MIN_PROFILE_DAYS,
   profileHelps,
@@ -105,25 +105,28 @@ describe('profileRepeats and profileHelps', () => {
   });
 });
 
-describe('subtractProfile and dailyProfileAt', () => {
+describe('subtractProfile and dailyProfileIndex', () => {
   it('removes the shape, and reads it back at any timestamp by its nearest bin', () => {
     const { ts, bins, tow, r, n } = residuals(5, step, 0);
     const p = learnDailyProfile(r, tow, 0, n, bins, false, 1);
     subtractProfile(r, tow, n, bins, false, p);
     for (let i = 0; i < n; i++) expect(r[i]).toBeCloseTo(10 / 3, 12);
-    expect(dailyProfileAt(p, STEP, 0, false, ts[0] + 10 * STEP)).toBe(p[10]);
+    const at = (t: number): number => p[dailyProfileIndex(t, STEP, 0, 24, false)];
+    expect(at(ts[0] + 10 * STEP)).toBe(p[10]);
     // 10:29 reads the 10:00 bin, 10:31 the 11:00 bin, 23:45 wraps to 00:00.
-    expect(dailyProfileAt(p, STEP, 0, false, MONDAY + 10 * STEP + 29 * 60_000)).toBe(p[10]);
-    expect(dailyProfileAt(p, STEP, 0, false, MONDAY + 10 * STEP + 31 * 60_000)).toBe(p[11]);
-    expect(dailyProfileAt(p, STEP, 0, false, MONDAY + DAY - 15 * 60_000)).toBe(p[0]);
+    expect(at(MONDAY + 10 * STEP + 29 * 60_000)).toBe(p[10]);
+    expect(at(MONDAY + 10 * STEP + 31 * 60_000)).toBe(p[11]);
+    expect(at(MONDAY + DAY - 15 * 60_000)).toBe(p[0]);
   });
 
   it('reads the weekend half on weekend days of a split profile, with the grid offset', () => {
     const values = Float64Array.from({ length: 48 }, (_, k) => k);
     const offset = 20 * 60_000; // bins at hh:20
-    expect(dailyProfileAt(values, STEP, offset, false, MONDAY + 5 * STEP + offset)).toBe(5);
-    expect(dailyProfileAt(values, STEP, offset, true, MONDAY + 5 * STEP + offset)).toBe(29);
-    // An unsplit profile ignores the weekend flag.
-    expect(dailyProfileAt(values.subarray(0, 24), STEP, offset, true, MONDAY + 5 * STEP + offset)).toBe(5);
+    const t = MONDAY + 5 * STEP + offset;
+    expect(values[dailyProfileIndex(t, STEP, offset, 24, false)]).toBe(5);
+    expect(values[dailyProfileIndex(t, STEP, offset, 24, true)]).toBe(29);
+    // An unsplit profile is read from its weekday half whatever the day (the model asks for the weekend
+    // half only when its profile is split: SeasonalModel.predict).
+    expect(values.subarray(0, 24)[dailyProfileIndex(t, STEP, offset, 24, false)]).toBe(5);
   });
 });
