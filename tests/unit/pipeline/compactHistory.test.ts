@@ -1,3 +1,4 @@
+import { routineResetDirection } from '../../../src/detect/seriesDetector';
 import { createForecaster } from '../../../src/model/forecaster';
 import { BUCKET_MS, CompactHistory, RAW_TAIL_MS } from '../../../src/pipeline/compactHistory';
 import { createSeriesGenerator } from '../../../src/sources/simulator/generator';
@@ -195,6 +196,63 @@ describe('CompactHistory', () => {
         0.1 * m(exact).repeatRate + 1e-4,
       );
     }
+  });
+
+  it("keeps a heap's GC drops as steps where they happened, so the fit still sees its routine resets", () => {
+    // A 1-minute heap (the simulator's memory metric: growth, then a drop at each GC, 1-3 a day). Spread as
+    // noise over its bucket, a drop became jumps both ways: the fit read 0.2-0.8 upward "resets" a day
+    // (none in the raw samples) and no longer judged the heap by its resets.
+    const step = 60_000;
+    const days = 14;
+    const n = (days * DAY) / step;
+    const g = createSeriesGenerator({
+      kind: 'memory',
+      seed: 202,
+      stepMs: step,
+      startMs: T0,
+      anomalyRatePerDay: 0,
+    });
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    const h = new CompactHistory(step, days * DAY + 2 * step);
+    for (let i = 0; i < n; i++) {
+      ts[i] = T0 + i * step;
+      vs[i] = g.next(ts[i]).value;
+      h.push(ts[i], vs[i]);
+    }
+    const snap = h.snapshot(days * DAY);
+    expect(snap.values).toHaveLength(n);
+    // Every raw drop much larger than the usual change (a GC), the snapshot drops at the same minute, by
+    // at least half as much; and nowhere does it rise by a quarter of a typical GC's drop (the raw series
+    // never rises by a twentieth of it).
+    const changes = Array.from({ length: n - 1 }, (_, i) => Math.abs(vs[i + 1] - vs[i])).sort(
+      (a, b) => a - b,
+    );
+    const big = 10 * changes[Math.floor(changes.length / 2)];
+    const gcDrops: number[] = [];
+    let largestRise = 0;
+    for (let i = 1; i < n; i++) {
+      const raw = vs[i] - vs[i - 1];
+      const got = snap.values[i] - snap.values[i - 1];
+      largestRise = Math.max(largestRise, got);
+      if (raw < -big) {
+        gcDrops.push(-raw);
+        expect([i, got < 0.5 * raw]).toEqual([i, true]);
+      }
+    }
+    const drops = gcDrops.length;
+    const typicalDrop = gcDrops.sort((a, b) => a - b)[Math.floor(drops / 2)];
+    expect(largestRise).toBeLessThan(0.25 * typicalDrop);
+    expect(drops).toBeGreaterThanOrEqual(days);
+    // The fit on the snapshot sees the resets as the raw fit does: down only, as often.
+    const forecaster = createForecaster();
+    const exact = forecaster.fit({ timestampsMs: ts, values: vs, stepMs: step }).metrics;
+    const compact = forecaster.fit({ ...snap, stepMs: step }).metrics;
+    expect(routineResetDirection(exact.resetsUpPerDay, exact.resetsDownPerDay)).toBe(-1);
+    expect(routineResetDirection(compact.resetsUpPerDay, compact.resetsDownPerDay)).toBe(-1);
+    expect(Math.abs((compact.resetsDownPerDay ?? 0) / (exact.resetsDownPerDay ?? 1) - 1)).toBeLessThan(0.25);
+    // The steps cost a map entry each (~16 bytes): the history stays small.
+    expect(h.bytes).toBeLessThan(12_000);
   });
 
   it('keeps a quantised series repeating as often as it did', () => {
