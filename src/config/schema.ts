@@ -303,7 +303,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
         screen_history: leaf(
           'boolean',
           booleanValue(),
-          "Before a series' first fit, replay its history (a backfill, a dataset's training part) through the detector against a first model and leave the episodes found out of the fit and of later refits, as if they had been live: otherwise the history's own incidents teach the detector that incidents of their size are ordinary. More recall for more false alarms; off by default.",
+          "Before a series' first fit, replay its history (a backfill, a dataset's training part) through the detector against a first model and leave the episodes found out of the fit and of later refits, as if they had been live: otherwise the history's own incidents teach the detector that incidents of their size are ordinary. More recall for a few more false alarms; not on series with routine resets (a GC sawtooth).",
         ),
       },
     },

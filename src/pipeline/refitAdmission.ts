@@ -162,6 +162,6 @@ export const DEFAULT_REFIT_ADMISSION: Required<RefitAdmission> = {
   acceptAfterMs: 86_400_000,
   maxExcludedFraction: 0.2,
   learnRecurring: true,
-  // Off: see SeriesRunner.fit for what it gains and what it costs 1-minute heaps.
-  screenHistory: false,
+  // See SeriesRunner.fit for what it gains and what it costs.
+  screenHistory: true,
 };
