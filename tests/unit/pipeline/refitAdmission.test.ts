@@ -63,12 +63,12 @@ describe('admitForRefit', () => {
     expect(out).not.toBe(ex);
   });
 
-  it('defaults to one day, a fifth, learning what recurs, and no screening of the first fit', () => {
+  it('defaults to one day, a fifth, learning what recurs, and screening the first fit', () => {
     expect(DEFAULT_REFIT_ADMISSION).toEqual({
       acceptAfterMs: 24 * HOUR,
       maxExcludedFraction: 0.2,
       learnRecurring: true,
-      screenHistory: false,
+      screenHistory: true,
     });
   });
 
