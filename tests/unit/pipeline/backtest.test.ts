@@ -251,15 +251,26 @@ describe('screening the training part before the first fit', () => {
     points: 21 * 288,
     anomalies: 21,
   });
-  const run = (screen: boolean) =>
-    runBacktest(g.series, createForecaster(), detector(), {
+  /** The backtest with `model.screen_history` on or off, and how many fits it made. */
+  const run = (screenHistory: boolean, series: LabelledSeries = g.series) => {
+    const forecaster = createForecaster();
+    let fits = 0;
+    const counting: typeof forecaster = {
+      ...forecaster,
+      fit: (input) => {
+        fits++;
+        return forecaster.fit(input);
+      },
+    };
+    const r = runBacktest(series, counting, detector(), {
       trainRatio: 14 / 21,
       retrainIntervalMs: DAY,
       trainingWindowMs: 14 * DAY,
-      ...(screen
-        ? { admission: { ...DEFAULT_REFIT_ADMISSION, screenHistory: true }, screenDetector: detector }
-        : {}),
+      admission: { ...DEFAULT_REFIT_ADMISSION, screenHistory },
+      screenDetector: detector,
     });
+    return { ...r, fits };
+  };
   const screened = run(true);
   const plain = run(false);
   const metric = (r: typeof plain, key: string): number => Number(r.initialModel.metrics[key]);
@@ -279,15 +290,16 @@ describe('screening the training part before the first fit', () => {
     // The 14 training incidents (spikes of a point, shifts and drifts of hours) and no more than that.
     expect(left).toBeGreaterThan(14);
     expect(left).toBeLessThan(0.1 * screened.testStart);
-    // `model.screen_history: false` turns it off.
-    const off = runBacktest(g.series, createForecaster(), detector(), {
-      trainRatio: 14 / 21,
-      retrainIntervalMs: DAY,
-      trainingWindowMs: 14 * DAY,
-      admission: { ...DEFAULT_REFIT_ADMISSION, screenHistory: false },
-      screenDetector: detector,
-    });
-    expect(metric(off, 'trainPoints')).toBe(off.testStart);
+    // `model.screen_history: false` (plain) turns it off; screening cost one more fit.
+    expect(screened.fits).toBe(plain.fits + 1);
+  });
+
+  it('fits once when the series resets routinely (a heap), using the screening model', () => {
+    const heap = generateSeries({ kind: 'memory', seed: 2, startMs: START, stepMs: STEP, points: 21 * 288 });
+    const a = run(true, heap.series);
+    const b = run(false, heap.series);
+    expect(a.fits).toBe(b.fits);
+    expect(a.initialModel.toJSON()).toEqual(b.initialModel.toJSON());
   });
 
   it('so the levels the detector learns are set by the noise, not by the incidents', () => {

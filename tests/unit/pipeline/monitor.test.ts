@@ -81,8 +81,9 @@ describe('Monitor cycle', () => {
     expect(s.source.historyCalls).toEqual([
       { query: 'cpu', windowMs: DEFAULT_CONFIG.prometheus.trainingWindowMs, nowMs: T0, expectedSeries: 1 },
     ]);
-    // The first fit screens the backfill (model.screen_history): a first model, then the one used.
-    expect(s.forecaster.fits).toEqual([100, 100]);
+    // The first fit screens the backfill (model.screen_history); its replay marks nothing here, so the
+    // screening model is the one used: one fit.
+    expect(s.forecaster.fits).toEqual([100]);
     expect(s.sink.records).toHaveLength(1);
     expect(s.sink.records[0]).toMatchObject({
       seriesId: 'cpu{host="a"}',
@@ -100,7 +101,7 @@ describe('Monitor cycle', () => {
     s.source.histories.set('cpu', [batch('cpu', { host: 'a' }, T0 - 4 * STEP, STEP, [1, 1, 1, 1, 99])]);
     s.source.next = [batch('cpu', { host: 'a' }, T0, STEP, [1])];
     await s.monitor.runCycle();
-    expect(s.forecaster.fits).toEqual([4, 4]);
+    expect(s.forecaster.fits).toEqual([4]);
   });
 
   it('backfills from a regular-grid history without loading points the live poll also returned', async () => {
@@ -117,7 +118,7 @@ describe('Monitor cycle', () => {
     s.source.next = [batch('cpu', { host: 'a' }, T0, STEP, [4])];
     await s.monitor.runCycle();
     // Grid points at T0-8..T0-1 steps are history; T0 and T0+1 step are the live poll's (or later).
-    expect(s.forecaster.fits).toEqual([8, 8]);
+    expect(s.forecaster.fits).toEqual([8]);
     expect(s.sink.records[0].forecast).toMatchObject({ yhat: 4 });
   });
 
