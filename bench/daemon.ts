@@ -49,8 +49,11 @@ export interface DaemonResult {
   readonly backfill_h: number;
   readonly measured_cycles: number;
   readonly warmup_cycles: number;
-  /** Start-up: from the first poll until every series has a model (backfill + first fits), wall s. */
+  /** Start-up: from the first poll until every series has a model and its screening has run, wall s. */
   readonly warmup_wall_s: number;
+  /** From the first poll until every series has a model (backfill + first fits): forecasts for all. */
+  readonly models_ready_cycles: number;
+  readonly models_ready_wall_s: number;
   /** The first cycle alone (discovery, streamed backfill of every series, the first fits in budget), wall s. */
   readonly first_cycle_wall_s: number;
   /** Series with a model after the first cycle (the fit budget starts after the backfill). */
@@ -166,6 +169,8 @@ export async function runDaemonInProcess(
     let firstCycleS = 0;
     let modelsAfterFirst = 0;
     let rssAfterBackfill = 0;
+    let readyCycles = 0;
+    let readyWallS = 0;
     for (; warmup < settings.maxWarmupCycles; warmup++) {
       const s = await monitor.runCycle();
       await sink.flush();
@@ -180,6 +185,10 @@ export async function runDaemonInProcess(
           `  daemon warm-up cycle ${warmup + 1} (${Math.round((performance.now() - w0) / 1000)} s): ` +
             `${s.series} series, ${s.fits} fits, ${s.pendingFits} pending, RSS ${Math.round(rssMb())} MB\n`,
         );
+      }
+      if (readyCycles === 0 && monitor.modelsReady) {
+        readyCycles = warmup + 1;
+        readyWallS = (performance.now() - w0) / 1000;
       }
       if (s.pendingFits === 0 && monitor.modelsReady) break;
     }
@@ -222,6 +231,8 @@ export async function runDaemonInProcess(
       measured_cycles: settings.cycles,
       warmup_cycles: warmup + 1,
       warmup_wall_s: round(warmupWallS, 1),
+      models_ready_cycles: readyCycles,
+      models_ready_wall_s: round(readyWallS, 1),
       first_cycle_wall_s: round(firstCycleS, 1),
       models_after_first_cycle: modelsAfterFirst,
       rss_after_backfill_mb: round(rssAfterBackfill, 1),

@@ -140,8 +140,9 @@ interval (40,320 samples per series). Histories of sub-5-minute series are compa
 40-minute raw tail: history_bytes_per_series), and the backfill is streamed series by series. The clock is
 fake and advances 30 s per cycle; nothing sleeps. \`model.max_fits_per_cycle\` is raised to the series count, so
 the first fits are bounded by the time budget only (half the interval per cycle, measured from the end of the
-backfill). warmup_wall_s is the start-up: from the first poll until every series has a model;
-first_cycle_wall_s the first cycle (discovery, the whole backfill, the first fits). After the warm-up the
+backfill). models_ready_wall_s is the time to forecasts for every series: from the first poll until every
+series has a (plain) first model; warmup_wall_s the whole start-up, until every first model's screening has
+run too (\`model.screen_history\`; a screening that marks an incident refits); first_cycle_wall_s the first cycle (discovery, the whole backfill, the first fits). After the warm-up the
 measured cycles poll, score and write 3 lines per series each; cpu_fraction = median process CPU per cycle /
 30 s; \`cpu_fraction_with_refits\` adds each series' daily refit at the measured fit time. rss_mb is the RSS
 after the measured cycles (after a GC); peak_rss_mb includes the start-up. heap_used_mb + array_buffers_mb is

@@ -379,33 +379,43 @@ export class Monitor {
     }
   }
 
-  /** Fits due series, at most `maxFitsPerCycle` and (after the first) within half the interval from `budgetStart`. */
+  /**
+   * Fits due series, at most `maxFitsPerCycle` and (after the first) within half the interval from
+   * `budgetStart`. Series with no model come first (they have no forecasts at all), then first models whose
+   * screening is pending (SeriesRunner.fit's `deferScreening`: a new series' first fit is a plain one, so a
+   * fleet's start-up costs one fit per series), then scheduled refits. A screening pass that marks nothing
+   * keeps its model: it counts against the budget but is not a fit.
+   */
   private runFits(nowMs: number, budgetStart: number): { fits: number; pending: number } {
     const { config, stopwatch, metrics, logger } = this.deps;
     const due: Array<TrackedSeries<SeriesState>> = [];
     for (const s of this.registry.values()) if (s.state.runner.refitDue(nowMs)) due.push(s);
-    // Series with no model first: they produce no forecasts at all until fitted.
-    due.sort(
-      (a, b) => Number(a.state.runner.model !== undefined) - Number(b.state.runner.model !== undefined),
-    );
+    const rank = (r: SeriesRunner): number => (r.model === undefined ? 0 : r.screenPending ? 1 : 2);
+    due.sort((a, b) => rank(a.state.runner) - rank(b.state.runner));
     const budgetMs = config.intervalSeconds * 1000 * 0.5;
+    let passes = 0;
     let fits = 0;
     for (const s of due) {
-      if (fits >= config.model.maxFitsPerCycle) break;
-      if (fits > 0 && stopwatch() - budgetStart > budgetMs) break;
+      if (passes >= config.model.maxFitsPerCycle) break;
+      if (passes > 0 && stopwatch() - budgetStart > budgetMs) break;
+      const runner = s.state.runner;
+      const before = runner.fitCount;
       const t = stopwatch();
       try {
-        s.state.runner.fit(nowMs);
+        runner.fit(nowMs, { deferScreening: true });
       } catch (err) {
         logger.error('model fit failed; keeping the previous model', {
           series: s.id,
           error: err instanceof Error ? err.message : String(err),
         });
       }
-      metrics.modelFit((stopwatch() - t) / 1000);
-      fits++;
+      passes++;
+      if (runner.fitCount > before) {
+        metrics.modelFit((stopwatch() - t) / 1000);
+        fits++;
+      }
     }
-    return { fits, pending: due.length - fits };
+    return { fits, pending: due.length - passes };
   }
 
   private emptySummary(nowMs: number, durationMs: number, error: string): CycleSummary {

@@ -99,6 +99,7 @@ export class SeriesRunner {
   private version = '';
   private lastFitAtMs = Number.NEGATIVE_INFINITY;
   private fits = 0;
+  private screenDeferred = false;
 
   constructor(
     seriesId: string,
@@ -153,11 +154,19 @@ export class SeriesRunner {
     }
   }
 
-  /** True when there is history but no model, or the model is older than the retrain interval. */
+  /**
+   * True when there is history but no model, the model is older than the retrain interval, or the first
+   * model's screening was deferred (`fit`'s `deferScreening`) and has not run yet.
+   */
   refitDue(nowMs: number): boolean {
     if (this.history.span === 0) return false;
-    if (this.fitted === undefined) return true;
+    if (this.fitted === undefined || this.screenDeferred) return true;
     return nowMs - this.lastFitAtMs >= this.options.retrainIntervalMs;
+  }
+
+  /** True between a first fit that deferred its screening and the `fit` call that runs it. */
+  get screenPending(): boolean {
+    return this.screenDeferred;
   }
 
   /**
@@ -165,27 +174,56 @@ export class SeriesRunner {
    * not quietly become the new normal.
    *
    * With `admission.screenHistory` (config `model.screen_history`, on by default) and a `screenDetector`,
-   * the first fit screens the history first: a history loaded at start (a backfill, a dataset's training
-   * part) holds its own incidents, which no live episode has marked, and a model fitted on them learns from
-   * them what an ordinary excursion is — its spike, run, drift and shift levels are set by the incidents, and the next ones of that
-   * size pass. So a first model is fitted, the history is replayed through a fresh detector against it, and
-   * the episodes found are marked as if they had been live; the model used is fitted after that, under the
-   * usual admission rules (a run longer than `acceptAfterMs`, a daily routine, or more than
-   * `maxExcludedFraction` of the window is learnt all the same). The marks stay for later refits. When the
-   * replay marks nothing, or the series resets routinely, the first model is the one used: one fit.
+   * the first model is screened: a history loaded at start (a backfill, a dataset's training part) holds
+   * its own incidents, which no live episode has marked, and a model fitted on them learns from them what
+   * an ordinary excursion is — its spike, run, drift and shift levels are set by the incidents, and the next
+   * ones of that size pass. So the history is replayed through a fresh detector against a first model, the
+   * episodes found are marked as if they had been live, and the model is fitted again under the usual
+   * admission rules (a run longer than `acceptAfterMs`, a daily routine, or more than `maxExcludedFraction`
+   * of the window is learnt all the same). The marks stay for later refits. When the replay marks nothing,
+   * or the series resets routinely, the first model stays: one fit.
+   *
+   * `deferScreening` (the daemon's): the first call installs the first model at once and leaves the replay
+   * to the next call (`refitDue` stays true), so a fleet's start-up gives every series forecasts at the
+   * cost of one fit each and screens afterwards; the replay then runs against the model in use over the
+   * history as it is by then. Without it (the backtest), the first call does both.
    *
    * Measured on the synthetic suite (scans of 16 hosts, with the sustained-shift floor at 4.5): event recall
    * 0.860 at 0.116 false episodes per series-day, against 0.813 / 0.095 unscreened (floor 4); held-out seeds
-   * 0.836 / 0.098 against 0.795 / 0.077. Series with routine resets are not screened (see screenHistory).
+   * 0.836 / 0.098 against 0.795 / 0.077. Series with routine resets are not screened (see markIncidents).
    */
-  fit(nowMs: number): FittedModel {
+  fit(nowMs: number, { deferScreening = false }: { deferScreening?: boolean } = {}): FittedModel {
     const admission = this.options.admission ?? DEFAULT_REFIT_ADMISSION;
-    const screen = this.options.screenDetector;
-    const screened =
-      this.fitted === undefined && screen !== undefined && admission.screenHistory === true
-        ? this.screenHistory(screen(), admission)
-        : undefined;
-    const model = screened ?? this.fitOn(this.history.snapshot(this.options.trainingWindowMs), admission);
+    const screen = admission.screenHistory === true ? this.options.screenDetector : undefined;
+    const current = this.fitted;
+    if (current === undefined && screen !== undefined) {
+      const snap = this.history.snapshot(this.options.trainingWindowMs);
+      const first = this.fitOn(snap, admission);
+      if (deferScreening) {
+        this.useModel(first, nowMs);
+        this.screenDeferred = true;
+        return first;
+      }
+      let marked: boolean;
+      try {
+        marked = this.markIncidents(screen(), first, snap);
+      } catch (e) {
+        first.dispose?.();
+        throw e;
+      }
+      if (!marked) {
+        this.useModel(first, nowMs);
+        return first;
+      }
+      first.dispose?.();
+    } else if (current !== undefined && this.screenDeferred) {
+      this.screenDeferred = false;
+      const snap = this.history.snapshot(this.options.trainingWindowMs);
+      const marked = screen !== undefined && this.markIncidents(screen(), current, snap);
+      // Nothing marked: the model in use is what a refit would give, unless it is due by age anyway.
+      if (!marked && nowMs - this.lastFitAtMs < this.options.retrainIntervalMs) return current;
+    }
+    const model = this.fitOn(this.history.snapshot(this.options.trainingWindowMs), admission);
     this.useModel(model, nowMs);
     return model;
   }
@@ -200,57 +238,47 @@ export class SeriesRunner {
   }
 
   /**
-   * Marks the episodes `detector` finds in the history, judged by a model fitted on it (see `fit`). Not on a
-   * series with routine resets (a heap's GC sawtooth, detect/seriesDetector.ts): there the replay's episodes
-   * are mostly its own cycle, and leaving them out fitted the next model on the cycle's middle only (1-minute
-   * heaps: false episodes on anomaly-free series 0.43 -> 1.38 a day, interval coverage 0.92 -> 0.83).
-   * Returns the screening model when it marked nothing (the history is unchanged, so a refit would fit the
-   * same model again), else undefined.
+   * Marks in the history the episodes `detector` finds in `snap`, judged by `model` (see `fit`); true when
+   * it marked any. Not on a series with routine resets (a heap's GC sawtooth, detect/seriesDetector.ts):
+   * there the replay's episodes are mostly its own cycle, and leaving them out fitted the next model on the
+   * cycle's middle only (1-minute heaps: false episodes on anomaly-free series 0.43 -> 1.38 a day, interval
+   * coverage 0.92 -> 0.83).
    */
-  private screenHistory(detector: PointDetector, admission: RefitAdmission): FittedModel | undefined {
-    const snap = this.history.snapshot(this.options.trainingWindowMs);
-    const model = this.fitOn(snap, admission);
+  private markIncidents(detector: PointDetector, model: FittedModel, snap: HistorySnapshot): boolean {
     const { resetsUpPerDay, resetsDownPerDay } = model.metrics;
-    if (routineResetDirection(resetsUpPerDay, resetsDownPerDay) !== 0) return model;
+    if (routineResetDirection(resetsUpPerDay, resetsDownPerDay) !== 0) return false;
+    const ts = snap.timestampsMs;
+    detector.onRefit(model);
+    const forecast = model.predict(ts);
+    const tail = (z: number): number => model.tailProbability(z);
+    const transform = model.valueTransform;
     let marked = false;
-    try {
-      const ts = snap.timestampsMs;
-      detector.onRefit(model);
-      const forecast = model.predict(ts);
-      const tail = (z: number): number => model.tailProbability(z);
-      const transform = model.valueTransform;
-      let runFrom = Number.NaN;
-      let runTo = Number.NaN;
-      const close = (): void => {
-        if (Number.isNaN(runFrom)) return;
-        this.history.excludeRange(runFrom, runTo);
-        marked = true;
-        runFrom = Number.NaN;
-      };
-      for (let i = 0; i < ts.length; i++) {
-        const { episodeId, joinedMs } = detector.observe(
-          ts[i],
-          onModelScale(snap.values[i], transform),
-          pointAt(forecast, i),
-          tail,
-        );
-        if (episodeId === '') {
-          close();
-          continue;
-        }
-        // The look-back points that opened the episode belong to it too.
-        const from = joinedMs !== undefined && joinedMs.length > 0 ? Math.min(...joinedMs) : ts[i];
-        runFrom = Number.isNaN(runFrom) ? from : Math.min(runFrom, from);
-        runTo = ts[i];
+    let runFrom = Number.NaN;
+    let runTo = Number.NaN;
+    const close = (): void => {
+      if (Number.isNaN(runFrom)) return;
+      this.history.excludeRange(runFrom, runTo);
+      marked = true;
+      runFrom = Number.NaN;
+    };
+    for (let i = 0; i < ts.length; i++) {
+      const { episodeId, joinedMs } = detector.observe(
+        ts[i],
+        onModelScale(snap.values[i], transform),
+        pointAt(forecast, i),
+        tail,
+      );
+      if (episodeId === '') {
+        close();
+        continue;
       }
-      close();
-    } catch (e) {
-      model.dispose?.();
-      throw e;
+      // The look-back points that opened the episode belong to it too.
+      const from = joinedMs !== undefined && joinedMs.length > 0 ? Math.min(...joinedMs) : ts[i];
+      runFrom = Number.isNaN(runFrom) ? from : Math.min(runFrom, from);
+      runTo = ts[i];
     }
-    if (!marked) return model;
-    model.dispose?.();
-    return undefined;
+    close();
+    return marked;
   }
 
   /** Installs a model (fitted here, or loaded from a `train` model file). */
@@ -258,6 +286,7 @@ export class SeriesRunner {
     const previous = this.fitted;
     if (previous !== undefined && previous !== model) previous.dispose?.();
     this.fitted = model;
+    this.screenDeferred = false;
     this.fits++;
     this.lastFitAtMs = nowMs;
     this.version = `${model.kind}-${new Date(model.trainEndMs).toISOString()}`;

@@ -3,6 +3,7 @@ import { SeriesDetector } from '../../../src/detect/seriesDetector';
 import type { LabelledSeries } from '../../../src/domain/timeSeries';
 import { runBacktest, splitIndex } from '../../../src/pipeline/backtest';
 import { DEFAULT_REFIT_ADMISSION } from '../../../src/pipeline/refitAdmission';
+import { SeriesRunner } from '../../../src/pipeline/seriesRunner';
 import { evaluateSeries, injectIntoTestPart } from '../../../src/pipeline/evaluation';
 import { generateSeries } from '../../../src/sources/simulator';
 import { MeanForecaster } from './fakes';
@@ -300,6 +301,49 @@ describe('screening the training part before the first fit', () => {
     const b = run(false, heap.series);
     expect(a.fits).toBe(b.fits);
     expect(a.initialModel.toJSON()).toEqual(b.initialModel.toJSON());
+  });
+
+  describe('deferred to the next pass, as the daemon does at start-up', () => {
+    const train = 14 * 288;
+    const now = g.series.timestampsMs[train - 1];
+    const runner = (series: LabelledSeries) => {
+      const r = new SeriesRunner('t', createForecaster(), detector(), {
+        stepMs: STEP,
+        retrainIntervalMs: DAY,
+        trainingWindowMs: 14 * DAY,
+        admission: DEFAULT_REFIT_ADMISSION,
+        screenDetector: detector,
+      });
+      r.load({
+        timestampsMs: series.timestampsMs.subarray(0, train),
+        values: series.values.subarray(0, train),
+      });
+      return r;
+    };
+
+    it('installs the plain model first, then the same model the backtest screens its way to', () => {
+      const r = runner(g.series);
+      const first = r.fit(now, { deferScreening: true });
+      expect(first.toJSON()).toEqual(plain.initialModel.toJSON());
+      expect([r.fitCount, r.screenPending, r.refitDue(now)]).toEqual([1, true, true]);
+      const second = r.fit(now, { deferScreening: true });
+      expect(second.toJSON()).toEqual(screened.initialModel.toJSON());
+      expect([r.fitCount, r.screenPending, r.refitDue(now)]).toEqual([2, false, false]);
+    });
+
+    it('keeps the first model when the screening finds nothing to leave out (a heap)', () => {
+      const heap = generateSeries({
+        kind: 'memory',
+        seed: 2,
+        startMs: START,
+        stepMs: STEP,
+        points: 21 * 288,
+      });
+      const r = runner(heap.series);
+      const first = r.fit(now, { deferScreening: true });
+      expect(r.fit(now, { deferScreening: true })).toBe(first);
+      expect([r.fitCount, r.screenPending, r.refitDue(now)]).toEqual([1, false, false]);
+    });
   });
 
   it('so the levels the detector learns are set by the noise, not by the incidents', () => {

@@ -163,23 +163,34 @@ describe('Monitor cycle', () => {
     ).toBe(true);
   });
 
-  it('bounds the fits per cycle and fits unfitted series first', async () => {
+  it('bounds the fits per cycle: first models for every series, then screening, then refits', async () => {
     const s = setup({ maxSeries: 10 }, { maxFitsPerCycle: 2 });
-    const hosts = ['a', 'b', 'c', 'd', 'e'];
-    s.source.histories.set(
-      'cpu',
-      hosts.map((h) => batch('cpu', { host: h }, T0 - 10 * STEP, STEP, new Array<number>(10).fill(1))),
-    );
-    s.source.next = hosts.map((h) => batch('cpu', { host: h }, T0, STEP, [1]));
-    const first = await s.monitor.runCycle();
-    expect(first).toMatchObject({ fits: 2, pendingFits: 3 });
-    s.advance(STEP);
-    s.source.next = hosts.map((h) => batch('cpu', { host: h }, s.now(), STEP, [1]));
-    expect(await s.monitor.runCycle()).toMatchObject({ fits: 2, pendingFits: 1 });
-    s.advance(STEP);
-    s.source.next = hosts.map((h) => batch('cpu', { host: h }, s.now(), STEP, [1]));
-    expect(await s.monitor.runCycle()).toMatchObject({ fits: 1, pendingFits: 0 });
+    // Host a's history holds an incident (a 12 among 10s) that screening finds; b's and c's hold none.
+    const history = (h: string) => {
+      const values = new Array<number>(100).fill(10);
+      if (h === 'a') values[50] = 12;
+      return batch('cpu', { host: h }, T0 - 100 * STEP, STEP, values);
+    };
+    const hosts = ['a', 'b', 'c'];
+    s.source.histories.set('cpu', hosts.map(history));
+    const cycle = async () => {
+      s.source.next = hosts.map((h) => batch('cpu', { host: h }, s.now(), STEP, [10]));
+      const summary = await s.monitor.runCycle();
+      s.advance(STEP);
+      return summary;
+    };
+    // Plain first fits (the whole backfill) for two series; c waits, without forecasts.
+    expect(await cycle()).toMatchObject({ fits: 2, pendingFits: 1 });
+    expect(s.forecaster.fits).toEqual([100, 100]);
+    expect(s.monitor.modelsReady).toBe(false);
+    // c's first model before any screening; then a's screening marks its incident and refits without it.
+    expect(await cycle()).toMatchObject({ fits: 2, pendingFits: 1 });
+    expect(s.forecaster.fits).toEqual([100, 100, 101, 100]);
     expect(s.monitor.modelsReady).toBe(true);
+    // b's and c's screenings mark nothing: they keep their models (two passes of the budget, no fit).
+    expect(await cycle()).toMatchObject({ fits: 0, pendingFits: 0 });
+    expect(await cycle()).toMatchObject({ fits: 0, pendingFits: 0 });
+    expect(s.forecaster.fits).toEqual([100, 100, 101, 100]);
   });
 
   it('starts the fit time budget after the backfill, so a slow first backfill still fits many series', async () => {
