@@ -199,14 +199,26 @@ describe('daily profile', () => {
   });
 
   it('is not learnt for a smooth daily shape the Fourier terms already follow', () => {
-    for (const seed of [1, 2, 3, 4, 5]) {
-      const smooth = series(14, seed, (t) => 100 + 20 * Math.sin((2 * Math.PI * (t % DAY_MS)) / DAY_MS));
-      expect(createForecaster().fit(smooth).components).not.toContain('daily_profile');
-    }
+    for (const days of [2, 3, 14])
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const smooth = series(days, seed, (t) => 100 + 20 * Math.sin((2 * Math.PI * (t % DAY_MS)) / DAY_MS));
+        expect(createForecaster().fit(smooth).components).not.toContain('daily_profile');
+      }
   });
 
-  it('is not learnt from too few days (fewer than 4)', () => {
-    expect(createForecaster().fit(series(3, 5, truthAt)).components).not.toContain('daily_profile');
+  it('is learnt from two days when both show the step, so a new series does not alarm at it for days', () => {
+    const short = series(2, 5, truthAt);
+    const next = Float64Array.from({ length: 288 }, (_, i) => MONDAY_MS + 2 * DAY_MS + i * step);
+    const expected = Float64Array.from(next, truthAt);
+    const model = createForecaster().fit(short);
+    expect(model.components).toContain('daily_profile');
+    // Medians (means) of two days of sd-1 noise per bin: within a few sd of the truth; without, the corners.
+    expect(maxAbsDiff(model.predict(next).yhat, expected)).toBeLessThan(4);
+    expect(
+      maxAbsDiff(createForecaster({ dailyProfile: false }).fit(short).predict(next).yhat, expected),
+    ).toBeGreaterThan(5);
+    // One day does not show that a shape repeats.
+    expect(createForecaster().fit(series(1.5, 5, truthAt)).components).not.toContain('daily_profile');
   });
 });
 
