@@ -88,6 +88,18 @@ const DAY_LAG_PRODUCT = 4;
 const DAY_SQUARES = 5;
 
 /**
+ * A bucket's changes between consecutive samples, gathered while it is folded: how many and their squares,
+ * and the largest one — its value, the index of the sample after it and the sum of the samples before it.
+ */
+interface BucketChanges {
+  changes: number;
+  squares: number;
+  largest: number;
+  at: number;
+  sumBefore: number;
+}
+
+/**
  * A rolling history of one fine-grained series (step < 5 minutes) in about 7 bytes per 10 minutes instead
  * of 5 bytes per sample: 14 days at 30 s is ~14 KB rather than ~200 KB, which is what lets 10,000 series
  * keep the default 14-day window in a few hundred MB.
@@ -429,15 +441,9 @@ export class CompactHistory implements HistoryStore {
     let previous = Number.NaN;
     let previousDev = Number.NaN;
     let previousSlot = Number.NaN;
-    // The largest change between consecutive slots, where it is (index of the sample after it) and the sum
-    // of the samples before it; and every change's square, for the others' spread.
     let kept = 0;
     let before = 0;
-    let changes = 0;
-    let changeSquares = 0;
-    let largest = 0;
-    let largestAt = 0;
-    let sumBeforeLargest = 0;
+    const ch: BucketChanges = { changes: 0, squares: 0, largest: 0, at: 0, sumBefore: 0 };
     for (let i = from; i <= to; i++) {
       const s = this.ringSlot(i);
       const v = this.ring[s];
@@ -447,12 +453,12 @@ export class CompactHistory implements HistoryStore {
       if (previousSlot === i - 1) {
         lagProduct += d * previousDev;
         const change = v - previous;
-        changes++;
-        changeSquares += change * change;
-        if (Math.abs(change) > Math.abs(largest)) {
-          largest = change;
-          largestAt = kept;
-          sumBeforeLargest = before;
+        ch.changes++;
+        ch.squares += change * change;
+        if (Math.abs(change) > Math.abs(ch.largest)) {
+          ch.largest = change;
+          ch.at = kept;
+          ch.sumBefore = before;
         }
       }
       if (v === previous) repeats++;
@@ -476,28 +482,21 @@ export class CompactHistory implements HistoryStore {
     this.bytes8[this.sdOffset + bs] = sd > 0 ? encodeSd(sd, this.dayStats[day * DAY_FIELDS + DAY_SD_REF]) : 0;
     this.storeMean(bs, mean - this.dayStats[day * DAY_FIELDS + DAY_MEAN_REF], this.meanStep(bs, day));
     this.setRepeats(bs, repeats);
-    this.storeStep(bs, count, sd, changes, changeSquares, largest, largestAt, sumBeforeLargest, sum);
+    this.storeStep(bs, count, sum, sd, ch);
     this.dayStats[day * DAY_FIELDS + DAY_LAG_PRODUCT] += lagProduct;
     this.dayStats[day * DAY_FIELDS + DAY_SQUARES] += squares;
   }
 
   /**
-   * Keeps the bucket's step, if it has one: its largest one-step change (`largest`, before sample index
-   * `at`) stands out from the others ({@link STEP_MIN_RATIO}) and the means of the two sides it splits the
+   * Keeps the bucket's step, if it has one: its largest one-step change (`ch.largest`, before sample index
+   * `ch.at`) stands out from the others ({@link STEP_MIN_RATIO}) and the means of the two sides it splits the
    * bucket into differ by at least half of it, the same way (it holds: a spike comes back within the bucket).
-   * The size kept is that difference, so the step's share of the bucket's squares is exact.
+   * The size kept is that difference, so the step's share of the bucket's squares is exact. `count` samples
+   * summing to `sum` with spread `sd`.
    */
-  private storeStep(
-    bs: number,
-    count: number,
-    sd: number,
-    changes: number,
-    changeSquares: number,
-    largest: number,
-    at: number,
-    sumBefore: number,
-    sum: number,
-  ): void {
+  private storeStep(bs: number, count: number, sum: number, sd: number, ch: BucketChanges): void {
+    const { changes, largest, at, sumBefore } = ch;
+    const changeSquares = ch.squares;
     let packed = Number.NaN;
     if (changes >= STEP_MIN_CHANGES && sd > 0 && at > 0 && at < count) {
       const others = Math.sqrt(Math.max(0, changeSquares - largest * largest) / (changes - 1));
