@@ -252,6 +252,8 @@ describe('screening the training part before the first fit', () => {
     points: 21 * 288,
     anomalies: 21,
   });
+  /** A simulated heap: its GC drops are routine resets. */
+  const heap = generateSeries({ kind: 'memory', seed: 2, startMs: START, stepMs: STEP, points: 21 * 288 });
   /** The backtest with `model.screen_history` on or off, and how many fits it made. */
   const run = (screenHistory: boolean, series: LabelledSeries = g.series) => {
     const forecaster = createForecaster();
@@ -296,7 +298,6 @@ describe('screening the training part before the first fit', () => {
   });
 
   it('fits once when the series resets routinely (a heap), using the screening model', () => {
-    const heap = generateSeries({ kind: 'memory', seed: 2, startMs: START, stepMs: STEP, points: 21 * 288 });
     const a = run(true, heap.series);
     const b = run(false, heap.series);
     expect(a.fits).toBe(b.fits);
@@ -332,13 +333,6 @@ describe('screening the training part before the first fit', () => {
     });
 
     it('keeps the first model when the screening finds nothing to leave out (a heap)', () => {
-      const heap = generateSeries({
-        kind: 'memory',
-        seed: 2,
-        startMs: START,
-        stepMs: STEP,
-        points: 21 * 288,
-      });
       const r = runner(heap.series);
       const first = r.fit(now, { deferScreening: true });
       expect(r.fit(now, { deferScreening: true })).toBe(first);
