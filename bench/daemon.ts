@@ -180,17 +180,17 @@ export async function runDaemonInProcess(
         modelsAfterFirst = s.fits;
         rssAfterBackfill = rssMb();
       }
-      if (warmup % 10 === 0 || s.pendingFits === 0) {
+      if (warmup % 10 === 0 || (s.pendingFits === 0 && s.pendingScreenings === 0)) {
         process.stderr.write(
           `  daemon warm-up cycle ${warmup + 1} (${Math.round((performance.now() - w0) / 1000)} s): ` +
-            `${s.series} series, ${s.fits} fits, ${s.pendingFits} pending, RSS ${Math.round(rssMb())} MB\n`,
+            `${s.series} series, ${s.fits} fits, ${s.pendingFits} pending, ${s.pendingScreenings} to screen, RSS ${Math.round(rssMb())} MB\n`,
         );
       }
       if (readyCycles === 0 && monitor.modelsReady) {
         readyCycles = warmup + 1;
         readyWallS = (performance.now() - w0) / 1000;
       }
-      if (s.pendingFits === 0 && monitor.modelsReady) break;
+      if (s.pendingFits === 0 && s.pendingScreenings === 0 && monitor.modelsReady) break;
     }
     const warmupWallS = (performance.now() - w0) / 1000;
     collectGarbage();

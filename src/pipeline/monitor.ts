@@ -39,7 +39,10 @@ export interface CycleSummary {
   readonly anomalies: number;
   readonly episodesOpened: number;
   readonly fits: number;
+  /** Series still without a model, or due for a scheduled refit, that this cycle's budget left for later. */
   readonly pendingFits: number;
+  /** First models whose screening (`model.screen_history`) has not run yet. */
+  readonly pendingScreenings: number;
   readonly durationMs: number;
   readonly error?: string;
 }
@@ -169,7 +172,7 @@ export class Monitor {
     // 3. Fits, bounded in count and time so polling is never stalled. The time budget starts after the
     // backfill: a long first backfill must not leave room for a single fit (models would trickle in one
     // per cycle), and the backfill is a one-off per series.
-    const { fits, pending } = this.runFits(nowMs, stopwatch());
+    const { fits, pending, pendingScreenings } = this.runFits(nowMs, stopwatch());
 
     // 4. Score and hand to the sink.
     const records: PointRecord[] = [];
@@ -294,6 +297,7 @@ export class Monitor {
       episodesOpened: opened,
       fits,
       pendingFits: pending,
+      pendingScreenings,
       durationMs,
     };
     logger.info('cycle', {
@@ -307,6 +311,7 @@ export class Monitor {
       open_episodes: this.openEpisodeCount,
       fits,
       pending_fits: pending,
+      pending_screenings: pendingScreenings,
       duration_ms: Math.round(durationMs),
     });
     return summary;
@@ -386,7 +391,10 @@ export class Monitor {
    * fleet's start-up costs one fit per series), then scheduled refits. A screening pass that marks nothing
    * keeps its model: it counts against the budget but is not a fit.
    */
-  private runFits(nowMs: number, budgetStart: number): { fits: number; pending: number } {
+  private runFits(
+    nowMs: number,
+    budgetStart: number,
+  ): { fits: number; pending: number; pendingScreenings: number } {
     const { config, stopwatch, metrics, logger } = this.deps;
     const due: Array<TrackedSeries<SeriesState>> = [];
     for (const s of this.registry.values()) if (s.state.runner.refitDue(nowMs)) due.push(s);
@@ -415,7 +423,12 @@ export class Monitor {
         fits++;
       }
     }
-    return { fits, pending: due.length - passes };
+    let pending = 0;
+    for (let i = passes; i < due.length; i++) if (!due[i].state.runner.screenPending) pending++;
+    // Counted after the fits: a first model fitted this cycle is screened in a later one.
+    let pendingScreenings = 0;
+    for (const s of this.registry.values()) if (s.state.runner.screenPending) pendingScreenings++;
+    return { fits, pending, pendingScreenings };
   }
 
   private emptySummary(nowMs: number, durationMs: number, error: string): CycleSummary {
@@ -429,6 +442,7 @@ export class Monitor {
       episodesOpened: 0,
       fits: 0,
       pendingFits: 0,
+      pendingScreenings: 0,
       durationMs,
       error,
     };

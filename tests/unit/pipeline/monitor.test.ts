@@ -180,16 +180,16 @@ describe('Monitor cycle', () => {
       return summary;
     };
     // Plain first fits (the whole backfill) for two series; c waits, without forecasts.
-    expect(await cycle()).toMatchObject({ fits: 2, pendingFits: 1 });
+    expect(await cycle()).toMatchObject({ fits: 2, pendingFits: 1, pendingScreenings: 2 });
     expect(s.forecaster.fits).toEqual([100, 100]);
     expect(s.monitor.modelsReady).toBe(false);
     // c's first model before any screening; then a's screening marks its incident and refits without it.
-    expect(await cycle()).toMatchObject({ fits: 2, pendingFits: 1 });
+    expect(await cycle()).toMatchObject({ fits: 2, pendingFits: 0, pendingScreenings: 2 });
     expect(s.forecaster.fits).toEqual([100, 100, 101, 100]);
     expect(s.monitor.modelsReady).toBe(true);
     // b's and c's screenings mark nothing: they keep their models (two passes of the budget, no fit).
-    expect(await cycle()).toMatchObject({ fits: 0, pendingFits: 0 });
-    expect(await cycle()).toMatchObject({ fits: 0, pendingFits: 0 });
+    expect(await cycle()).toMatchObject({ fits: 0, pendingFits: 0, pendingScreenings: 0 });
+    expect(await cycle()).toMatchObject({ fits: 0, pendingFits: 0, pendingScreenings: 0 });
     expect(s.forecaster.fits).toEqual([100, 100, 101, 100]);
   });
 
