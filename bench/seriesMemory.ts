@@ -4,7 +4,7 @@
  *
  * For each fleet size it starts a process of its own (`--child HOSTS`) that runs the daemon suite's loop
  * (bench/daemon.ts fleetMonitor: 3 series per host, the product's 30 s interval, 14-day window and
- * backfill) until every series has a model, five cycles more, then a full GC, and reports the live JS heap
+ * backfill) until every series has a model and its screening has run, five cycles more, then a full GC, and reports the live JS heap
  * and the typed-array bytes. The difference between two sizes over the difference in series is the marginal
  * cost of a series (history + model + trained detector + source state), free of the process's fixed costs.
  * The sink discards what it is given: what a sink holds is bounded by its own settings, not by the number of
@@ -46,7 +46,7 @@ async function footprint(hosts: number): Promise<Footprint> {
   for (let cycle = 0; cycle < 2_000; cycle++) {
     const s = await monitor.runCycle();
     nowMs += stepMs;
-    if (s.pendingFits === 0 && monitor.modelsReady) break;
+    if (s.pendingFits === 0 && s.pendingScreenings === 0 && monitor.modelsReady) break;
   }
   for (let cycle = 0; cycle < 5; cycle++) {
     await monitor.runCycle();

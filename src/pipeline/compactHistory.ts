@@ -1,3 +1,4 @@
+import { SlotTable } from './slotTable';
 import { Random } from '../domain/random';
 
 /** The kept history as columns, oldest first, for a (re)fit. */
@@ -146,9 +147,10 @@ export class CompactHistory implements HistoryStore {
    * two sides' means in 1/{@link STEP_CODES_PER_SD} of the bucket's spread. Without it a folded bucket's
    * synthetic samples spread a GC's drop over the bucket as noise: the fit then read about as many
    * upward jumps (0.2-0.8 a day on simulated 1-minute heaps, none in the raw samples) as a quarter of the
-   * downward ones, and stopped recognising the heap's routine resets. Sparse: a few buckets a day.
+   * downward ones, and stopped recognising the heap's routine resets. Sparse: a few buckets a day, in a
+   * typed table (slotTable.ts).
    */
-  private steps: Map<number, number> | undefined;
+  private steps: SlotTable | undefined;
   /**
    * The byte-sized columns, one view (each typed-array view costs ~100 bytes of heap, times 10,000
    * series): per bucket the spread code (at `sdOffset`); per ring slot the excluded flag
@@ -309,7 +311,7 @@ export class CompactHistory implements HistoryStore {
       (this.partialCounts?.size ?? 0) * 16 +
       (this.wideMeans?.byteLength ?? 0) +
       (this.wideMeanOf?.size ?? 0) * 16 +
-      (this.steps?.size ?? 0) * 16 +
+      (this.steps?.byteLength ?? 0) +
       (this.sparseRepeats?.size ?? 0) * 16 +
       (this.denseRepeats?.byteLength ?? 0)
     );
@@ -515,7 +517,7 @@ export class CompactHistory implements HistoryStore {
       this.steps?.delete(bs);
       return;
     }
-    this.steps ??= new Map();
+    this.steps ??= new SlotTable();
     this.steps.set(bs, packed);
   }
 
