@@ -497,8 +497,7 @@ export class CompactHistory implements HistoryStore {
    * summing to `sum` with spread `sd`.
    */
   private storeStep(bs: number, count: number, sum: number, sd: number, ch: BucketChanges): void {
-    const { changes, largest, at, sumBefore } = ch;
-    const changeSquares = ch.squares;
+    const { changes, squares: changeSquares, largest, at, sumBefore } = ch;
     let packed = Number.NaN;
     if (changes >= STEP_MIN_CHANGES && sd > 0 && at > 0 && at < count) {
       const others = Math.sqrt(Math.max(0, changeSquares - largest * largest) / (changes - 1));

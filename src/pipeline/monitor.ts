@@ -424,10 +424,13 @@ export class Monitor {
       }
     }
     let pending = 0;
-    for (let i = passes; i < due.length; i++) if (!due[i].state.runner.screenPending) pending++;
-    // Counted after the fits: a first model fitted this cycle is screened in a later one.
     let pendingScreenings = 0;
-    for (const s of this.registry.values()) if (s.state.runner.screenPending) pendingScreenings++;
+    // Counted after the fits, over the due list (a pending screening makes its series due): a first model
+    // fitted this cycle is screened in a later one.
+    due.forEach((s, i) => {
+      if (s.state.runner.screenPending) pendingScreenings++;
+      else if (i >= passes) pending++;
+    });
     return { fits, pending, pendingScreenings };
   }
 
