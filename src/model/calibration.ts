@@ -5,8 +5,10 @@ import {
   medianInPlace,
   normalQuantile,
   robustSample,
+  robustSampleSize,
   sortedQuantile,
 } from './stats';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 
 /**
  * Interval calibration: a time-of-day residual scale profile, and the empirical distribution of
@@ -68,8 +70,30 @@ export function scaleProfile(
   unit = 1,
   weekendOfBin?: Uint8Array,
 ): Float64Array {
+  const mark = scratchMark();
+  try {
+    return scaleProfileIn(binOfPoint, hourOfBin, residual, n, byHour, floor, unit, weekendOfBin);
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/**
+ * {@link scaleProfile}, its samples and hour buckets (up to 64 KB each for a 14-day series) in the scratch
+ * arena: allocated afresh at every fit, a daemon's start-up left them as resident holes in the C heap.
+ */
+function scaleProfileIn(
+  binOfPoint: Int32Array,
+  hourOfBin: Uint8Array,
+  residual: Float64Array,
+  n: number,
+  byHour: boolean,
+  floor: number,
+  unit: number,
+  weekendOfBin: Uint8Array | undefined,
+): Float64Array {
   const profile = new Float64Array(PROFILE_BINS);
-  const sample = robustSample(residual, n, 0);
+  const sample = robustSample(residual, n, 0, scratchFloat64(robustSampleSize(n)));
   const overall = Math.max(unit * MAD_TO_SIGMA * medianInPlace(sample, sample.length), floor);
   if (!Number.isFinite(overall)) return profile.fill(Number.NaN);
   profile.fill(overall);
@@ -83,7 +107,7 @@ export function scaleProfile(
     for (let h = 0; h < PROFILE_BINS; h++) count[h + 1] += count[h];
     if (dayType >= 0 && count[PROFILE_BINS] < MIN_POINTS_PER_DAY_TYPE) return undefined;
     const fill = count.slice();
-    const buf = new Float64Array(count[PROFILE_BINS]);
+    const buf = scratchFloat64(count[PROFILE_BINS]);
     for (let i = 0; i < n; i += stride) {
       if (take(i)) buf[fill[hourOfBin[binOfPoint[i]]]++] = Math.abs(residual[i]);
     }

@@ -63,6 +63,12 @@ const MAX_STEP_SHARE = 0.99;
 const STEP_CODES_PER_SD = 64;
 /** Steps are packed as code * STEP_PLACES + index of the first sample after the step. */
 const STEP_PLACES = 65_536;
+/**
+ * Codes stay below this in size, so a packed step is a 32-bit integer (see slotTable.ts). It never binds: a
+ * step of size s after sample `at` of n takes s²·at·(n−at)/n² of the bucket's variance, so |s| / sd is at
+ * most n / √(n−1), under 256 for the 65,536 samples a bucket can place, i.e. codes under 16,384.
+ */
+const STEP_MAX_CODE = 32_768;
 /** Bucket means are coded in steps of the day's reference spread / this. */
 const MEAN_STEPS_PER_SD = 32;
 /** Code of a mean kept outside the 16-bit array. */
@@ -508,7 +514,8 @@ export class CompactHistory implements HistoryStore {
         Math.sign(size) === Math.sign(largest) &&
         Math.abs(size) >= 0.5 * Math.abs(largest) &&
         at < STEP_PLACES &&
-        code !== 0
+        code !== 0 &&
+        Math.abs(code) < STEP_MAX_CODE
       )
         packed = code * STEP_PLACES + at;
     }
@@ -602,7 +609,7 @@ export class CompactHistory implements HistoryStore {
     const values = new Float64Array(n);
     const exclude = new Uint8Array(n);
     let k = 0;
-    const synth = new BucketSynthesiser();
+    const synth = takeSynthesiser();
     // Day by day: the within-bucket autocorrelation is a per-day figure.
     let b = firstBucket;
     while (b < this.sealedUpTo) {
@@ -661,6 +668,7 @@ export class CompactHistory implements HistoryStore {
       exclude[k] = this.bytes8[this.ringExcludedOffset + s];
       k++;
     }
+    if (synth.capacity > MAX_SHARED_SYNTH_SAMPLES) sharedSynthesiser = undefined;
     // Synthesised samples before `start` (of a bucket straddling it) were skipped: trim.
     return {
       timestampsMs: timestampsMs.subarray(0, k),
@@ -738,6 +746,22 @@ function decodeSd(code: number, reference: number): number {
  * deviations equals the measured one. Every bucket is then centred and scaled to its mean and spread
  * exactly, and gets as many exact repeats as it had.
  */
+/**
+ * The snapshot's synthesiser, kept from one snapshot to the next. Made anew for each, its per-sample arrays
+ * (a day of samples each, grown by doubling) were the daemon's largest churn of mid-sized allocations while
+ * it fitted and screened its series (~19 per series at 30 s); the C allocator keeps such churn resident as
+ * holes between long-lived buffers. Safe to share: a snapshot uses it synchronously from its first `reset` to
+ * its last read, and snapshots do not nest.
+ */
+let sharedSynthesiser: BucketSynthesiser | undefined;
+/** A synthesiser grown past this many samples (a day at steps under 10 s, ~0.4 MB) is not kept. */
+const MAX_SHARED_SYNTH_SAMPLES = 8_640;
+
+function takeSynthesiser(): BucketSynthesiser {
+  sharedSynthesiser ??= new BucketSynthesiser();
+  return sharedSynthesiser;
+}
+
 class BucketSynthesiser {
   // Per bucket of the day (at most 144 plus a straddling one).
   private count: number[] = [];
@@ -762,6 +786,11 @@ class BucketSynthesiser {
 
   get buckets(): number {
     return this.count.length;
+  }
+
+  /** Samples the per-sample arrays have room for. */
+  get capacity(): number {
+    return this.phase.length;
   }
 
   reset(seed: number): void {

@@ -249,7 +249,9 @@ function streamingEngine(options: SeriesGeneratorOptions): Engine {
   validate(options.kind, options.stepMs, options.startMs, types, quietStartMs);
   validateRate(rate);
   const profile = new SeriesProfile(options.kind, options.seed, options.startMs);
-  if (options.cacheDayShapes === true) profile.cacheDayShapes(options.stepMs);
+  const shapes = options.cacheDayShapes;
+  if (shapes !== undefined && shapes !== false)
+    profile.cacheDayShapes(options.stepMs, shapes === true ? undefined : shapes);
   const schedule =
     rate === 0
       ? NO_ANOMALIES

@@ -81,6 +81,34 @@ function softBound(x: number, lo: number, hi: number, lowKnee: number, highKnee:
 }
 
 /**
+ * Storage for a profile's day shapes per time of day on one step's grid (see `SeriesProfile.cacheDayShapes`);
+ * NaN = not computed yet. ~46 KB at a 30 s step: a daemon backfilling 10,000 series reuses one for all of
+ * them rather than leave 10,000 such pairs of arrays for the collector and the C allocator to reclaim.
+ */
+export class DayShapeCache {
+  readonly weekday: Float64Array;
+  readonly weekend: Float64Array;
+
+  private constructor(readonly stepMs: number) {
+    const slots = DAY_MS / stepMs;
+    this.weekday = new Float64Array(slots).fill(Number.NaN);
+    this.weekend = new Float64Array(slots).fill(Number.NaN);
+  }
+
+  /** Storage for `stepMs`, or undefined when the step is not a whole number of ms dividing a day. */
+  static forStep(stepMs: number): DayShapeCache | undefined {
+    return Number.isInteger(stepMs) && stepMs > 0 && DAY_MS % stepMs === 0
+      ? new DayShapeCache(stepMs)
+      : undefined;
+  }
+
+  clear(): void {
+    this.weekday.fill(Number.NaN);
+    this.weekend.fill(Number.NaN);
+  }
+}
+
+/**
  * Everything about one simulated series that does not change over time, drawn once from the seed. The clean
  * signal is a pure function of time, so late or irregular timestamps see the same shape as the backfill.
  *
@@ -112,8 +140,7 @@ export class SeriesProfile {
    * Day shapes by time of day on one step's grid (see {@link cacheDayShapes}); NaN = not computed yet.
    * Absent by default: it is ~46 KB at a 30 s step, worth it only while generating a long stretch.
    */
-  private shapeCache:
-    { readonly stepMs: number; readonly weekday: Float64Array; readonly weekend: Float64Array } | undefined;
+  private shapeCache: DayShapeCache | undefined;
 
   constructor(kind: MetricKind, seed: number, startMs: number) {
     this.kind = kind;
@@ -189,15 +216,16 @@ export class SeriesProfile {
    * day), so generating weeks of readings evaluates each shape once per time of day instead of once per
    * reading (four exp and four cos each). The cached numbers are the very ones `load` would compute, so the
    * readings are bit-identical. For a generator that produces a long stretch at once and is then dropped.
+   * With `storage`, the cache lives there (cleared first): a caller generating one series after another
+   * hands the same storage to each in turn.
    */
-  cacheDayShapes(stepMs: number): void {
-    if (!(Number.isInteger(stepMs) && stepMs > 0 && DAY_MS % stepMs === 0)) return;
-    const slots = DAY_MS / stepMs;
-    this.shapeCache = {
-      stepMs,
-      weekday: new Float64Array(slots).fill(Number.NaN),
-      weekend: new Float64Array(slots).fill(Number.NaN),
-    };
+  cacheDayShapes(stepMs: number, storage?: DayShapeCache): void {
+    if (storage !== undefined && storage.stepMs === stepMs) {
+      storage.clear();
+      this.shapeCache = storage;
+    } else {
+      this.shapeCache = DayShapeCache.forStep(stepMs);
+    }
   }
 
   /** Normalised load at a time: about 1 at a weekday peak, near 0 at night. */

@@ -1,6 +1,7 @@
 import type { Sample } from '../../domain/timeSeries';
 import type { Labels } from '../../domain/series';
 import { createSeriesGenerator } from './generator';
+import { DayShapeCache } from './profile';
 import { simulatedHosts } from './hosts';
 import type { SeriesGenerator, SimulatedSeriesSpec } from './types';
 
@@ -62,14 +63,15 @@ export class SimulatorSource {
   constructor(private readonly options: SimulatorSourceOptions) {}
 
   /** `backfill`: a throw-away generator for one series' history (caches its day shapes, see the option). */
-  private generatorFor(spec: SimulatedSeriesSpec, backfill = false): SeriesGenerator {
+  /** A live generator, or with `dayShapes` one for a backfill that keeps its day shapes there. */
+  private generatorFor(spec: SimulatedSeriesSpec, dayShapes?: DayShapeCache): SeriesGenerator {
     return createSeriesGenerator({
       kind: spec.kind,
       seed: spec.seed,
       stepMs: this.options.stepMs,
       startMs: this.historyStartMs,
       anomalyRatePerDay: this.options.anomaliesPerDay,
-      cacheDayShapes: backfill,
+      cacheDayShapes: dayShapes ?? false,
     });
   }
 
@@ -114,12 +116,14 @@ export class SimulatorSource {
       Math.max(0, Math.floor((nowMs - windowMs - this.historyStartMs) / stepMs) + 1),
     );
     let generated = 0;
-    // One reused chunk buffer: a series' history goes out in pieces of CHUNK_POINTS, in time order.
+    // One reused chunk buffer: a series' history goes out in pieces of CHUNK_POINTS, in time order. One
+    // day-shape cache, too: each series' backfill generator is done with it before the next one starts.
     const chunk = new Float64Array(CHUNK_POINTS);
+    const dayShapes = DayShapeCache.forStep(stepMs);
     for (const s of this.series ?? []) {
       if (s.query !== query.name || !s.historyPending) continue;
       s.historyPending = false;
-      const generator = this.generatorFor(s.spec, true);
+      const generator = this.generatorFor(s.spec, dayShapes);
       for (let i = 0; i < skip; i++) generator.skip(this.historyStartMs + i * stepMs);
       for (let from = skip; from < this.historyPoints; from += CHUNK_POINTS) {
         const n = Math.min(CHUNK_POINTS, this.historyPoints - from);

@@ -1,5 +1,6 @@
 import type { Labels } from '../../domain/series';
 import type { LabelledSeries } from '../../domain/timeSeries';
+import type { DayShapeCache } from './profile';
 
 /** The metric families the simulator can produce. */
 export const METRIC_KINDS = ['cpu', 'memory', 'latency'] as const;
@@ -48,9 +49,10 @@ export interface SeriesGeneratorOptions {
   /**
    * Keep the day shapes per time of day on the step grid (~46 KB at 30 s): much faster for a generator
    * that produces days of readings at once (a backfill), wasted on one that emits a reading per cycle.
-   * The readings are the same either way. Default false.
+   * The readings are the same either way. Default false. A {@link DayShapeCache} keeps the cache there
+   * (cleared first): for a caller that generates one series after another.
    */
-  readonly cacheDayShapes?: boolean;
+  readonly cacheDayShapes?: boolean | DayShapeCache;
 }
 
 /** One simulated reading. */

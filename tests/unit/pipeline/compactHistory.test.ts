@@ -320,6 +320,11 @@ describe('CompactHistory', () => {
       return h;
     };
     const a = build().snapshot(DAY);
+    // Snapshots share one synthesiser: one of another series in between (a coarser step, a longer window,
+    // other samples) must leave no trace in the next.
+    const other = new CompactHistory(2 * STEP, 3 * DAY);
+    for (let i = 0; i < 6_000; i++) other.push(T0 + i * 2 * STEP, 100 + 40 * Math.cos(i / 50) + (i % 13));
+    expect(other.snapshot(3 * DAY).values.length).toBeGreaterThan((4 * 1_440) / 2);
     const b = build().snapshot(DAY);
     expect(Array.from(a.values)).toEqual(Array.from(b.values));
     // One day at 30 s.

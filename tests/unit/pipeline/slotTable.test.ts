@@ -17,15 +17,30 @@ describe('SlotTable', () => {
       expect(t.size).toBe(m.size);
     }
     for (let slot = 0; slot < 45; slot++) expect(t.get(slot)).toBe(m.get(slot));
-    expect(t.byteLength).toBeGreaterThanOrEqual(16 * t.size);
+    expect(t.byteLength).toBeGreaterThanOrEqual(8 * t.size);
   });
 
-  it('takes 16 bytes an entry once grown, and nothing before its first entry', () => {
+  it('takes 8 bytes an entry, growing by half, and nothing before its first entry', () => {
     const t = new SlotTable();
     expect(t.byteLength).toBe(0);
-    for (let slot = 0; slot < 32; slot++) t.set(slot, slot);
-    expect(t.byteLength).toBe(32 * 16);
+    const capacities: number[] = [];
+    for (let slot = 0; slot < 36; slot++) {
+      t.set(slot, slot);
+      if (capacities.at(-1) !== t.byteLength / 8) capacities.push(t.byteLength / 8);
+    }
+    expect(capacities).toEqual([4, 6, 9, 14, 21, 32, 48]);
     t.delete(99); // absent: nothing changes
-    expect([t.size, t.get(31), t.get(0)]).toEqual([32, 31, 0]);
+    expect([t.size, t.get(35), t.get(0)]).toEqual([36, 35, 0]);
+  });
+
+  it('holds the extremes of a 32-bit integer and refuses what does not fit rather than truncate it', () => {
+    const t = new SlotTable();
+    t.set(7, 2 ** 31 - 1);
+    t.set(8, -(2 ** 31));
+    expect([t.get(7), t.get(8)]).toEqual([2 ** 31 - 1, -(2 ** 31)]);
+    expect(() => t.set(9, 2 ** 31)).toThrow(RangeError);
+    expect(() => t.set(9, 1.5)).toThrow(RangeError);
+    expect(() => t.set(2 ** 32, 1)).toThrow(RangeError);
+    expect(t.size).toBe(2);
   });
 });

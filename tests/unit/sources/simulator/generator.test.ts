@@ -9,6 +9,7 @@ import {
   type GenerateSeriesOptions,
   type MetricKind,
 } from '../../../../src/sources/simulator';
+import { DayShapeCache } from '../../../../src/sources/simulator/profile';
 
 const STEP = 5 * 60_000;
 const HOUR = 3_600_000;
@@ -319,10 +320,17 @@ describe('createSeriesGenerator', () => {
   it('gives bit-identical readings with cached day shapes, through nextValue and skip', () => {
     // The backfill path (cached shapes, value-only readings, fast-forwarding) against plain `next`, at the
     // daemon's 30 s step with anomalies (flatlines read the skipped reading's latent value).
+    // Memory and latency take their turn with storage another host's generator has just filled (a
+    // simulator's backfill shares one between its series): what that one left must not show.
+    const shared = DayShapeCache.forStep(30_000);
+    if (shared === undefined) throw new Error('30 s divides a day');
+    expect(DayShapeCache.forStep(7_000)).toBeUndefined();
     for (const kind of ['cpu', 'memory', 'latency'] as const) {
       const o = { kind, seed: 11, stepMs: 30_000, startMs: START, anomalyRatePerDay: 4, quietStartMs: 0 };
       const plain = createSeriesGenerator(o);
-      const cached = createSeriesGenerator({ ...o, cacheDayShapes: true });
+      const before = createSeriesGenerator({ ...o, seed: 99, cacheDayShapes: shared });
+      for (let i = 0; i < 2880; i++) before.nextValue(START + i * 30_000);
+      const cached = createSeriesGenerator({ ...o, cacheDayShapes: kind === 'cpu' ? true : shared });
       let differing = 0;
       let anomalous = 0;
       for (let i = 0; i < 4 * 2880; i++) {
