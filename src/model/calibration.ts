@@ -70,84 +70,69 @@ export function scaleProfile(
   unit = 1,
   weekendOfBin?: Uint8Array,
 ): Float64Array {
+  // Its samples and hour buckets (up to 64 KB each for a 14-day series) come from the scratch arena:
+  // allocated afresh at every fit, a daemon's start-up left them as resident holes in the C heap.
   const mark = scratchMark();
   try {
-    return scaleProfileIn(binOfPoint, hourOfBin, residual, n, byHour, floor, unit, weekendOfBin);
+    const profile = new Float64Array(PROFILE_BINS);
+    const sample = robustSample(residual, n, 0, scratchFloat64(robustSampleSize(n)));
+    const overall = Math.max(unit * MAD_TO_SIGMA * medianInPlace(sample, sample.length), floor);
+    if (!Number.isFinite(overall)) return profile.fill(Number.NaN);
+    profile.fill(overall);
+    if (!byHour) return profile;
+    const stride = Math.max(1, Math.ceil(n / (2 * ROBUST_SAMPLE_SIZE)));
+    const hourly = (dayType: number, fallback: Float64Array): Float64Array | undefined => {
+      // Counting sort by hour (of a systematic sample for long series), then a median per hour.
+      const count = new Int32Array(PROFILE_BINS + 1);
+      const take = (i: number): boolean => dayType < 0 || weekendOfBin?.[binOfPoint[i]] === dayType;
+      for (let i = 0; i < n; i += stride) if (take(i)) count[hourOfBin[binOfPoint[i]] + 1]++;
+      for (let h = 0; h < PROFILE_BINS; h++) count[h + 1] += count[h];
+      if (dayType >= 0 && count[PROFILE_BINS] < MIN_POINTS_PER_DAY_TYPE) return undefined;
+      const fill = count.slice();
+      const buf = scratchFloat64(count[PROFILE_BINS]);
+      for (let i = 0; i < n; i += stride) {
+        if (take(i)) buf[fill[hourOfBin[binOfPoint[i]]]++] = Math.abs(residual[i]);
+      }
+      const raw = new Float64Array(PROFILE_BINS);
+      for (let h = 0; h < PROFILE_BINS; h++) {
+        const size = count[h + 1] - count[h];
+        raw[h] =
+          size >= MIN_POINTS_PER_HOUR
+            ? unit * MAD_TO_SIGMA * medianInPlace(buf.subarray(count[h], count[h + 1]), size)
+            : fallback[h];
+      }
+      const tmp = new Float64Array(PROFILE_BINS);
+      for (let pass = 0; pass < 2; pass++) {
+        for (let h = 0; h < PROFILE_BINS; h++) {
+          tmp[h] =
+            0.25 * raw[(h + PROFILE_BINS - 1) % PROFILE_BINS] +
+            0.5 * raw[h] +
+            0.25 * raw[(h + 1) % PROFILE_BINS];
+        }
+        raw.set(tmp);
+      }
+      for (let h = 0; h < PROFILE_BINS; h++) raw[h] = Math.max(raw[h], MIN_PROFILE_FRACTION * overall, floor);
+      return raw;
+    };
+    const pooled = hourly(-1, profile) ?? profile;
+    if (weekendOfBin === undefined) return pooled;
+    const weekday = hourly(0, pooled);
+    const weekend = hourly(1, pooled);
+    if (weekday === undefined || weekend === undefined) return pooled;
+    // Split only for a clearly noisier weekend: otherwise the split buys only estimation noise (a weekend
+    // hour's median rests on a few days) and the weekend's in-sample optimism, and the pooled profile is kept.
+    const ratios = Float64Array.from(weekend, (w, h) => w / weekday[h]);
+    if (!(medianInPlace(ratios, PROFILE_BINS) >= WEEKEND_SPLIT_RATIO)) return pooled;
+    const split = new Float64Array(2 * PROFILE_BINS);
+    split.set(weekday, 0);
+    // The weekend half never goes below the pooled hour: its in-sample residuals come from a weekend shape
+    // fitted on a few days, which absorbs part of their noise (a heap's weekend band from them covered 0.79),
+    // so a narrower weekend scale is as likely the fit's optimism as a quiet weekend.
+    for (let h = 0; h < PROFILE_BINS; h++) split[PROFILE_BINS + h] = Math.max(weekend[h], pooled[h]);
+    return split;
   } finally {
     scratchRelease(mark);
   }
-}
-
-/**
- * {@link scaleProfile}, its samples and hour buckets (up to 64 KB each for a 14-day series) in the scratch
- * arena: allocated afresh at every fit, a daemon's start-up left them as resident holes in the C heap.
- */
-function scaleProfileIn(
-  binOfPoint: Int32Array,
-  hourOfBin: Uint8Array,
-  residual: Float64Array,
-  n: number,
-  byHour: boolean,
-  floor: number,
-  unit: number,
-  weekendOfBin: Uint8Array | undefined,
-): Float64Array {
-  const profile = new Float64Array(PROFILE_BINS);
-  const sample = robustSample(residual, n, 0, scratchFloat64(robustSampleSize(n)));
-  const overall = Math.max(unit * MAD_TO_SIGMA * medianInPlace(sample, sample.length), floor);
-  if (!Number.isFinite(overall)) return profile.fill(Number.NaN);
-  profile.fill(overall);
-  if (!byHour) return profile;
-  const stride = Math.max(1, Math.ceil(n / (2 * ROBUST_SAMPLE_SIZE)));
-  const hourly = (dayType: number, fallback: Float64Array): Float64Array | undefined => {
-    // Counting sort by hour (of a systematic sample for long series), then a median per hour.
-    const count = new Int32Array(PROFILE_BINS + 1);
-    const take = (i: number): boolean => dayType < 0 || weekendOfBin?.[binOfPoint[i]] === dayType;
-    for (let i = 0; i < n; i += stride) if (take(i)) count[hourOfBin[binOfPoint[i]] + 1]++;
-    for (let h = 0; h < PROFILE_BINS; h++) count[h + 1] += count[h];
-    if (dayType >= 0 && count[PROFILE_BINS] < MIN_POINTS_PER_DAY_TYPE) return undefined;
-    const fill = count.slice();
-    const buf = scratchFloat64(count[PROFILE_BINS]);
-    for (let i = 0; i < n; i += stride) {
-      if (take(i)) buf[fill[hourOfBin[binOfPoint[i]]]++] = Math.abs(residual[i]);
-    }
-    const raw = new Float64Array(PROFILE_BINS);
-    for (let h = 0; h < PROFILE_BINS; h++) {
-      const size = count[h + 1] - count[h];
-      raw[h] =
-        size >= MIN_POINTS_PER_HOUR
-          ? unit * MAD_TO_SIGMA * medianInPlace(buf.subarray(count[h], count[h + 1]), size)
-          : fallback[h];
-    }
-    const tmp = new Float64Array(PROFILE_BINS);
-    for (let pass = 0; pass < 2; pass++) {
-      for (let h = 0; h < PROFILE_BINS; h++) {
-        tmp[h] =
-          0.25 * raw[(h + PROFILE_BINS - 1) % PROFILE_BINS] +
-          0.5 * raw[h] +
-          0.25 * raw[(h + 1) % PROFILE_BINS];
-      }
-      raw.set(tmp);
-    }
-    for (let h = 0; h < PROFILE_BINS; h++) raw[h] = Math.max(raw[h], MIN_PROFILE_FRACTION * overall, floor);
-    return raw;
-  };
-  const pooled = hourly(-1, profile) ?? profile;
-  if (weekendOfBin === undefined) return pooled;
-  const weekday = hourly(0, pooled);
-  const weekend = hourly(1, pooled);
-  if (weekday === undefined || weekend === undefined) return pooled;
-  // Split only for a clearly noisier weekend: otherwise the split buys only estimation noise (a weekend
-  // hour's median rests on a few days) and the weekend's in-sample optimism, and the pooled profile is kept.
-  const ratios = Float64Array.from(weekend, (w, h) => w / weekday[h]);
-  if (!(medianInPlace(ratios, PROFILE_BINS) >= WEEKEND_SPLIT_RATIO)) return pooled;
-  const split = new Float64Array(2 * PROFILE_BINS);
-  split.set(weekday, 0);
-  // The weekend half never goes below the pooled hour: its in-sample residuals come from a weekend shape
-  // fitted on a few days, which absorbs part of their noise (a heap's weekend band from them covered 0.79),
-  // so a narrower weekend scale is as likely the fit's optimism as a quiet weekend.
-  for (let h = 0; h < PROFILE_BINS; h++) split[PROFILE_BINS + h] = Math.max(weekend[h], pooled[h]);
-  return split;
 }
 
 /** The hour profile that applies on a day of the given type (a pooled profile applies to both). */
