@@ -265,8 +265,8 @@ export async function runDaemonInProcess(
 }
 
 /** The daemon's node flag and malloc settings, as the Dockerfile sets them (README "Memory"). */
-const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2'];
-const DAEMON_ENV = { MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '131072' };
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const DAEMON_ENV = { MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '131072' };
 
 /** Starts VictoriaMetrics, runs the fleet in a child process (its own RSS), and stops the server. */
 export async function runDaemon(ctx: BenchContext): Promise<DaemonResult> {
