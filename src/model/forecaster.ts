@@ -322,7 +322,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       if (eligible.weekly && !choice.weekly) droppedByTow[tb] += fit.weeklyByTow[tb];
       if (eligible.weekend && !choice.weekend && weekend) droppedByTow[tb] += fit.weekendByTod[tod];
     }
-    const residual = signedResiduals(pts, nFit, fit, train.cps);
+    const residual = signedResiduals(pts, nFit, fit, train.cps, scratchFloat64(nFit));
     for (let i = 0; i < nFit; i++) residual[i] += droppedByTow[pts.tow[i]];
     const keep = (on: boolean, coef: Float64Array): Float64Array => (on ? coef : new Float64Array(0));
     warm = {
@@ -704,9 +704,10 @@ function aggregate(ts: Float64Array, full: FitPoints, n: number): Aggregated {
     bucketOf[i] = k;
   }
   const na = k + 1;
-  const tDays = new Float64Array(na);
-  const y = new Float64Array(na);
-  const prior = new Float64Array(na);
+  // Scratch, as the full-resolution points: the fit reads them, the model keeps none of them.
+  const tDays = scratchFloat64(na, 0);
+  const y = scratchFloat64(na, 0);
+  const prior = scratchFloat64(na, 0);
   for (let i = 0; i < n; i++) {
     const b = bucketOf[i];
     tDays[b] += full.tDays[i];
@@ -720,7 +721,7 @@ function aggregate(ts: Float64Array, full: FitPoints, n: number): Aggregated {
   return {
     n: na,
     centreMs: Float64Array.from(centre),
-    points: { tDays, y, tow: new Int32Array(na), prior },
+    points: { tDays, y, tow: scratchInt32(na, 0), prior },
     bucketOf,
   };
 }
