@@ -22,20 +22,6 @@ export const MIN_PROFILE_DAYS = 3;
 /** Fewest days each half (even, odd days) needs per bin in {@link profileRepeats}. */
 export const MIN_HALF_DAYS = 2;
 
-/**
- * Fewest days a bin's median is taken over for a history of `coveredDays` (and half of it for each half of
- * {@link profileRepeats}): {@link MIN_PROFILE_DAYS} once the history's training part can hold that many
- * (4 days or more), else 1. A series that has just appeared (2-4 days: NAB's 2-day probation, a daemon series
- * with a short backfill) would otherwise alert at its sharp daily steps for days, until the history is long
- * enough; the repeat test (its two days' residuals must correlate) and the held-out test still decide
- * whether the profile is kept, so noise's medians of one day are not.
- */
-export function profileMinDays(coveredDays: number): { bin: number; half: number } {
-  return coveredDays >= MIN_PROFILE_DAYS + 1
-    ? { bin: MIN_PROFILE_DAYS, half: MIN_HALF_DAYS }
-    : { bin: 1, half: 1 };
-}
-
 /** Correlation the even-day and odd-day profiles must reach for the profile to be a repeating shape. */
 export const MIN_HALF_CORRELATION = 0.7;
 
@@ -118,11 +104,20 @@ export function profileRepeats(
   bins: PhaseBins,
   split: boolean,
   pointsPerBin: number,
-  halfDays: number = MIN_HALF_DAYS,
 ): boolean {
   const parity = (i: number): number => Math.floor(timestampsMs[i] / MS_PER_DAY) & 1;
   const half = (p: number): Float64Array =>
-    learnDailyProfile(residual, tow, from, to, bins, split, pointsPerBin, halfDays, (i) => parity(i) === p);
+    learnDailyProfile(
+      residual,
+      tow,
+      from,
+      to,
+      bins,
+      split,
+      pointsPerBin,
+      MIN_HALF_DAYS,
+      (i) => parity(i) === p,
+    );
   const even = half(0);
   const odd = half(1);
   let n = 0;

@@ -10,7 +10,7 @@ import {
 import { MS_PER_DAY } from './fourier';
 import {
   learnDailyProfile,
-  profileMinDays,
+  MIN_PROFILE_DAYS,
   profileHelps,
   profileRepeats,
   subtractProfile,
@@ -299,8 +299,8 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   const canHoldOut = m >= MIN_SEASONAL_POINTS && nFit - m >= 1 && mFull < n && pts.tDays[m - 1] > 0;
 
   // The daily profile needs an exact grid (its bins are the phase bins) and enough days for its medians.
-  const profileEligible = options.dailyProfile && canHoldOut && bins.exact && coveredDays >= MIN_DAILY_DAYS;
-  const profileDays = profileMinDays(coveredDays);
+  const profileEligible =
+    options.dailyProfile && canHoldOut && bins.exact && coveredDays >= MIN_PROFILE_DAYS + 1;
   const pointsPerBin = agg === undefined ? 1 : Math.max(1, Math.round(AGGREGATE_MS / stepMs));
   let profileSplit = false;
   let useProfile = false;
@@ -341,23 +341,10 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     profileSplit = choice.weekend;
     if (
       profileEligible &&
-      profileRepeats(fullResidual, full.tow, ts, 0, mFull, bins, profileSplit, pointsPerBin, profileDays.half)
+      profileRepeats(fullResidual, full.tow, ts, 0, mFull, bins, profileSplit, pointsPerBin)
     ) {
-      const trial = learnDailyProfile(
-        fullResidual,
-        full.tow,
-        0,
-        mFull,
-        bins,
-        profileSplit,
-        pointsPerBin,
-        profileDays.bin,
-      );
-      // A profile whose every bin is under the resolution floor corrects nothing a user could see (on a
-      // noise-free series its medians are rounding error, the same every day).
-      useProfile =
-        maxAbs(trial) > RESOLUTION_FLOOR * spread &&
-        profileHelps(fullResidual, full.tow, mFull, n, bins, profileSplit, trial);
+      const trial = learnDailyProfile(fullResidual, full.tow, 0, mFull, bins, profileSplit, pointsPerBin);
+      useProfile = profileHelps(fullResidual, full.tow, mFull, n, bins, profileSplit, trial);
       if (useProfile) {
         // A copy: without aggregation `residual` is also the final fit's warm start.
         if (fullResidual === residual) fullResidual = scratchCopy(residual);
@@ -388,16 +375,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   const signed = signedResiduals(full, n, final.fit, final.cps, scratchFloat64(n));
   let dailyProfile: Float64Array | undefined;
   if (useProfile) {
-    dailyProfile = learnDailyProfile(
-      signed,
-      full.tow,
-      0,
-      n,
-      bins,
-      profileSplit,
-      pointsPerBin,
-      profileDays.bin,
-    );
+    dailyProfile = learnDailyProfile(signed, full.tow, 0, n, bins, profileSplit, pointsPerBin);
     subtractProfile(signed, full.tow, n, bins, profileSplit, dailyProfile);
   }
   const scaleFloor = Math.max(RESOLUTION_FLOOR * spread, Number.MIN_VALUE);
@@ -874,9 +852,3 @@ export function oneStepRatio(
 
 /** Fewer one-step pairs than this give no ratio (1). */
 const MIN_RATIO_PAIRS = 30;
-
-function maxAbs(xs: Float64Array): number {
-  let m = 0;
-  for (const x of xs) m = Math.max(m, Math.abs(x));
-  return m;
-}
