@@ -94,6 +94,7 @@ describe("a 3-day history of a smooth daily curve through the daemon's compact h
       const model = createForecaster({ ...DEFAULT_SEASONAL_OPTIONS, dailyOrder: 24, minBandAbs: 1 }).fit({
         timestampsMs: snap.timestampsMs,
         values: snap.values,
+        stepMs: step,
       });
       const ts = Array.from({ length: 40 }, (_, k) => end + (k + 1) * step);
       const f = model.predict(ts);
