@@ -738,15 +738,6 @@ function decodeSd(code: number, reference: number): number {
 }
 
 /**
- * Synthesises the within-bucket deviations of one day's buckets. The level runs piecewise-linearly through
- * the bucket means (so consecutive buckets join without a jump, as raw samples do), or steps where a bucket
- * held one (its neighbours' levels then run to the step's sides); seeded AR(1) noise,
- * continuous over the day and with its own bucket means interpolated away the same way, fills the rest of
- * each bucket's spread. The noise coefficient is bisected until the day's lag-1 autocorrelation of the
- * deviations equals the measured one. Every bucket is then centred and scaled to its mean and spread
- * exactly, and gets as many exact repeats as it had.
- */
-/**
  * The snapshot's synthesiser, kept from one snapshot to the next. Made anew for each, its per-sample arrays
  * (a day of samples each, grown by doubling) were the daemon's largest churn of mid-sized allocations while
  * it fitted and screened its series (~19 per series at 30 s); the C allocator keeps such churn resident as
@@ -762,6 +753,15 @@ function takeSynthesiser(): BucketSynthesiser {
   return sharedSynthesiser;
 }
 
+/**
+ * Synthesises the within-bucket deviations of one day's buckets. The level runs piecewise-linearly through
+ * the bucket means (so consecutive buckets join without a jump, as raw samples do), or steps where a bucket
+ * held one (its neighbours' levels then run to the step's sides); seeded AR(1) noise,
+ * continuous over the day and with its own bucket means interpolated away the same way, fills the rest of
+ * each bucket's spread. The noise coefficient is bisected until the day's lag-1 autocorrelation of the
+ * deviations equals the measured one. Every bucket is then centred and scaled to its mean and spread
+ * exactly, and gets as many exact repeats as it had.
+ */
 class BucketSynthesiser {
   // Per bucket of the day (at most 144 plus a straddling one).
   private count: number[] = [];
@@ -783,10 +783,6 @@ class BucketSynthesiser {
   private rampScale = new Float64Array(0);
   private rampSquares = new Float64Array(0);
   private seed = 0;
-
-  get buckets(): number {
-    return this.count.length;
-  }
 
   /** Samples the per-sample arrays have room for. */
   get capacity(): number {

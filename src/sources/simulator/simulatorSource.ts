@@ -62,7 +62,6 @@ export class SimulatorSource {
 
   constructor(private readonly options: SimulatorSourceOptions) {}
 
-  /** `backfill`: a throw-away generator for one series' history (caches its day shapes, see the option). */
   /** A live generator, or with `dayShapes` one for a backfill that keeps its day shapes there. */
   private generatorFor(spec: SimulatedSeriesSpec, dayShapes?: DayShapeCache): SeriesGenerator {
     return createSeriesGenerator({
