@@ -83,6 +83,15 @@ export function seasonalOpenMetrics(o: SeasonalBackfillOptions): string {
   return lines.join('\n');
 }
 
+/** What one /metrics request served: the exporter's clock when it built the body, and each host's value. */
+export interface ServedScrape {
+  readonly atMs: number;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** Served scrapes kept for {@link SeasonalExporter.served}: over an hour at Prometheus' 1 s test interval. */
+const SERVED_LOG_LIMIT = 5_000;
+
 /** Options of {@link startSeasonalExporter}. */
 export interface SeasonalExporterOptions {
   readonly hosts?: readonly string[];
@@ -108,6 +117,13 @@ export interface SeasonalExporter {
   /** /metrics requests served so far. */
   readonly scrapeCount: number;
   /**
+   * The scrapes served, oldest first (the latest {@link SERVED_LOG_LIMIT}). A test that must know which value
+   * Prometheus stored for a time reads it here rather than recomputing the curve: on a loaded machine a scrape
+   * can be served seconds after Prometheus stamped it, and an injected anomaly reaches the first scrape served
+   * after it, whenever that is.
+   */
+  readonly served: readonly ServedScrape[];
+  /**
    * Resolves once `count` more scrapes have been served (event-driven, no polling). Prometheus commits a
    * scrape only after reading it, so wait for one more scrape than you need to be sure it is queryable
    * (scrapes of one target are sequential). Rejects after
@@ -126,6 +142,7 @@ export async function startSeasonalExporter(
   const clock = options.clock ?? systemClock;
   const anomalies: InjectedAnomaly[] = [...(options.anomalies ?? [])];
   let scrapeCount = 0;
+  const served: ServedScrape[] = [];
   const waiters: { target: number; resolve: () => void }[] = [];
 
   const server = createServer((req, res) => {
@@ -134,10 +151,14 @@ export async function startSeasonalExporter(
       return;
     }
     const t = clock.nowMs();
+    const values: Record<string, number> = {};
+    for (const host of hosts) values[host] = valueWithAnomalies(host, t, anomalies);
+    served.push({ atMs: t, values });
+    if (served.length > SERVED_LOG_LIMIT) served.shift();
     const body = [
       `# HELP ${metricName} Seasonal demo gauge.`,
       `# TYPE ${metricName} gauge`,
-      ...hosts.map((host) => `${metricName}{host="${host}"} ${valueWithAnomalies(host, t, anomalies)}`),
+      ...hosts.map((host) => `${metricName}{host="${host}"} ${values[host]}`),
       '',
     ].join('\n');
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -163,6 +184,7 @@ export async function startSeasonalExporter(
     get scrapeCount() {
       return scrapeCount;
     },
+    served,
     waitForScrapes: (count, timeoutMs = 30_000) => {
       const target = scrapeCount + count;
       return new Promise<void>((resolve, reject) => {
