@@ -7,6 +7,7 @@ import {
   robustSample,
   robustSampleSize,
   sortedQuantile,
+  sortedQuantilesInPlace,
 } from './stats';
 import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 
@@ -46,6 +47,8 @@ export const MIN_CALIBRATION_POINTS = 30;
 /** Shape of the generalised-Pareto tail beyond the table: slightly heavier than exponential, never 0. */
 const TAIL_SHAPE = 0.1;
 const MIN_TAIL_SCALE = 0.05;
+/** Cells of `TailModel`'s lookup grid: about as many as table entries, so a cell holds one or two. */
+const TAIL_CELLS = 64;
 
 /**
  * Robust scale of `unit`·residual per UTC hour (point i lies in hour `hourOfBin[binOfPoint[i]]`, 0–23):
@@ -182,21 +185,24 @@ export interface ResidualDistribution {
  * they come from a normal with the sample's median and robust spread (never narrower than N(0, 1)).
  */
 export function calibrateResiduals(z: Float64Array, intervalWidth: number): ResidualDistribution {
-  // Compacts and sorts `z` in place: callers hand over a scratch array they no longer need.
+  // Compacts and reorders `z` in place: callers hand over a scratch array they no longer need.
   let m = 0;
   for (let i = 0; i < z.length; i++) if (Number.isFinite(z[i])) z[m++] = z[i];
-  const sorted = z.subarray(0, m).sort();
   const pLow = (1 - intervalWidth) / 2;
   const pHigh = (1 + intervalWidth) / 2;
   if (m < MIN_CALIBRATION_POINTS) {
+    const sorted = z.subarray(0, m).sort();
     const centre = m > 0 ? sortedQuantile(sorted, 0.5) : 0;
     const dev = new Float64Array(m);
     for (let i = 0; i < m; i++) dev[i] = Math.abs(sorted[i] - centre);
     const spread = Math.max(1, m > 2 ? MAD_TO_SIGMA * medianInPlace(dev, m) : 1);
     return normalDistribution(centre, spread, intervalWidth, m);
   }
-  const quantiles = Float64Array.from(QUANTILE_PROBABILITIES, (p) => sortedQuantile(sorted, p));
-  return { qLow: sortedQuantile(sorted, pLow), qHigh: sortedQuantile(sorted, pHigh), quantiles, count: m };
+  // The table's probabilities and the band's two, by selection rather than a sort (see sortedQuantilesInPlace).
+  const all = sortedQuantilesInPlace(z, m, [...QUANTILE_PROBABILITIES, pLow, pHigh]);
+  const quantiles = all.slice(0, QUANTILE_PROBABILITIES.length);
+  const [qLow, qHigh] = all.subarray(QUANTILE_PROBABILITIES.length);
+  return { qLow, qHigh, quantiles, count: m };
 }
 
 /** A normal N(centre, spread²) residual distribution (fallback models and tiny calibration sets). */
@@ -226,11 +232,27 @@ export class TailModel {
   private readonly upperScale: number;
   private readonly upperAtZero: number;
   private readonly lowerAtZero: number;
+  /**
+   * A guess of the table interval a z falls in, per cell of a uniform grid over [q[0], q[last]] (see
+   * `cdfInside`): a binary search over the 41 entries took six unpredictable branches per call, and the
+   * model asks this for every scored point and twice per history point at fit time. 64 bytes per table.
+   */
+  private readonly cellStart: Uint8Array;
+  private readonly cellsPerUnit: number;
 
   constructor(quantiles: Float64Array) {
     this.q = quantiles;
     this.p = QUANTILE_PROBABILITIES;
     const last = quantiles.length - 1;
+    const range = quantiles[last] - quantiles[0];
+    this.cellsPerUnit = range > 0 && Number.isFinite(range) ? TAIL_CELLS / range : 0;
+    this.cellStart = new Uint8Array(TAIL_CELLS);
+    // (A table with no spread, or an infinite one, has no cells: every z then starts at the first entry.)
+    for (let c = 0, lo = 0; c < TAIL_CELLS && this.cellsPerUnit > 0; c++) {
+      const from = quantiles[0] + c / this.cellsPerUnit;
+      while (lo + 1 < last && quantiles[lo + 1] <= from) lo++;
+      this.cellStart[c] = lo;
+    }
     // GPD scale from the outer table points: for an exponential tail, Δz / Δlog(tail prob).
     this.upperScale = Math.max(
       (quantiles[last] - quantiles[last - 4]) / Math.log((1 - this.p[last - 4]) / (1 - this.p[last])),
@@ -277,14 +299,14 @@ export class TailModel {
   /** Linear interpolation of the CDF for q[0] < z < q[last]. */
   private cdfInside(z: number): number {
     const q = this.q;
-    let lo = 0;
-    let hi = q.length - 1;
-    // Largest index with q[lo] <= z.
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (q[mid] <= z) lo = mid;
-      else hi = mid;
-    }
+    const last = q.length - 1;
+    // The largest index with q[lo] <= z (lo < last, as z < q[last]): from the grid's guess, a step or two
+    // either way (the guess may be off by one where rounding puts z in a neighbouring cell).
+    const cell = Math.min(TAIL_CELLS - 1, Math.max(0, Math.floor((z - q[0]) * this.cellsPerUnit)));
+    let lo = this.cellsPerUnit > 0 ? this.cellStart[cell] : 0;
+    while (lo > 0 && q[lo] > z) lo--;
+    while (lo + 1 < last && q[lo + 1] <= z) lo++;
+    const hi = lo + 1;
     const width = q[hi] - q[lo];
     const f = width > 0 ? (z - q[lo]) / width : 1;
     return this.p[lo] + f * (this.p[hi] - this.p[lo]);

@@ -120,6 +120,66 @@ export function quantileInPlace(buf: Float64Array, n: number, p: number): number
 }
 
 /**
+ * {@link sortedQuantile} at each of `probabilities` over the first n entries of `buf`, as if they were sorted
+ * ascending, without sorting them: the order statistics the quantiles interpolate between are selected
+ * (each selection splits the range the next ones are looked for in), O(n log k) for k probabilities against
+ * a sort's O(n log n) — a 40,000-residual calibration sorted in ~4 ms, a fifteenth of a 1-minute fit. The same
+ * numbers as sorting (the same order statistics, combined by the same expression). Reorders the entries;
+ * for finite or infinite values, not NaN. `into` receives the quantiles when given.
+ */
+export function sortedQuantilesInPlace(
+  buf: Float64Array,
+  n: number,
+  probabilities: readonly number[],
+  into: Float64Array = new Float64Array(probabilities.length),
+): Float64Array {
+  if (n === 0) return into.fill(Number.NaN, 0, probabilities.length);
+  // The order statistics needed: i and i + 1 for each probability (see sortedQuantile), ascending, unique.
+  const wanted: number[] = [];
+  for (const p of probabilities) {
+    const i = Math.floor((n - 1) * Math.min(1, Math.max(0, p)));
+    wanted.push(Math.min(i, n - 1), Math.min(i + 1, n - 1));
+  }
+  const ks = [...new Set(wanted)].sort((a, b) => a - b);
+  selectMany(buf, 0, n - 1, ks, 0, ks.length - 1);
+  for (let q = 0; q < probabilities.length; q++) {
+    if (n === 1) {
+      into[q] = buf[0];
+      continue;
+    }
+    const h = (n - 1) * Math.min(1, Math.max(0, probabilities[q]));
+    const i = Math.floor(h);
+    if (i >= n - 1) {
+      into[q] = buf[n - 1];
+      continue;
+    }
+    const f = h - i;
+    into[q] = buf[i] + f * (buf[i + 1] - buf[i]);
+  }
+  return into;
+}
+
+/**
+ * Puts the order statistics ks[a..b] (ascending absolute indices inside from..to) in place: selects the
+ * middle one, then the lower ones left of it and the higher ones right of it.
+ */
+function selectMany(
+  buf: Float64Array,
+  from: number,
+  to: number,
+  ks: readonly number[],
+  a: number,
+  b: number,
+): void {
+  if (a > b || from > to) return;
+  const mid = (a + b) >> 1;
+  const k = ks[mid];
+  selectInRange(buf, from, to, k);
+  selectMany(buf, from, k - 1, ks, a, mid - 1);
+  selectMany(buf, k + 1, to, ks, mid + 1, b);
+}
+
+/**
  * The width of the central `width` interval of buf[0..n) ({@link quantileInPlace} at (1 + width)/2 less at
  * (1 − width)/2; reorders the entries).
  */

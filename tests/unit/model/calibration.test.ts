@@ -59,6 +59,61 @@ describe('tail probabilities', () => {
     expect(normal.probability(last + 1e-9)).toBeCloseTo(normal.probability(last - 1e-9), 8);
   });
 
+  it('interpolates inside the table exactly as a binary search for the bracketing entries does', () => {
+    // Reference: the table's CDF read by bisection (the lookup grid only guesses where to start).
+    const cdf = (q: Float64Array, z: number): number => {
+      let lo = 0;
+      let hi = q.length - 1;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (q[mid] <= z) lo = mid;
+        else hi = mid;
+      }
+      const width = q[hi] - q[lo];
+      const f = width > 0 ? (z - q[lo]) / width : 1;
+      return QUANTILE_PROBABILITIES[lo] + f * (QUANTILE_PROBABILITIES[hi] - QUANTILE_PROBABILITIES[lo]);
+    };
+    const rng = new Random(48);
+    const n = QUANTILE_PROBABILITIES.length;
+    // Skewed, heavy-tailed and tied tables (ties at the centre and in one tail), and tiny and huge ranges.
+    const tables = [
+      calibrateResiduals(
+        Float64Array.from({ length: 3000 }, () => Math.exp(rng.normal()) - 1),
+        0.95,
+      ).quantiles,
+      calibrateResiduals(
+        Float64Array.from({ length: 500 }, () => rng.int(-3, 3)),
+        0.95,
+      ).quantiles,
+      Float64Array.from({ length: n }, (_, i) => (i < 8 ? -5 : i > 35 ? 0.001 * i : 1e-9 * (i - 20))),
+      Float64Array.from({ length: n }, (_, i) => 1e6 * normalQuantile(QUANTILE_PROBABILITIES[i])),
+      // Evenly spaced: every fifth entry sits on a boundary of the lookup grid, where rounding can put a z
+      // just below an entry into the cell that starts at it.
+      Float64Array.from({ length: n }, (_, i) => 0.1 * (i - 20)),
+    ];
+    let checked = 0;
+    for (const q of tables) {
+      expect(q[0] < 0 && q[n - 1] > 0).toBe(true);
+      const tail = new TailModel(q);
+      const zs = [...q];
+      for (const v of q)
+        for (const d of [1e-12, 4e-16, 2.3e-16, 1.2e-16])
+          zs.push(v + d * Math.max(1, Math.abs(v)), v - d * Math.max(1, Math.abs(v)));
+      for (let k = 0; k < 400; k++) zs.push(q[0] + (q[n - 1] - q[0]) * rng.next());
+      for (const z of zs) {
+        if (!(z > q[0] && z < q[n - 1]) || z === 0) continue;
+        const upper = z > 0;
+        const atZero = (upper ? 1 - cdf(q, 0) : cdf(q, 0)) || 1;
+        const inside = upper ? 1 - cdf(q, z) : cdf(q, z);
+        // Only where both the point and zero lie inside the table is the answer this simple ratio.
+        if (!(0 > q[0] && 0 < q[n - 1])) continue;
+        expect(tail.probability(z)).toBe(
+          Math.min(1, inside / atZero > 0 ? inside / atZero : Number.MIN_VALUE),
+        );
+      }
+    }
+  });
+
   it('survives a degenerate table of identical residuals', () => {
     const flat = new TailModel(new Float64Array(QUANTILE_PROBABILITIES.length));
     expect(flat.probability(0)).toBe(1);

@@ -6,6 +6,7 @@ import {
   quantileInPlace,
   selectInPlace,
   sortedQuantile,
+  sortedQuantilesInPlace,
 } from '../../../src/model/stats';
 
 describe('order statistics', () => {
@@ -27,6 +28,26 @@ describe('order statistics', () => {
     // Only the first n entries count.
     expect(quantileInPlace(Float64Array.of(3, 1, 100), 2, 1)).toBe(3);
     expect(quantileInPlace(Float64Array.of(3, 1, 100), 2, 0.5)).toBe(2);
+  });
+
+  it('sortedQuantilesInPlace gives exactly the sorted quantiles, many at once', () => {
+    const rng = new Random(47);
+    // The calibration table's probabilities (dense in the tails, some sharing an order statistic) and extremes.
+    const ps = [0.0005, 0.001, 0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975, 0.999, 0.9995, 0, 1, 0.3333, 0.5];
+    for (const n of [1, 2, 3, 10, 41, 257, 4000, 40_000]) {
+      for (const tied of [true, false]) {
+        const values = Float64Array.from({ length: n }, () => (tied ? rng.int(0, 9) : rng.normal()));
+        if (!tied && n > 3) values[2] = Number.NEGATIVE_INFINITY;
+        const sorted = values.slice().sort();
+        const got = sortedQuantilesInPlace(values.slice(), n, ps);
+        expect(Array.from(got)).toEqual(ps.map((p) => sortedQuantile(sorted, p)));
+      }
+    }
+    expect(Array.from(sortedQuantilesInPlace(new Float64Array(0), 0, [0.5, 0.9]))).toEqual([NaN, NaN]);
+    // Only the first n entries count, and `into` receives the result.
+    const into = new Float64Array(2);
+    expect(sortedQuantilesInPlace(Float64Array.of(3, 1, 100), 2, [1, 0.5], into)).toBe(into);
+    expect(Array.from(into)).toEqual([3, 2]);
   });
 
   it('selects every rank of a shuffled array, with ties', () => {
