@@ -11,7 +11,7 @@ import { RunRarity } from './runRarity';
 import { TRUSTED_CLIP } from '../model/spikeLevel';
 import { ResetPredictor } from './resetPredictor';
 import { DRIFT_LEVEL_K } from '../model/driftLevel';
-import { ROUTINE_RESETS_PER_DAY } from '../model/resets';
+import { routineResetDirection } from '../model/resets';
 import {
   deviationScore,
   emptyPointScore,
@@ -126,12 +126,6 @@ class StuckValueRule {
   }
 }
 
-/**
- * Resets (persistent jumps, see the model's `resetsUpPerDay` / `resetsDownPerDay`) are the series' routine
- * at {@link ROUTINE_RESETS_PER_DAY} or more a day one way and at most this share as many the other way (a
- * series that resets both ways is noisy, not resetting).
- */
-const RESET_MAX_OTHER_SHARE = 0.25;
 /**
  * A routine reset lands within this many of the model's half-bands: a seasonal model cannot know where in
  * its sawtooth a heap is, so its band covers the bottom of the sawtooth only roughly; a crash to zero is no
@@ -769,12 +763,4 @@ function lastIndexOf(timestamps: ArrayLike<number>, last: number, t: number, inc
     if (increasing && tj < t) return -1;
   }
   return -1;
-}
-
-/** The direction in which a series routinely resets, from its training history's jump rates; 0 if none. */
-export function routineResetDirection(up: number | undefined, down: number | undefined): Direction {
-  if (up === undefined || down === undefined || !Number.isFinite(up) || !Number.isFinite(down)) return 0;
-  if (down >= ROUTINE_RESETS_PER_DAY && up <= RESET_MAX_OTHER_SHARE * down) return -1;
-  if (up >= ROUTINE_RESETS_PER_DAY && down <= RESET_MAX_OTHER_SHARE * up) return 1;
-  return 0;
 }

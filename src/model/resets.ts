@@ -41,9 +41,32 @@ export function resetRates(
   days: number,
 ): { up: number; down: number; upSize: number; downSize: number } {
   if (!(days > 0)) return { up: 0, down: 0, upSize: 0, downSize: 0 };
-  const maxGap = 1.5 * stepMs;
   const ups: number[] = [];
   const downs: number[] = [];
+  forEachReset(z, ts, n, stepMs, (_i, jump) => {
+    if (jump > 0) ups.push(jump);
+    else downs.push(-jump);
+  });
+  // The median size (0 with none) tells a routine reset (a GC drops the whole cycle's growth) from a
+  // smaller dip.
+  const median = (a: number[]): number =>
+    a.length === 0 ? 0 : medianInPlace(Float64Array.from(a), a.length);
+  return { up: ups.length / days, down: downs.length / days, upSize: median(ups), downSize: median(downs) };
+}
+
+/**
+ * Calls `visit(i, jump)` for every reset of z (see {@link resetRates}): a jump z(i) − z(i − 1) beyond
+ * {@link JUMP_Z} between samples one step apart that still holds half its size {@link RESET_HOLD_STEPS} steps
+ * later.
+ */
+export function forEachReset(
+  z: (i: number) => number,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  visit: (i: number, jump: number) => void,
+): void {
+  const maxGap = 1.5 * stepMs;
   for (let i = 1; i + RESET_HOLD_STEPS < n; i++) {
     if (ts[i + RESET_HOLD_STEPS] - ts[i - 1] > (RESET_HOLD_STEPS + 1) * maxGap - stepMs) continue;
     const before = z(i - 1);
@@ -51,14 +74,23 @@ export function resetRates(
     if (!(Math.abs(jump) > JUMP_Z)) continue;
     const held = (z(i + RESET_HOLD_STEPS) - before) / jump;
     if (!(held >= 0.5)) continue;
-    if (jump > 0) ups.push(jump);
-    else downs.push(-jump);
+    visit(i, jump);
   }
-  // The median size (0 with none) tells a routine reset (a GC drops the whole cycle's growth) from a
-  // smaller dip.
-  const median = (a: number[]): number =>
-    a.length === 0 ? 0 : medianInPlace(Float64Array.from(a), a.length);
-  return { up: ups.length / days, down: downs.length / days, upSize: median(ups), downSize: median(downs) };
+}
+
+/**
+ * Resets (persistent jumps, see {@link resetRates}) are the series' routine at {@link ROUTINE_RESETS_PER_DAY}
+ * or more a day one way and at most this share as many the other way (a series that resets both ways is
+ * noisy, not resetting).
+ */
+const RESET_MAX_OTHER_SHARE = 0.25;
+
+/** The direction in which a series routinely resets, from its training history's jump rates; 0 if none. */
+export function routineResetDirection(up: number | undefined, down: number | undefined): -1 | 0 | 1 {
+  if (up === undefined || down === undefined || !Number.isFinite(up) || !Number.isFinite(down)) return 0;
+  if (down >= ROUTINE_RESETS_PER_DAY && up <= RESET_MAX_OTHER_SHARE * down) return -1;
+  if (up >= ROUTINE_RESETS_PER_DAY && down <= RESET_MAX_OTHER_SHARE * up) return 1;
+  return 0;
 }
 
 /** Fewer one-step pairs than this learn nothing (NaN). */

@@ -2,7 +2,7 @@ import type { Episode, ScoredPoint } from '../domain/anomaly';
 import type { TimeSeries } from '../domain/timeSeries';
 import type { FittedModel, Forecast, Forecaster } from '../model/types';
 import { fromModelScale, toModelScale, type ValueTransform } from '../model/valueTransform';
-import { routineResetDirection } from '../detect/seriesDetector';
+import { routineResetDirection } from '../model/resets';
 import { admitForRefit, DEFAULT_REFIT_ADMISSION, type RefitAdmission } from './refitAdmission';
 import { COMPACT_BELOW_MS, CompactHistory, type HistorySnapshot, type HistoryStore } from './compactHistory';
 import { RollingHistory } from './rollingHistory';

@@ -5,12 +5,8 @@ import {
   type ForecastPoint,
   type SeriesObservation,
 } from '../../../src/detect';
-import {
-  routineResetDirection,
-  SCORE_ANOMALY,
-  SCORE_DRIFT,
-  scoreColumns,
-} from '../../../src/detect/seriesDetector';
+import { SCORE_ANOMALY, SCORE_DRIFT, scoreColumns } from '../../../src/detect/seriesDetector';
+import { routineResetDirection } from '../../../src/model/resets';
 import { normalTailProbability } from '../../../src/model/augurs/common';
 import type { DetectionOptions } from '../../../src/detect/types';
 import type { ScoredPoint } from '../../../src/domain/anomaly';

@@ -1,4 +1,4 @@
-import { routineResetDirection } from '../../../src/detect/seriesDetector';
+import { routineResetDirection } from '../../../src/model/resets';
 import { createForecaster } from '../../../src/model/forecaster';
 import { BUCKET_MS, CompactHistory, RAW_TAIL_MS } from '../../../src/pipeline/compactHistory';
 import { createSeriesGenerator } from '../../../src/sources/simulator/generator';
