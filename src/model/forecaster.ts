@@ -41,6 +41,7 @@ import { burstLevel } from './burstLevel';
 import { driftLevel, normalEquivalents } from './driftLevel';
 import { shiftLevel } from './shiftLevel';
 import { runLevel } from './runLevel';
+import { cycleRamps, resetCycleStarts } from './resetCycles';
 import { resetGrowth, resetRates, ROUTINE_RESETS_PER_DAY } from './resets';
 import { oneStepSpikeLevels, spikeLevels, TRUSTED_CLIP } from './spikeLevel';
 import { placeChangepoints, trendAt } from './trend';
@@ -228,7 +229,8 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   const agg = stepMs < AGGREGATE_BELOW_MS ? aggregate(ts, full, n) : undefined;
   const fitTs = agg === undefined ? ts : agg.centreMs;
   const nFit = agg === undefined ? n : agg.n;
-  const bins = choosePhaseBins(fitTs, nFit, agg === undefined ? stepMs : AGGREGATE_MS);
+  const fitStepMs = agg === undefined ? stepMs : AGGREGATE_MS;
+  const bins = choosePhaseBins(fitTs, nFit, fitStepMs);
   const pts: FitPoints = agg === undefined ? full : agg.points;
   towBinsInto(bins, fitTs, nFit, pts.tow);
   if (agg !== undefined) for (let i = 0; i < n; i++) full.tow[i] = pts.tow[agg.bucketOf[i]];
@@ -287,6 +289,20 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     return { fit: fitRobust(pts, m, bins, tables, choice, cps, penalty, span, ws, warm, loose), cps };
   };
 
+  // A series that resets routinely (a heap between GCs): the seasonal fits below see its values without each
+  // cycle's ramp, so its daily shape is not the ramps' (model/resetCycles.ts). One extra fit, on such series
+  // only. The residuals the band and the detector's statistics are read from keep the ramps.
+  const cycleStarts = resetCycleStarts(pts.y, fitTs, nFit, fitStepMs, coveredDays);
+  let ramp: Float64Array | undefined;
+  if (cycleStarts !== undefined) {
+    const first = fitPrefix(nFit, eligible);
+    const r = signedResiduals(pts, nFit, first.fit, first.cps, scratchFloat64(nFit));
+    ramp = cycleRamps(pts, nFit, cycleStarts, r, r);
+    for (let i = 0; i < nFit; i++) pts.y[i] -= ramp[i];
+  }
+  /** The ramps at full resolution, when the fit points are the full-resolution points (no aggregation). */
+  const fullRamp = agg === undefined ? ramp : undefined;
+
   // Calibration split: the last calibrationFraction of the time span is held out.
   const splitDays = (1 - options.calibrationFraction) * spanDays;
   let m = 0;
@@ -335,6 +351,11 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     let fullResidual =
       agg === undefined ? residual : signedResiduals(full, n, fit, train.cps, scratchFloat64(n));
     if (agg !== undefined) for (let i = 0; i < n; i++) fullResidual[i] += droppedByTow[full.tow[i]];
+    if (fullRamp !== undefined) {
+      // `residual` is the final fit's warm start, on the values it fits (without the ramps): a copy.
+      fullResidual = scratchCopy(fullResidual);
+      for (let i = 0; i < n; i++) fullResidual[i] += fullRamp[i];
+    }
     // The daily profile is learnt on the training part and kept only if it repeats and predicts the held-out
     // tail better (model/dailyProfile.ts); the held-out residuals the quantiles come from then include it.
     // The cheap test first: most series' profiles do not repeat, and their trial profile is never learnt.
@@ -372,6 +393,8 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   }
 
   const final = fitPrefix(nFit, choice, warm);
+  // The values themselves again (with their ramps) for the residuals and R² below.
+  if (fullRamp !== undefined) for (let i = 0; i < n; i++) full.y[i] += fullRamp[i];
   const signed = signedResiduals(full, n, final.fit, final.cps, scratchFloat64(n));
   let dailyProfile: Float64Array | undefined;
   if (useProfile) {

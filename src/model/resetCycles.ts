@@ -1,0 +1,141 @@
+/**
+ * The within-cycle ramps of a series that resets routinely — a heap that grows between GCs and drops back at
+ * each — so that the seasonal fit does not mistake them for its daily shape. Pure.
+ *
+ * A heap's cycle (6-30 hours on the simulated memory metric) is no divisor of a day, and a GC every ~22 hours
+ * drifts slowly through the day: over a two-week history its ramps fall on some times of day more often than
+ * on others, and the daily and weekly components soak them up (the forecast's 2-hour means missed the
+ * noise-free seasonal curve, within cycles, by 0.42 of the value's units on the 16 tuning hosts; a least-squares
+ * fit with a free slope per cycle missed it by 0.23, `/work/probe/gcFit.py`). The detector then judged the
+ * heap against a wrong daily shape: a missing daily peak or a slow leak hid in the misfit.
+ *
+ * So the fit is told where the cycles are and what each one's slope is: the points between two resets are
+ * one cycle, the slope of the first fit's residual over a cycle is that cycle's ramp, and the seasonal fit
+ * sees the values with each cycle's ramp taken out (about the cycle's mean time, so each cycle keeps its mean
+ * and the trend its course). One backfitting round: a second one changed nothing the detector saw (16 tuning
+ * and 16 held-out hosts). The model's residuals keep the ramps — they are what the band must cover and what
+ * the detector's reset predictor follows live — so only the seasonal shape changes.
+ */
+import type { FitPoints } from './robustFit';
+import { forEachReset, JUMP_Z, resetRates, routineResetDirection } from './resets';
+import { scratchFloat64 } from './scratch';
+import { MAD_TO_SIGMA, medianInPlace, robustSample, robustSampleSize } from './stats';
+
+/**
+ * A reset is a persistent one-step jump of more than this many robust standard deviations of the series'
+ * one-step changes (a GC drop is tens of them; the noise, the daily swing and a spike's return are not
+ * persistent or not that large).
+ */
+export const CYCLE_JUMP_SDS = 10;
+/** A cycle shorter than this many points keeps its ramp (a slope from a few points is noise). */
+export const CYCLE_MIN_POINTS = 12;
+
+/**
+ * Where the cycles of y[0..n) (normalised values at timestamps ts, samples one `stepMs` apart) begin, when the
+ * series resets routinely one way (see `routineResetDirection`) by jumps of more than {@link CYCLE_JUMP_SDS}
+ * robust sds of its one-step changes; undefined when it does not. Index 0 and every index after a gap longer
+ * than 1.5 steps also begin a cycle. O(n); no fit needed, so most series pay only this scan.
+ */
+export function resetCycleStarts(
+  y: Float64Array,
+  ts: Float64Array,
+  n: number,
+  stepMs: number,
+  days: number,
+): Int32Array | undefined {
+  if (n < 2 * CYCLE_MIN_POINTS || !(days > 0)) return undefined;
+  const maxGap = 1.5 * stepMs;
+  const diffs = scratchFloat64(n - 1);
+  let m = 0;
+  for (let i = 1; i < n; i++) if (ts[i] - ts[i - 1] <= maxGap) diffs[m++] = Math.abs(y[i] - y[i - 1]);
+  if (m < 2 * CYCLE_MIN_POINTS) return undefined;
+  const sample = robustSample(diffs, m, undefined, scratchFloat64(robustSampleSize(m)));
+  const sd = MAD_TO_SIGMA * medianInPlace(sample, sample.length);
+  if (!(sd > 0) || !Number.isFinite(sd)) return undefined;
+  // resetRates' jumps are beyond JUMP_Z in the units it is given: these units put that at CYCLE_JUMP_SDS sds.
+  const unit = (CYCLE_JUMP_SDS * sd) / JUMP_Z;
+  const z = (i: number): number => y[i] / unit;
+  const rates = resetRates(z, ts, n, stepMs, days);
+  const direction = routineResetDirection(rates.up, rates.down);
+  if (direction === 0) return undefined;
+  const starts: number[] = [0];
+  const resetTimes: number[] = [];
+  let gapAt = 1;
+  forEachReset(z, ts, n, stepMs, (i, jump) => {
+    // Gaps between the previous reset and this one begin cycles too.
+    for (; gapAt < i; gapAt++) if (ts[gapAt] - ts[gapAt - 1] > maxGap) starts.push(gapAt);
+    if (Math.sign(jump) !== direction) return;
+    resetTimes.push(ts[i]);
+    if (i > starts[starts.length - 1]) starts.push(i);
+  });
+  for (; gapAt < n; gapAt++) if (ts[gapAt] - ts[gapAt - 1] > maxGap) starts.push(gapAt);
+  return lockedToDay(resetTimes) ? undefined : Int32Array.from(starts);
+}
+
+/**
+ * Whether resets fall at the same times of day (a nightly job's end, a business day's close: once a day, or
+ * k times at fixed hours): then the "cycle" is a daily shape the seasonal components fit whole, and a ramp
+ * per cycle would take that shape's slope away from them (NAB's art_daily_small_noise, a daily rise and a
+ * sharp drop, gained 4 false alerts). Measured by the resultant length of the resets' phases at 1-4 cycles
+ * per day (1 for resets at fixed hours, near 0 for a GC cycle that moves through the day).
+ */
+function lockedToDay(resetTimes: readonly number[]): boolean {
+  if (resetTimes.length < 2) return false;
+  for (let k = 1; k <= DAY_LOCK_HARMONICS; k++) {
+    let c = 0;
+    let s = 0;
+    for (const t of resetTimes) {
+      const angle = (2 * Math.PI * k * (((t % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
+      c += Math.cos(angle);
+      s += Math.sin(angle);
+    }
+    if (Math.hypot(c, s) / resetTimes.length >= DAY_LOCK_RESULTANT) return true;
+  }
+  return false;
+}
+
+const DAY_MS = 86_400_000;
+/** Cycles of 24, 12, 8 and 6 hours are checked for being locked to the day. */
+const DAY_LOCK_HARMONICS = 4;
+/** Resultant length from which resets count as locked to the time of day (uniform phases: ~1/√count). */
+const DAY_LOCK_RESULTANT = 0.7;
+
+/**
+ * Each cycle's ramp at its points (written into `out`, n entries): the least-squares slope of `residual` over
+ * the cycle's times, times the point's time less the cycle's mean time; 0 in cycles shorter than
+ * {@link CYCLE_MIN_POINTS}. `starts` as {@link resetCycleStarts} returns them.
+ */
+export function cycleRamps(
+  pts: FitPoints,
+  n: number,
+  starts: Int32Array,
+  residual: Float64Array,
+  out: Float64Array,
+): Float64Array {
+  const t = pts.tDays;
+  for (let c = 0; c < starts.length; c++) {
+    const a = starts[c];
+    const b = c + 1 < starts.length ? starts[c + 1] : n;
+    if (b - a < CYCLE_MIN_POINTS) {
+      out.fill(0, a, b);
+      continue;
+    }
+    let tMean = 0;
+    let rMean = 0;
+    for (let i = a; i < b; i++) {
+      tMean += t[i];
+      rMean += residual[i];
+    }
+    tMean /= b - a;
+    rMean /= b - a;
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = a; i < b; i++) {
+      sxy += (t[i] - tMean) * (residual[i] - rMean);
+      sxx += (t[i] - tMean) * (t[i] - tMean);
+    }
+    const slope = sxx > 0 ? sxy / sxx : 0;
+    for (let i = a; i < b; i++) out[i] = slope * (t[i] - tMean);
+  }
+  return out;
+}
