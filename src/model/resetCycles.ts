@@ -17,8 +17,8 @@
  * the detector's reset predictor follows live — so only the seasonal shape changes.
  */
 import type { FitPoints } from './robustFit';
-import { forEachReset, JUMP_Z, resetRates, routineResetDirection } from './resets';
-import { scratchFloat64 } from './scratch';
+import { forEachReset, JUMP_Z, routineResetDirection } from './resets';
+import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
 import { MAD_TO_SIGMA, medianInPlace, robustSample, robustSampleSize } from './stats';
 
 /**
@@ -44,32 +44,49 @@ export function resetCycleStarts(
   days: number,
 ): Int32Array | undefined {
   if (n < 2 * CYCLE_MIN_POINTS || !(days > 0)) return undefined;
-  const maxGap = 1.5 * stepMs;
-  const diffs = scratchFloat64(n - 1);
-  let m = 0;
-  for (let i = 1; i < n; i++) if (ts[i] - ts[i - 1] <= maxGap) diffs[m++] = Math.abs(y[i] - y[i - 1]);
-  if (m < 2 * CYCLE_MIN_POINTS) return undefined;
-  const sample = robustSample(diffs, m, undefined, scratchFloat64(robustSampleSize(m)));
-  const sd = MAD_TO_SIGMA * medianInPlace(sample, sample.length);
-  if (!(sd > 0) || !Number.isFinite(sd)) return undefined;
-  // resetRates' jumps are beyond JUMP_Z in the units it is given: these units put that at CYCLE_JUMP_SDS sds.
-  const unit = (CYCLE_JUMP_SDS * sd) / JUMP_Z;
-  const z = (i: number): number => y[i] / unit;
-  const rates = resetRates(z, ts, n, stepMs, days);
-  const direction = routineResetDirection(rates.up, rates.down);
-  if (direction === 0) return undefined;
-  const starts: number[] = [0];
-  const resetTimes: number[] = [];
-  let gapAt = 1;
-  forEachReset(z, ts, n, stepMs, (i, jump) => {
-    // Gaps between the previous reset and this one begin cycles too.
-    for (; gapAt < i; gapAt++) if (ts[gapAt] - ts[gapAt - 1] > maxGap) starts.push(gapAt);
-    if (Math.sign(jump) !== direction) return;
-    resetTimes.push(ts[i]);
-    if (i > starts[starts.length - 1]) starts.push(i);
-  });
-  for (; gapAt < n; gapAt++) if (ts[gapAt] - ts[gapAt - 1] > maxGap) starts.push(gapAt);
-  return lockedToDay(resetTimes) ? undefined : Int32Array.from(starts);
+  // The differences and their sample are needed only here.
+  const mark = scratchMark();
+  try {
+    const maxGap = 1.5 * stepMs;
+    const diffs = scratchFloat64(n - 1);
+    let m = 0;
+    for (let i = 1; i < n; i++) if (ts[i] - ts[i - 1] <= maxGap) diffs[m++] = Math.abs(y[i] - y[i - 1]);
+    if (m < 2 * CYCLE_MIN_POINTS) return undefined;
+    const sample = robustSample(diffs, m, undefined, scratchFloat64(robustSampleSize(m)));
+    const sd = MAD_TO_SIGMA * medianInPlace(sample, sample.length);
+    if (!(sd > 0) || !Number.isFinite(sd)) return undefined;
+    // forEachReset's jumps are beyond JUMP_Z in the units it is given: these units put that at CYCLE_JUMP_SDS sds.
+    const unit = (CYCLE_JUMP_SDS * sd) / JUMP_Z;
+    const z = (i: number): number => y[i] / unit;
+    // Only jumps from a steady level: the way back from a spike also jumps and holds (a spike train made
+    // "resets" of its returns, and the spikes then sat at the cycles' ends and tilted their ramps).
+    const resets: number[] = [];
+    let up = 0;
+    let down = 0;
+    forEachReset(z, ts, n, stepMs, (i, jump) => {
+      if (i >= 2 && !(Math.abs(z(i - 1) - z(i - 2)) < 0.5 * Math.abs(jump))) return;
+      resets.push(jump > 0 ? i : -i);
+      if (jump > 0) up++;
+      else down++;
+    });
+    const direction = routineResetDirection(up / days, down / days);
+    if (direction === 0) return undefined;
+    const starts: number[] = [0];
+    const resetTimes: number[] = [];
+    let gapAt = 1;
+    for (const signed of resets) {
+      const i = Math.abs(signed);
+      // Gaps between the previous reset and this one begin cycles too.
+      for (; gapAt < i; gapAt++) if (ts[gapAt] - ts[gapAt - 1] > maxGap) starts.push(gapAt);
+      if (Math.sign(signed) !== direction) continue;
+      resetTimes.push(ts[i]);
+      if (i > starts[starts.length - 1]) starts.push(i);
+    }
+    for (; gapAt < n; gapAt++) if (ts[gapAt] - ts[gapAt - 1] > maxGap) starts.push(gapAt);
+    return lockedToDay(resetTimes) ? undefined : Int32Array.from(starts);
+  } finally {
+    scratchRelease(mark);
+  }
 }
 
 /**
