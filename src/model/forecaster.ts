@@ -292,13 +292,13 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   // A series that resets routinely (a heap between GCs): the seasonal fits below see its values without each
   // cycle's ramp, so its daily shape is not the ramps' (model/resetCycles.ts). One extra fit, on such series
   // only. The residuals the band and the detector's statistics are read from keep the ramps.
-  const cycleStarts = resetCycleStarts(pts.y, fitTs, nFit, fitStepMs, coveredDays);
+  const cycles = resetCycleStarts(pts.y, fitTs, nFit, fitStepMs, coveredDays);
   let ramp: Float64Array | undefined;
-  if (cycleStarts !== undefined) {
+  if (cycles !== undefined) {
     const first = fitPrefix(nFit, eligible);
     const r = signedResiduals(pts, nFit, first.fit, first.cps, scratchFloat64(nFit));
-    ramp = cycleRamps(pts, nFit, cycleStarts, r, r);
-    for (let i = 0; i < nFit; i++) pts.y[i] -= ramp[i];
+    ramp = cycleRamps(pts, nFit, cycles, r, r);
+    if (ramp !== undefined) for (let i = 0; i < nFit; i++) pts.y[i] -= ramp[i];
   }
   /** The ramps at full resolution, when the fit points are the full-resolution points (no aggregation). */
   const fullRamp = agg === undefined ? ramp : undefined;

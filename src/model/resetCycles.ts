@@ -27,14 +27,21 @@ import { MAD_TO_SIGMA, medianInPlace, robustSample, robustSampleSize } from './s
  * persistent or not that large).
  */
 export const CYCLE_JUMP_SDS = 10;
-/** A cycle shorter than this many points keeps its ramp (a slope from a few points is noise). */
+/** A cycle shorter than this many points keeps its ramp (a slope from a few points is noise)... */
 export const CYCLE_MIN_POINTS = 12;
+/**
+ * ...or shorter than 3 hours: the daily shape's harmonics (the shortest lasts 2.4 hours at the default order)
+ * cannot soak up a ramp much shorter than they are, and a series whose "cycles" last an hour or two is
+ * rarely a heap (NAB's quantised ec2_cpu_utilization_c6585a: 8 more false alerts with ramps).
+ */
+export const CYCLE_MIN_DAYS = 3 / 24;
 
 /**
- * Where the cycles of y[0..n) (normalised values at timestamps ts, samples one `stepMs` apart) begin, when the
- * series resets routinely one way (see `routineResetDirection`) by jumps of more than {@link CYCLE_JUMP_SDS}
- * robust sds of its one-step changes; undefined when it does not. Index 0 and every index after a gap longer
- * than 1.5 steps also begin a cycle. O(n); no fit needed, so most series pay only this scan.
+ * Where the cycles of y[0..n) (normalised values at timestamps ts, samples one `stepMs` apart) begin, and the
+ * reset direction, when the series resets routinely one way (see `routineResetDirection`) by jumps of more
+ * than {@link CYCLE_JUMP_SDS} robust sds of its one-step changes from a steady level, not at fixed times of
+ * day; undefined when it does not. Index 0 and every index after a gap longer than 1.5 steps also begin a
+ * cycle. O(n); no fit needed, so most series pay only this scan.
  */
 export function resetCycleStarts(
   y: Float64Array,
@@ -42,7 +49,7 @@ export function resetCycleStarts(
   n: number,
   stepMs: number,
   days: number,
-): Int32Array | undefined {
+): ResetCycles | undefined {
   if (n < 2 * CYCLE_MIN_POINTS || !(days > 0)) return undefined;
   // The differences and their sample are needed only here.
   const mark = scratchMark();
@@ -83,7 +90,7 @@ export function resetCycleStarts(
       if (i > starts[starts.length - 1]) starts.push(i);
     }
     for (; gapAt < n; gapAt++) if (ts[gapAt] - ts[gapAt - 1] > maxGap) starts.push(gapAt);
-    return lockedToDay(resetTimes) ? undefined : Int32Array.from(starts);
+    return lockedToDay(resetTimes) ? undefined : { starts: Int32Array.from(starts), direction };
   } finally {
     scratchRelease(mark);
   }
@@ -120,20 +127,26 @@ const DAY_LOCK_RESULTANT = 0.7;
 /**
  * Each cycle's ramp at its points (written into `out`, n entries): the least-squares slope of `residual` over
  * the cycle's times, times the point's time less the cycle's mean time; 0 in cycles shorter than
- * {@link CYCLE_MIN_POINTS}. `starts` as {@link resetCycleStarts} returns them.
+ * {@link CYCLE_MIN_POINTS} or {@link CYCLE_MIN_DAYS}. Undefined (and `out` unspecified) when the cycles are
+ * not a heap's: unless most of the history lies in cycles that long and three in four of those grow gradually
+ * (see GRADUAL_SHARE), the "resets" are something else.
  */
 export function cycleRamps(
   pts: FitPoints,
   n: number,
-  starts: Int32Array,
+  cycles: ResetCycles,
   residual: Float64Array,
   out: Float64Array,
-): Float64Array {
+): Float64Array | undefined {
   const t = pts.tDays;
+  const { starts, direction } = cycles;
+  let longPoints = 0;
+  let longCycles = 0;
+  let gradual = 0;
   for (let c = 0; c < starts.length; c++) {
     const a = starts[c];
     const b = c + 1 < starts.length ? starts[c + 1] : n;
-    if (b - a < CYCLE_MIN_POINTS) {
+    if (b - a < CYCLE_MIN_POINTS || t[b - 1] - t[a] < CYCLE_MIN_DAYS) {
       out.fill(0, a, b);
       continue;
     }
@@ -153,6 +166,29 @@ export function cycleRamps(
     }
     const slope = sxx > 0 ? sxy / sxx : 0;
     for (let i = a; i < b; i++) out[i] = slope * (t[i] - tMean);
+    longPoints += b - a;
+    longCycles++;
+    // Gradual: the cycle's fitted rise (against the reset direction) is more than twice its largest
+    // one-step move that way. (Every cycle "climbs": a cycle ends where a drop begins the next.)
+    const rise = -direction * slope * (t[b - 1] - t[a]);
+    let largestMove = 0;
+    for (let i = a + 1; i < b; i++)
+      largestMove = Math.max(largestMove, -direction * (residual[i] - residual[i - 1]));
+    if (rise > 0 && largestMove < GRADUAL_SHARE * rise) gradual++;
   }
+  if (!(longPoints >= LONG_SHARE * n) || !(gradual >= HEAP_SHARE * longCycles)) return undefined;
   return out;
+}
+
+/** A heap's history lies mostly in cycles of at least CYCLE_MIN_POINTS points (see cycleRamps)... */
+const LONG_SHARE = 0.5;
+/** ...and most of those grow gradually: no single step makes more than this share of the cycle's rise. */
+const GRADUAL_SHARE = 0.5;
+const HEAP_SHARE = 0.75;
+
+/** Where a series' reset cycles begin, and which way it resets. */
+export interface ResetCycles {
+  /** Index 0, every reset, and every first point after a gap. */
+  readonly starts: Int32Array;
+  readonly direction: -1 | 1;
 }

@@ -36,8 +36,9 @@ describe('reset cycles', () => {
     // Every drop of the sawtooth (where saw falls back) begins a cycle, and nothing else does (index 0 aside).
     const drops: number[] = [];
     for (let i = 1; i < h.n; i++) if (h.saw(h.ts[i]) < h.saw(h.ts[i - 1])) drops.push(i);
-    expect(Array.from(starts ?? []).slice(1)).toEqual(drops.filter((i) => i + 3 < h.n));
-    expect(starts?.[0]).toBe(0);
+    expect(Array.from(starts?.starts ?? []).slice(1)).toEqual(drops.filter((i) => i + 3 < h.n));
+    expect(starts?.starts[0]).toBe(0);
+    expect(starts?.direction).toBe(-1);
 
     // The daily wave and its noise alone; then spikes both ways (jumps that come back, or go both ways).
     const smooth = heap({ days: 14, periodH: 22, growth: 0, dailyAmp: 5, noise: 0.05, seed: 2 });
@@ -67,7 +68,7 @@ describe('reset cycles', () => {
     const keep = Array.from({ length: h.n }, (_, i) => i).filter((i) => i < 2000 || i >= 2024);
     const ts = Float64Array.from(keep, (i) => h.ts[i]);
     const values = Float64Array.from(keep, (i) => h.values[i]);
-    const starts = Array.from(resetCycleStarts(values, ts, keep.length, STEP, 14) ?? []);
+    const starts = Array.from(resetCycleStarts(values, ts, keep.length, STEP, 14)?.starts ?? []);
     // The drops, at their new indices, and the first point after the gap.
     const drops: number[] = [];
     for (let i = 1; i < keep.length; i++)
@@ -77,17 +78,28 @@ describe('reset cycles', () => {
 
   it("takes each cycle's least-squares slope out about its mean time, and leaves short cycles alone", () => {
     const n = 60;
-    const tDays = Float64Array.from({ length: n }, (_, i) => i / 288);
-    const y = new Float64Array(n);
-    const tow = new Int32Array(n);
+    // 15-minute steps: a 20-point cycle lasts 5 hours (cycles under 3 hours keep their ramps).
+    const tDays = Float64Array.from({ length: n }, (_, i) => i / 96);
+    const pts = { tDays, y: new Float64Array(n), tow: new Int32Array(n) };
     const starts = Int32Array.of(0, 20, 20 + CYCLE_MIN_POINTS - 1, 40);
-    // Residuals: slope 3 per day in the first cycle, -1 in the last, anything in the short one.
-    const r = Float64Array.from(tDays, (t, i) => (i < 20 ? 7 + 3 * t : i >= 40 ? -1 * t + 2 : (i * 37) % 5));
-    const ramp = cycleRamps({ tDays, y, tow }, n, starts, r, new Float64Array(n));
+    // Residuals: slope 3 per day in the first cycle, 1 in the last (both growing gradually between downward
+    // resets), anything in the short one.
+    const r = Float64Array.from(tDays, (t, i) => (i < 20 ? 7 + 3 * t : i >= 40 ? t + 2 : (i * 37) % 5));
+    const ramp = cycleRamps(pts, n, { starts, direction: -1 }, r, new Float64Array(n));
+    if (ramp === undefined) throw new Error('expected ramps');
     const mean = (a: number, b: number): number => tDays.slice(a, b).reduce((s, v) => s + v, 0) / (b - a);
     for (let i = 0; i < 20; i++) expect(ramp[i]).toBeCloseTo(3 * (tDays[i] - mean(0, 20)), 12);
     for (let i = 20; i < 40; i++) expect(ramp[i]).toBe(0);
-    for (let i = 40; i < n; i++) expect(ramp[i]).toBeCloseTo(-1 * (tDays[i] - mean(40, n)), 12);
+    for (let i = 40; i < n; i++) expect(ramp[i]).toBeCloseTo(tDays[i] - mean(40, n), 12);
+
+    // Not a heap: the long cycles fall between downward resets, or rise by a jump rather than gradually, or
+    // most points lie in short cycles.
+    const falling = Float64Array.from(tDays, (t, i) => (i < 20 ? -3 * t : i >= 40 ? -1 * t : 0));
+    expect(cycleRamps(pts, n, { starts, direction: -1 }, falling, new Float64Array(n))).toBeUndefined();
+    const jumping = Float64Array.from(tDays, (_, i) => (i % 20 >= 10 ? 1 : 0));
+    expect(cycleRamps(pts, n, { starts, direction: -1 }, jumping, new Float64Array(n))).toBeUndefined();
+    const short = Int32Array.from({ length: 10 }, (_, c) => c * 6);
+    expect(cycleRamps(pts, n, { starts: short, direction: -1 }, r, new Float64Array(n))).toBeUndefined();
   });
 
   it("fits a heap's daily shape, not its GC ramps, when the cycle drifts slowly through the day", () => {
