@@ -4,16 +4,16 @@
  *
  * A heap's cycle (6-30 hours on the simulated memory metric) is no divisor of a day, and a GC every ~22 hours
  * drifts slowly through the day: over a two-week history its ramps fall on some times of day more often than
- * on others, and the daily and weekly components soak them up (the forecast's 2-hour means missed the
- * noise-free seasonal curve, within cycles, by 0.42 of the value's units on the 16 tuning hosts; a least-squares
- * fit with a free slope per cycle missed it by 0.23, `/work/probe/gcFit.py`). The detector then judged the
- * heap against a wrong daily shape: a missing daily peak or a slow leak hid in the misfit.
+ * on others, and the daily and weekly components soak them up (measured offline on the 16 tuning hosts: the
+ * forecast's 2-hour means missed the noise-free seasonal curve, within cycles, by 0.42 of the value's units;
+ * a least-squares fit with a free slope per cycle missed it by 0.23). The detector then judged the heap
+ * against a wrong daily shape: a missing daily peak or a slow leak hid in the misfit.
  *
  * So the fit is told where the cycles are and what each one's slope is: the points between two resets are
  * one cycle, the slope of the first fit's residual over a cycle is that cycle's ramp, and the seasonal fit
  * sees the values with each cycle's ramp taken out (about the cycle's mean time, so each cycle keeps its mean
- * and the trend its course). One backfitting round: a second one changed nothing the detector saw (16 tuning
- * and 16 held-out hosts). The model's residuals keep the ramps — they are what the band must cover and what
+ * and the trend its course). One backfitting round: a second and third changed one or two events either way
+ * over 16 tuning and 16 held-out hosts, for another fit each. The model's residuals keep the ramps — they are what the band must cover and what
  * the detector's reset predictor follows live — so only the seasonal shape changes.
  */
 import type { FitPoints } from './robustFit';
@@ -23,8 +23,8 @@ import { MAD_TO_SIGMA, medianInPlace, robustSample, robustSampleSize } from './s
 
 /**
  * A reset is a persistent one-step jump of more than this many robust standard deviations of the series'
- * one-step changes (a GC drop is tens of them; the noise, the daily swing and a spike's return are not
- * persistent or not that large).
+ * one-step changes (a GC drop is tens of them; the noise and the daily swing are far smaller, and a spike
+ * does not persist — its way back does, and is left out as a jump from an unsteady level).
  */
 export const CYCLE_JUMP_SDS = 10;
 /** A cycle shorter than this many points keeps its ramp (a slope from a few points is noise)... */
