@@ -281,11 +281,13 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     m: number,
     choice: ComponentChoice,
     warm?: WarmStart,
+    residualsOnly = m < nFit,
   ): { fit: FitResult; cps: Float64Array } => {
     const span = pts.tDays[m - 1];
     const cps = placeChangepoints(options.changepoints, span);
-    // The hold-out fit only measures residuals, so it need not be solved to the last digit.
-    const loose = m < nFit;
+    // A fit that only measures residuals (the hold-out's, the reset cycles' first) need not be solved to
+    // the last digit.
+    const loose = residualsOnly;
     return { fit: fitRobust(pts, m, bins, tables, choice, cps, penalty, span, ws, warm, loose), cps };
   };
 
@@ -295,7 +297,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   const cycles = resetCycleStarts(pts.y, fitTs, nFit, fitStepMs, coveredDays);
   let ramp: Float64Array | undefined;
   if (cycles !== undefined) {
-    const first = fitPrefix(nFit, eligible);
+    const first = fitPrefix(nFit, eligible, undefined, true);
     const r = signedResiduals(pts, nFit, first.fit, first.cps, scratchFloat64(nFit));
     ramp = cycleRamps(pts, nFit, cycles, r, r);
     if (ramp !== undefined) for (let i = 0; i < nFit; i++) pts.y[i] -= ramp[i];
