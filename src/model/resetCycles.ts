@@ -16,6 +16,7 @@
  * over 16 tuning and 16 held-out hosts, for another fit each. The model's residuals keep the ramps — they are what the band must cover and what
  * the detector's reset predictor follows live — so only the seasonal shape changes.
  */
+import { MS_PER_DAY } from './fourier';
 import type { FitPoints } from './robustFit';
 import { forEachReset, JUMP_Z, routineResetDirection } from './resets';
 import { scratchFloat64, scratchMark, scratchRelease } from './scratch';
@@ -109,7 +110,7 @@ function lockedToDay(resetTimes: readonly number[]): boolean {
     let c = 0;
     let s = 0;
     for (const t of resetTimes) {
-      const angle = (2 * Math.PI * k * (((t % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
+      const angle = (2 * Math.PI * k * (((t % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY)) / MS_PER_DAY;
       c += Math.cos(angle);
       s += Math.sin(angle);
     }
@@ -118,7 +119,6 @@ function lockedToDay(resetTimes: readonly number[]): boolean {
   return false;
 }
 
-const DAY_MS = 86_400_000;
 /** Cycles of 24, 12, 8 and 6 hours are checked for being locked to the day. */
 const DAY_LOCK_HARMONICS = 4;
 /** Resultant length from which resets count as locked to the time of day (uniform phases: ~1/√count). */
