@@ -1,7 +1,8 @@
 /**
  * What a series' resets look like in its training history (a heap dropping back at each GC, a cache flush):
- * how often they happen each way and how big they are (`resetRates`), and what the series does between
- * them (`resetGrowth`). Pure.
+ * how often they happen each way and how big they are (`resetRates`, over the jumps `forEachReset` finds),
+ * whether they are its routine and which way (`routineResetDirection`, what the detector and the fit's reset
+ * cycles go by), and what the series does between them (`resetGrowth`). Pure.
  */
 import { DriftDetector } from '../detect/drift';
 import { DRIFT_LEVEL_K } from './driftLevel';
