@@ -49,6 +49,8 @@ const TAIL_SHAPE = 0.1;
 const MIN_TAIL_SCALE = 0.05;
 /** Cells of `TailModel`'s lookup grid: about as many as table entries, so a cell holds one or two. */
 const TAIL_CELLS = 64;
+/** The grid of a table without one. */
+const NO_CELLS = new Uint8Array(0);
 
 /**
  * Robust scale of `unit`·residual per UTC hour (point i lies in hour `hourOfBin[binOfPoint[i]]`, 0–23):
@@ -233,20 +235,23 @@ export class TailModel {
   private readonly upperAtZero: number;
   private readonly lowerAtZero: number;
   /**
-   * A guess of the table interval a z falls in, per cell of a uniform grid over [q[0], q[last]] (see
-   * `cdfInside`): a binary search over the 41 entries took six unpredictable branches per call, and the
-   * model asks this for every scored point and twice per history point at fit time. 64 bytes per table.
+   * With `lookup`, a guess of the table interval a z falls in, per cell of a uniform grid over
+   * [q[0], q[last]] (see `cdfInside`): a binary search over the 41 entries takes six unpredictable branches
+   * per call, and a fit asks this twice per history point (40,000 points at 1 minute). Without it, bisection:
+   * the grid cost a model ~280 bytes of heap per table (two per model: 5.7 MB at 10,000 series, measured),
+   * more than the daemon's scoring of one point per series a cycle gains from it.
    */
   private readonly cellStart: Uint8Array;
   private readonly cellsPerUnit: number;
 
-  constructor(quantiles: Float64Array) {
+  /** @param lookup build the lookup grid (for a table read many thousand times, as a fit's statistics do) */
+  constructor(quantiles: Float64Array, lookup = false) {
     this.q = quantiles;
     this.p = QUANTILE_PROBABILITIES;
     const last = quantiles.length - 1;
     const range = quantiles[last] - quantiles[0];
-    this.cellsPerUnit = range > 0 && Number.isFinite(range) ? TAIL_CELLS / range : 0;
-    this.cellStart = new Uint8Array(TAIL_CELLS);
+    this.cellsPerUnit = lookup && range > 0 && Number.isFinite(range) ? TAIL_CELLS / range : 0;
+    this.cellStart = this.cellsPerUnit > 0 ? new Uint8Array(TAIL_CELLS) : NO_CELLS;
     // (A table with no spread, or an infinite one, has no cells: every z then starts at the first entry.)
     for (let c = 0, lo = 0; c < TAIL_CELLS && this.cellsPerUnit > 0; c++) {
       const from = quantiles[0] + c / this.cellsPerUnit;
@@ -302,10 +307,20 @@ export class TailModel {
     const last = q.length - 1;
     // The largest index with q[lo] <= z (lo < last, as z < q[last]): from the grid's guess, a step or two
     // either way (the guess may be off by one where rounding puts z in a neighbouring cell).
-    const cell = Math.min(TAIL_CELLS - 1, Math.max(0, Math.floor((z - q[0]) * this.cellsPerUnit)));
-    let lo = this.cellsPerUnit > 0 ? this.cellStart[cell] : 0;
-    while (lo > 0 && q[lo] > z) lo--;
-    while (lo + 1 < last && q[lo + 1] <= z) lo++;
+    let lo = 0;
+    if (this.cellsPerUnit > 0) {
+      const cell = Math.min(TAIL_CELLS - 1, Math.max(0, Math.floor((z - q[0]) * this.cellsPerUnit)));
+      lo = this.cellStart[cell];
+      while (lo > 0 && q[lo] > z) lo--;
+      while (lo + 1 < last && q[lo + 1] <= z) lo++;
+    } else {
+      let top = last;
+      while (top - lo > 1) {
+        const mid = (lo + top) >> 1;
+        if (q[mid] <= z) lo = mid;
+        else top = mid;
+      }
+    }
     const hi = lo + 1;
     const width = q[hi] - q[lo];
     const f = width > 0 ? (z - q[lo]) / width : 1;

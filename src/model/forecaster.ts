@@ -459,7 +459,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
       : undefined;
   const spikes = spikeLevels(zIn, n);
   const singles = oneStepSpikeLevels(zIn, ts, n, stepMs, residualLag1, residualOneStepRatio, TRUSTED_CLIP);
-  const tail = new TailModel(residuals.quantiles);
+  const tail = new TailModel(residuals.quantiles, true);
   const tailOf = (v: number): number => tail.probability(v);
   // The drift and shift levels replay the residuals at their normal-equivalent size under the distribution
   // the detector reads each rule's live residuals under: the calibrated one for the drift CUSUM, the
@@ -469,7 +469,7 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
   let shiftTailOf = tailOf;
   let zShift = zNormal;
   if (held !== undefined) {
-    const shiftTail = new TailModel(held);
+    const shiftTail = new TailModel(held, true);
     shiftTailOf = (v: number): number => shiftTail.probability(v);
     zShift = normalEquivalents(zIn, n, shiftTailOf, scratchFloat64(n));
   }

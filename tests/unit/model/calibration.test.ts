@@ -59,7 +59,7 @@ describe('tail probabilities', () => {
     expect(normal.probability(last + 1e-9)).toBeCloseTo(normal.probability(last - 1e-9), 8);
   });
 
-  it('interpolates inside the table exactly as a binary search for the bracketing entries does', () => {
+  it('interpolates inside the table exactly as a binary search for the bracketing entries does, with or without its lookup grid', () => {
     // Reference: the table's CDF read by bisection (the lookup grid only guesses where to start).
     const cdf = (q: Float64Array, z: number): number => {
       let lo = 0;
@@ -94,7 +94,8 @@ describe('tail probabilities', () => {
     let checked = 0;
     for (const q of tables) {
       expect(q[0] < 0 && q[n - 1] > 0).toBe(true);
-      const tail = new TailModel(q);
+      const tail = new TailModel(q, true);
+      const plain = new TailModel(q);
       const zs = [...q];
       for (const v of q)
         for (const d of [1e-12, 4e-16, 2.3e-16, 1.2e-16])
@@ -107,6 +108,7 @@ describe('tail probabilities', () => {
         const atZero = upper ? 1 - cdf(q, 0) : cdf(q, 0);
         const inside = upper ? 1 - cdf(q, z) : cdf(q, z);
         expect(tail.probability(z)).toBe(Math.min(1, inside / atZero));
+        expect(plain.probability(z)).toBe(tail.probability(z));
         checked++;
       }
     }
