@@ -251,9 +251,9 @@ export class TailModel {
     const last = quantiles.length - 1;
     const range = quantiles[last] - quantiles[0];
     this.cellsPerUnit = lookup && range > 0 && Number.isFinite(range) ? TAIL_CELLS / range : 0;
+    // (A table with no spread, or an infinite one, gets no grid and bisects.)
     this.cellStart = this.cellsPerUnit > 0 ? new Uint8Array(TAIL_CELLS) : NO_CELLS;
-    // (A table with no spread, or an infinite one, has no cells: every z then starts at the first entry.)
-    for (let c = 0, lo = 0; c < TAIL_CELLS && this.cellsPerUnit > 0; c++) {
+    for (let c = 0, lo = 0; c < this.cellStart.length; c++) {
       const from = quantiles[0] + c / this.cellsPerUnit;
       while (lo + 1 < last && quantiles[lo + 1] <= from) lo++;
       this.cellStart[c] = lo;

@@ -281,13 +281,12 @@ function fitSeasonalWithScratch(input: TrainingInput, options: SeasonalOptions):
     m: number,
     choice: ComponentChoice,
     warm?: WarmStart,
-    residualsOnly = m < nFit,
+    // A fit that only measures residuals (the hold-out's, the reset cycles' first) need not be solved to
+    // the last digit.
+    loose = m < nFit,
   ): { fit: FitResult; cps: Float64Array } => {
     const span = pts.tDays[m - 1];
     const cps = placeChangepoints(options.changepoints, span);
-    // A fit that only measures residuals (the hold-out's, the reset cycles' first) need not be solved to
-    // the last digit.
-    const loose = residualsOnly;
     return { fit: fitRobust(pts, m, bins, tables, choice, cps, penalty, span, ws, warm, loose), cps };
   };
 

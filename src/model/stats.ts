@@ -142,20 +142,9 @@ export function sortedQuantilesInPlace(
   }
   const ks = [...new Set(wanted)].sort((a, b) => a - b);
   selectMany(buf, 0, n - 1, ks, 0, ks.length - 1);
-  for (let q = 0; q < probabilities.length; q++) {
-    if (n === 1) {
-      into[q] = buf[0];
-      continue;
-    }
-    const h = (n - 1) * Math.min(1, Math.max(0, probabilities[q]));
-    const i = Math.floor(h);
-    if (i >= n - 1) {
-      into[q] = buf[n - 1];
-      continue;
-    }
-    const f = h - i;
-    into[q] = buf[i] + f * (buf[i + 1] - buf[i]);
-  }
+  // Every entry sortedQuantile reads (i, i + 1, and n − 1 at p = 1) now holds its order statistic.
+  const selected = buf.subarray(0, n);
+  for (let q = 0; q < probabilities.length; q++) into[q] = sortedQuantile(selected, probabilities[q]);
   return into;
 }
 
